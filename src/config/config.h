@@ -1,0 +1,121 @@
+// gtops.toml: the program's configuration (shared/FORMAT.md, "gtops.toml"). LoadConfig validates
+// the whole file and reports every problem with its line; unknown keys are errors, never ignored.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/records.h"
+#include "core/status.h"
+
+namespace gtops {
+
+struct MatchRule {
+  enum class Kind { kNone, kIou, kBevIou, kCenterDistanceM, kPolylineMatchM };
+  Kind kind = Kind::kNone;
+  double value = 0;
+};
+std::string_view Name(MatchRule::Kind k);  // "iou", "bev_iou", "center_distance_m", ...
+
+struct Tolerances {
+  std::optional<double> position_m, size_rel, heading_deg;  // box3d
+  std::optional<double> min_iou;                            // box2d, polygon, mask
+  std::optional<double> polyline_m;                         // polyline
+};
+
+struct Range {  // half-open [lo, hi); nullopt for an open end
+  std::optional<double> lo, hi;
+  bool Contains(double v) const { return (!lo || v >= *lo) && (!hi || v < *hi); }
+};
+
+// An allowed attribute value: string, number or bool.
+using AttributeValue = std::variant<std::string, double, bool>;
+
+struct Kinematics {
+  std::optional<double> max_speed_mps, max_accel_mps2, max_yaw_rate_dps;
+};
+
+struct ClassSpec {
+  std::string name;
+  double safety_weight = 1.0;
+  std::optional<MatchRule> match;  // per-class override of the pipeline's rule
+  std::optional<Range> size_l, size_w, size_h;  // size_prior_m
+  std::vector<std::string> required_attributes;
+  std::map<std::string, std::vector<AttributeValue>> attributes;  // allowed values
+  std::optional<Kinematics> kinematics;
+  int line = 0;
+};
+
+// One condition of a slice's `where`: a value to equal, or a numeric range.
+struct Condition {
+  std::string field;  // "vendor", "class", "scene.weather", "attr.moving", "range_m", ...
+  std::variant<std::string, double, bool, Range> value;
+};
+
+struct Target {
+  std::string metric;  // one of the metric names of FORMAT.md
+  double value = 0;
+  int line = 0;
+};
+
+struct SliceTarget {
+  std::vector<Condition> where;
+  std::vector<Target> targets;
+  int line = 0;
+};
+
+struct Targets {
+  std::vector<Target> pipeline;
+  std::map<std::string, std::vector<Target>> by_class;
+  std::vector<SliceTarget> slices;
+};
+
+struct PipelineSpec {
+  std::string id, name;
+  GeometryKind geometry = GeometryKind::kBox3d;
+  bool tracking = false;
+  std::string spec_version;
+  std::string units = "m";  // polylines: "m" or "px"
+  MatchRule match;
+  Tolerances tolerances;
+  std::optional<double> sla_turnaround_hours;
+  std::vector<ClassSpec> classes;
+  Targets targets;
+  int line = 0;
+
+  const ClassSpec* FindClass(std::string_view name) const;
+};
+
+struct VendorSpec {
+  std::string id, name;
+  std::optional<double> cost_per_task_usd, cost_per_object_usd;
+  int line = 0;
+};
+
+struct ProgramConfig {
+  std::string name;
+  std::vector<std::string> data;  // folders read by ingest, relative to the program folder
+  std::vector<VendorSpec> vendors;
+  std::vector<PipelineSpec> pipelines;
+  std::string source_path;        // the gtops.toml it was read from ("" when parsed from text)
+
+  const PipelineSpec* FindPipeline(std::string_view id) const;
+  const VendorSpec* FindVendor(std::string_view id) const;
+};
+
+// Parses and validates gtops.toml text. `source_name` prefixes messages ("gtops.toml:12: ...").
+// On error the Status (kBadConfig) lists every problem found, one per line, each
+// "<source_name>:<line>: <what is wrong>".
+Result<ProgramConfig> ParseConfig(std::string_view toml_text, std::string_view source_name);
+
+// Reads `<program_dir>/gtops.toml`; kBadConfig when it is missing or invalid.
+Result<ProgramConfig> LoadConfig(const std::string& program_dir);
+
+// The commented starter gtops.toml that `gtops init` writes (it parses without error).
+std::string StarterConfigToml();
+
+}  // namespace gtops
