@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -54,7 +55,14 @@ struct ClassSpec {
 struct Condition {
   std::string field;  // "vendor", "class", "scene.weather", "attr.moving", "range_m", ...
   std::variant<std::string, double, bool, Range> value;
+  int line = 0;
 };
+
+// The metric names `targets` accepts (FORMAT.md), in FORMAT.md's order.
+std::span<const std::string_view> TargetMetricNames();
+// True when the measured value must be at least the target (rates and accuracies); false when it
+// must be at most the target (id_switch_rate, rework_rate, *_p95_*, costs). False for unknown names.
+bool MetricHigherIsBetter(std::string_view metric);
 
 struct Target {
   std::string metric;  // one of the metric names of FORMAT.md
