@@ -117,7 +117,8 @@ struct ProgramConfig {
 
 // Parses and validates gtops.toml text. `source_name` prefixes messages ("gtops.toml:12: ...").
 // On error the Status (kBadConfig) lists every problem found, one per line, each
-// "<source_name>:<line>: <what is wrong>".
+// "<source_name>:<line>: <what is wrong>" (docs/config.md). Numeric ranges are written [lo, hi]
+// (inf / -inf for an open end) or { lo = ..., hi = ... }. Never throws; safe to call from any thread.
 Result<ProgramConfig> ParseConfig(std::string_view toml_text, std::string_view source_name);
 
 // Reads `<program_dir>/gtops.toml`; kBadConfig when it is missing or invalid.

@@ -240,6 +240,19 @@ TEST(ConfigTest, StarterConfigLoadsFromAFolder) {
   fs::remove_all(dir);
 }
 
+TEST(ConfigTest, LoadConfigPrefixesProblemsWithThePath) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("gtops_config_bad_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "gtops.toml") << "[program]\nname = 3\n";
+  auto cfg = LoadConfig(dir.string());
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_EQ(cfg.status().code(), StatusCode::kBadConfig);
+  EXPECT_EQ(cfg.status().message(), (dir / "gtops.toml").string() +
+                                        ":2: program.name: expected a string, got an integer (3)");
+  fs::remove_all(dir);
+}
+
 TEST(ConfigTest, MissingFileIsBadConfig) {
   auto cfg = LoadConfig("/nonexistent/program");
   ASSERT_FALSE(cfg.ok());
