@@ -1,0 +1,71 @@
+// The subcommands of `gtops`: each parses nothing (main.cc does, with CLI11), calls the engine,
+// renders, and returns the process exit code (docs/cli.md).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "demo/generator.h"
+
+namespace gtops::cli {
+
+enum ExitCode {
+  kExitOk = 0,
+  kExitInternal = 1,
+  kExitUsage = 2,
+  kExitBadInput = 3,
+  kExitBadConfig = 4,
+  kExitStoreError = 5,
+  kExitGateFailed = 6,
+};
+
+// The exit code of a Status, the same for every command.
+int ExitCodeOf(const Status& s);
+
+// Prints "gtops: <message>" on stderr (or a JSON error object on stdout with --json) and returns
+// the exit code of `s`.
+int Fail(const Status& s, bool json);
+
+struct CommonArgs {
+  std::string program = ".";
+  std::string store;  // empty: <program>/.gtops/gtops.db
+  bool json = false;
+};
+
+struct InitArgs {
+  std::string dir;
+  bool force = false;
+};
+int RunInit(const InitArgs& args);
+
+struct IngestArgs {
+  CommonArgs common;
+  std::vector<std::string> paths;
+  bool force = false;
+  bool quiet = false;
+};
+int RunIngest(const IngestArgs& args);
+
+struct StatusArgs {
+  CommonArgs common;
+  bool verbose = false;
+};
+int RunStatus(const StatusArgs& args);
+
+struct SqlArgs {
+  CommonArgs common;
+  std::string query;
+  bool csv = false;
+};
+int RunSql(const SqlArgs& args);
+
+struct DemoArgs {
+  std::string dir;
+  DemoOptions options;
+  bool no_ingest = false;
+  bool json = false;
+};
+int RunDemo(const DemoArgs& args);
+
+}  // namespace gtops::cli

@@ -1,0 +1,765 @@
+#include "io/record_parser.h"
+
+#include <simdjson.h>
+
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/time.h"
+#include "io/geometry_checks.h"
+
+namespace gtops {
+
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
+
+namespace {
+
+const char* TypeName(element e) {
+  switch (e.type()) {
+    case element_type::ARRAY: return "array";
+    case element_type::OBJECT: return "object";
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE: return "number";
+    case element_type::STRING: return "string";
+    case element_type::BOOL: return "boolean";
+    case element_type::NULL_VALUE: return "null";
+  }
+  return "value";
+}
+
+bool IsNumber(element e) {
+  auto t = e.type();
+  return t == element_type::INT64 || t == element_type::UINT64 || t == element_type::DOUBLE;
+}
+
+double AsDouble(element e) {
+  switch (e.type()) {
+    case element_type::INT64: return static_cast<double>(int64_t(e));
+    case element_type::UINT64: return static_cast<double>(uint64_t(e));
+    default: return double(e);
+  }
+}
+
+std::string Num(double v) { return fmt::format("{}", v); }
+
+// Index of `key` in `names`, or -1. Names are short; a linear scan beats hashing here.
+template <size_t N>
+int KeyIndex(std::string_view key, const std::array<std::string_view, N>& names) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i].size() == key.size() && std::memcmp(names[i].data(), key.data(), key.size()) == 0) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+// Record-level keys of all three kinds; a record's kind decides which are allowed to mean
+// something (the others are ignored, as unknown fields are).
+enum RecordKey {
+  kPipeline, kBatch, kTask, kFrame, kTimestamp, kSource, kVendor, kAnnotator, kModel,
+  kSpecVersion, kToolVersion, kLabeledAt, kScene, kEgoPose, kSensor, kIgnore, kTags, kObjects,
+  kEvent, kAt, kDue, kCostUsd, kWorkS, kObjectCount, kReason, kAuditor, kVerdict,
+  kObjectsReviewed, kErrors, kRecordKeyCount
+};
+constexpr std::array<std::string_view, kRecordKeyCount> kRecordKeys{
+    "pipeline", "batch", "task", "frame", "timestamp", "source", "vendor", "annotator", "model",
+    "spec_version", "tool_version", "labeled_at", "scene", "ego_pose", "sensor", "ignore", "tags",
+    "objects", "event", "at", "due", "cost_usd", "work_s", "object_count", "reason", "auditor",
+    "verdict", "objects_reviewed", "errors"};
+
+enum ObjectKey {
+  kId, kTrack, kClass, kBox2d, kBox3d, kPolyline, kPolygon, kMask, kAttributes, kScore,
+  kNumPoints, kObjectKeyCount
+};
+constexpr std::array<std::string_view, kObjectKeyCount> kObjectKeys{
+    "id", "track", "class", "box2d", "box3d", "polyline", "polygon", "mask", "attributes",
+    "score", "num_points"};
+
+enum AuditErrorKey { kErrType, kErrSeverity, kErrObject, kErrClass, kErrAttribute, kErrTag, kErrNote,
+                     kAuditErrorKeyCount };
+constexpr std::array<std::string_view, kAuditErrorKeyCount> kAuditErrorKeys{
+    "type", "severity", "object", "class", "attribute", "tag", "note"};
+
+// The fields of one JSON object, by known key; absent ones are null elements.
+template <size_t N>
+struct Slots {
+  std::array<element, N> at;
+  uint64_t present = 0;
+  bool has(int k) const { return (present >> k) & 1; }
+};
+
+}  // namespace
+
+struct RecordParser::Impl {
+  explicit Impl(const ProgramConfig& c) : config(c) {}
+
+  const ProgramConfig& config;
+  simdjson::dom::parser parser;
+  std::string padded;  // a padded copy, when the caller's buffer has no room to parse in place
+  std::string error;   // the reason of the current failure
+  std::string prefix;  // "object \"o7\": " while inside an object
+  std::vector<std::string_view> ids;  // object ids of the current record, to find duplicates
+
+  bool Fail(std::string_view what) {
+    error = prefix;
+    error += what;
+    return false;
+  }
+
+  template <size_t N>
+  bool Collect(object obj, const std::array<std::string_view, N>& names, Slots<N>& slots) {
+    for (auto field : obj) {
+      int k = KeyIndex(field.key, names);
+      if (k < 0) continue;  // fields not in the format are allowed and ignored
+      if (slots.has(k)) return Fail(fmt::format("duplicate key \"{}\"", names[k]));
+      slots.present |= uint64_t{1} << k;
+      slots.at[k] = field.value;
+    }
+    return true;
+  }
+
+  // A string field: required ones must be present and non-empty.
+  bool String(element e, bool present, std::string_view name, bool required, std::string& out) {
+    out.clear();
+    if (!present) {
+      if (required) return Fail(fmt::format("missing required field \"{}\"", name));
+      return true;
+    }
+    if (e.type() != element_type::STRING) {
+      return Fail(fmt::format("field \"{}\" must be a string (got {})", name, TypeName(e)));
+    }
+    std::string_view s = e.get_string().value_unsafe();
+    if (s.empty() && required) return Fail(fmt::format("field \"{}\" must not be empty", name));
+    out.assign(s.data(), s.size());
+    return true;
+  }
+
+  bool Number(element e, std::string_view name, double& out) {
+    if (!IsNumber(e)) {
+      return Fail(fmt::format("field \"{}\" must be a number (got {})", name, TypeName(e)));
+    }
+    out = AsDouble(e);
+    if (!std::isfinite(out)) return Fail(fmt::format("field \"{}\" must be finite", name));
+    return true;
+  }
+
+  bool NonNegative(element e, std::string_view name, std::optional<double>& out) {
+    double v;
+    if (!Number(e, name, v)) return false;
+    if (v < 0) return Fail(fmt::format("field \"{}\" must be >= 0 (got {})", name, Num(v)));
+    out = v;
+    return true;
+  }
+
+  bool Count(element e, std::string_view name, std::optional<int64_t>& out) {
+    if (!IsNumber(e)) {
+      return Fail(fmt::format("field \"{}\" must be an integer (got {})", name, TypeName(e)));
+    }
+    double v = AsDouble(e);
+    if (e.type() == element_type::UINT64 || v >= 9.2e18) {
+      return Fail(fmt::format("field \"{}\" is too large (got {})", name, Num(v)));
+    }
+    if (v != std::floor(v)) {
+      return Fail(fmt::format("field \"{}\" must be an integer (got {})", name, Num(v)));
+    }
+    if (v < 0) return Fail(fmt::format("field \"{}\" must be >= 0 (got {})", name, Num(v)));
+    out = e.type() == element_type::INT64 ? int64_t(e) : static_cast<int64_t>(v);
+    return true;
+  }
+
+  bool Time(element e, bool present, std::string_view name, bool required, std::string& text,
+            int64_t* epoch_ms) {
+    if (!String(e, present, name, required, text)) return false;
+    if (text.empty()) return true;
+    auto ms = ParseRfc3339Ms(text);
+    if (!ms) {
+      return Fail(fmt::format("field \"{}\" must be an RFC 3339 date-time such as "
+                              "2026-11-01T10:22:31Z (got \"{}\")", name, text));
+    }
+    if (epoch_ms != nullptr) *epoch_ms = *ms;
+    return true;
+  }
+
+  // An object whose values are strings, numbers or booleans (scene, attributes, tags).
+  bool ScalarMap(element e, std::string_view name, std::string& json) {
+    if (e.type() != element_type::OBJECT) {
+      return Fail(fmt::format("field \"{}\" must be an object (got {})", name, TypeName(e)));
+    }
+    for (auto field : object(e)) {
+      auto t = field.value.type();
+      if (t == element_type::ARRAY || t == element_type::OBJECT || t == element_type::NULL_VALUE) {
+        return Fail(fmt::format("{} \"{}\" must be a string, number or boolean (got {})", name,
+                                field.key, TypeName(field.value)));
+      }
+    }
+    json = simdjson::minify(e);
+    return true;
+  }
+
+  // An array of exactly `n` finite numbers into `out`.
+  bool Numbers(element e, std::string_view what, size_t n, double* out) {
+    if (e.type() != element_type::ARRAY) {
+      return Fail(fmt::format("{} must be an array of {} numbers (got {})", what, n, TypeName(e)));
+    }
+    size_t i = 0;
+    for (element v : array(e)) {
+      if (i == n) break;
+      if (!IsNumber(v)) {
+        return Fail(fmt::format("{} value {} must be a number (got {})", what, i + 1, TypeName(v)));
+      }
+      out[i] = AsDouble(v);
+      if (!std::isfinite(out[i])) return Fail(fmt::format("{} value {} must be finite", what, i + 1));
+      ++i;
+    }
+    size_t size = array(e).size();
+    if (size != n) {
+      return Fail(fmt::format("{} must have {} numbers (got {})", what, n, size));
+    }
+    return true;
+  }
+
+  bool ParseBox2d(element e, Box2d& b, std::string_view what = "box2d") {
+    double v[4];
+    if (!Numbers(e, what, 4, v)) return false;
+    b = Box2d{v[0], v[1], v[2], v[3]};
+    if (!(b.w > 0)) return Fail(fmt::format("{} width must be > 0 (got {})", what, Num(b.w)));
+    if (!(b.h > 0)) return Fail(fmt::format("{} height must be > 0 (got {})", what, Num(b.h)));
+    return true;
+  }
+
+  bool ParseBox3d(element e, Box3d& b, std::string_view what = "box3d") {
+    double v[7];
+    if (!Numbers(e, what, 7, v)) return false;
+    b = Box3d{v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
+    if (!(b.l > 0)) return Fail(fmt::format("{} length must be > 0 (got {})", what, Num(b.l)));
+    if (!(b.w > 0)) return Fail(fmt::format("{} width must be > 0 (got {})", what, Num(b.w)));
+    if (!(b.h > 0)) return Fail(fmt::format("{} height must be > 0 (got {})", what, Num(b.h)));
+    return true;
+  }
+
+  // A list of points [[x, y], ...] (dims 2) or [[x, y], ...] / [[x, y, z], ...] (dims 0: either,
+  // the same for every point).
+  bool Points(element e, std::string_view what, size_t min_points, int dims,
+              std::vector<Point2>* out2) {
+    if (e.type() != element_type::ARRAY) {
+      return Fail(fmt::format("{} must be an array of points (got {})", what, TypeName(e)));
+    }
+    size_t n = 0;
+    size_t first_dims = 0;
+    for (element p : array(e)) {
+      ++n;
+      if (p.type() != element_type::ARRAY) {
+        return Fail(fmt::format("{} point {} must be an array of numbers (got {})", what, n,
+                                TypeName(p)));
+      }
+      size_t k = array(p).size();
+      bool ok = dims == 2 ? k == 2 : (k == 2 || k == 3);
+      if (!ok) {
+        return Fail(fmt::format("{} point {} must be {} (got {} values)", what, n,
+                                dims == 2 ? "[x, y]" : "[x, y] or [x, y, z]", k));
+      }
+      if (first_dims == 0) first_dims = k;
+      if (k != first_dims) {
+        return Fail(fmt::format("{} point {} has {} coordinates but point 1 has {}", what, n, k,
+                                first_dims));
+      }
+      double c[3];
+      size_t i = 0;
+      for (element v : array(p)) {
+        if (!IsNumber(v)) {
+          return Fail(fmt::format("{} point {} must hold numbers (got {})", what, n, TypeName(v)));
+        }
+        c[i] = AsDouble(v);
+        if (!std::isfinite(c[i])) return Fail(fmt::format("{} point {} must be finite", what, n));
+        ++i;
+      }
+      if (out2 != nullptr) out2->push_back(Point2{c[0], c[1]});
+    }
+    if (n < min_points) {
+      return Fail(fmt::format("{} must have at least {} points (got {})", what, min_points, n));
+    }
+    return true;
+  }
+
+  std::vector<Point2> ring;
+
+  bool Ring(element e, std::string_view what) {
+    ring.clear();
+    if (!Points(e, what, 3, 2, &ring)) return false;
+    if (!IsSimpleRing(ring)) {
+      return Fail(fmt::format("{} is not simple: its edges cross each other", what));
+    }
+    return true;
+  }
+
+  bool ParsePolygon(element e, std::string_view what) {
+    if (e.type() != element_type::ARRAY) {
+      return Fail(fmt::format("{} must be an array of points or of rings (got {})", what,
+                              TypeName(e)));
+    }
+    array a(e);
+    if (a.size() == 0) return Fail(fmt::format("{} must not be empty", what));
+    element first = a.at(0).value_unsafe();
+    bool multi = first.type() == element_type::ARRAY && array(first).size() > 0 &&
+                 array(first).at(0).value_unsafe().type() == element_type::ARRAY;
+    if (!multi) return Ring(e, what);
+    size_t r = 0;
+    for (element ring_e : a) {
+      ++r;
+      if (!Ring(ring_e, fmt::format("{} ring {}", what, r))) return false;
+    }
+    return true;
+  }
+
+  bool ParseMask(element e) {
+    if (e.type() != element_type::OBJECT) {
+      return Fail(fmt::format("mask must be an object {{\"size\": [h, w], \"counts\": ...}} (got {})",
+                              TypeName(e)));
+    }
+    element size_e, counts_e;
+    bool has_size = false, has_counts = false;
+    for (auto field : object(e)) {
+      if (field.key == "size") { size_e = field.value; has_size = true; }
+      if (field.key == "counts") { counts_e = field.value; has_counts = true; }
+    }
+    if (!has_size) return Fail("mask is missing \"size\"");
+    if (!has_counts) return Fail("mask is missing \"counts\"");
+    double hw[2];
+    if (!Numbers(size_e, "mask size", 2, hw)) return false;
+    for (int i = 0; i < 2; ++i) {
+      if (!(hw[i] >= 1) || hw[i] != std::floor(hw[i]) || hw[i] > 1e6) {
+        return Fail(fmt::format("mask size must be two positive integers [h, w] (got {})",
+                                simdjson::minify(size_e)));
+      }
+    }
+    const uint64_t pixels = static_cast<uint64_t>(hw[0]) * static_cast<uint64_t>(hw[1]);
+    uint64_t sum = 0;
+    if (counts_e.type() == element_type::STRING) {
+      std::string_view s = counts_e.get_string().value_unsafe();
+      std::string why;
+      if (!SumCompressedRle(s, &sum, &why)) return Fail(fmt::format("mask counts: {}", why));
+    } else if (counts_e.type() == element_type::ARRAY) {
+      size_t i = 0;
+      for (element c : array(counts_e)) {
+        ++i;
+        if (c.type() != element_type::INT64 && c.type() != element_type::UINT64) {
+          return Fail(fmt::format("mask counts value {} must be a non-negative integer (got {})", i,
+                                  simdjson::minify(c)));
+        }
+        if (c.type() == element_type::INT64 && int64_t(c) < 0) {
+          return Fail(fmt::format("mask counts value {} must be >= 0 (got {})", i, int64_t(c)));
+        }
+        uint64_t v = c.type() == element_type::INT64 ? uint64_t(int64_t(c)) : uint64_t(c);
+        if (v > pixels || sum + v > pixels) {
+          return Fail(fmt::format("mask counts add up to more than h x w = {}", pixels));
+        }
+        sum += v;
+      }
+    } else {
+      return Fail(fmt::format("mask counts must be an RLE string or an array of integers (got {})",
+                              TypeName(counts_e)));
+    }
+    if (sum != pixels) {
+      return Fail(fmt::format("mask counts add up to {}, not h x w = {}", sum, pixels));
+    }
+    return true;
+  }
+
+  bool ParseObject(element e, size_t index, const PipelineSpec& pipe, Source source, Object& o) {
+    prefix.clear();
+    if (e.type() != element_type::OBJECT) {
+      return Fail(fmt::format("objects[{}] must be an object (got {})", index, TypeName(e)));
+    }
+    Slots<kObjectKeyCount> f;
+    prefix = fmt::format("objects[{}]: ", index);
+    if (!Collect(object(e), kObjectKeys, f)) return false;
+    if (!String(f.at[kId], f.has(kId), "id", true, o.id)) return false;
+    prefix = fmt::format("object \"{}\": ", o.id);
+    ids.push_back(f.at[kId].get_string().value_unsafe());
+    if (!String(f.at[kClass], f.has(kClass), "class", true, o.cls)) return false;
+    const bool track_required = pipe.tracking && source != Source::kModel;
+    if (!String(f.at[kTrack], f.has(kTrack), "track", track_required, o.track)) return false;
+
+    int geometry_keys = 0;
+    int found = -1;
+    for (int k : {kBox2d, kBox3d, kPolyline, kPolygon, kMask}) {
+      if (f.has(k)) {
+        ++geometry_keys;
+        if (found < 0) found = k;
+      }
+    }
+    if (pipe.geometry == GeometryKind::kTags) {
+      return Fail(fmt::format("pipeline \"{}\" has geometry \"tags\": its objects must be empty",
+                              pipe.id));
+    }
+    const std::string_view expected = Name(pipe.geometry);
+    if (geometry_keys == 0) {
+      return Fail(fmt::format("missing geometry: pipeline \"{}\" needs \"{}\"", pipe.id, expected));
+    }
+    if (geometry_keys > 1) {
+      return Fail("more than one geometry key: an object has exactly one");
+    }
+    if (kObjectKeys[found] != expected) {
+      return Fail(fmt::format("geometry \"{}\" does not match pipeline \"{}\", whose geometry is \"{}\"",
+                              kObjectKeys[found], pipe.id, expected));
+    }
+    o.kind = pipe.geometry;
+    o.geometry_json.clear();
+    element g = f.at[found];
+    switch (pipe.geometry) {
+      case GeometryKind::kBox2d:
+        if (!ParseBox2d(g, o.box2d)) return false;
+        break;
+      case GeometryKind::kBox3d:
+        if (!ParseBox3d(g, o.box3d)) return false;
+        break;
+      case GeometryKind::kPolyline:
+        if (!Points(g, "polyline", 2, 0, nullptr)) return false;
+        o.geometry_json = simdjson::minify(g);
+        break;
+      case GeometryKind::kPolygon:
+        if (!ParsePolygon(g, "polygon")) return false;
+        o.geometry_json = simdjson::minify(g);
+        break;
+      case GeometryKind::kMask:
+        if (!ParseMask(g)) return false;
+        o.geometry_json = simdjson::minify(g);
+        break;
+      case GeometryKind::kTags:
+        break;
+    }
+    o.attributes_json.clear();
+    if (f.has(kAttributes) && !ScalarMap(f.at[kAttributes], "attribute", o.attributes_json)) {
+      return false;
+    }
+    o.score.reset();
+    if (source == Source::kModel) {
+      if (!f.has(kScore)) return Fail("missing required field \"score\" (model records)");
+      double s;
+      if (!Number(f.at[kScore], "score", s)) return false;
+      if (s < 0 || s > 1) return Fail(fmt::format("score must be in [0, 1] (got {})", Num(s)));
+      o.score = s;
+    } else if (f.has(kScore)) {
+      return Fail(fmt::format("\"score\" is only for model records (source is \"{}\")", Name(source)));
+    }
+    o.num_points.reset();
+    if (f.has(kNumPoints) && !Count(f.at[kNumPoints], "num_points", o.num_points)) return false;
+    return true;
+  }
+
+  bool ParseIgnore(element e, const PipelineSpec& pipe) {
+    if (e.type() != element_type::ARRAY) {
+      return Fail(fmt::format("field \"ignore\" must be an array of regions (got {})", TypeName(e)));
+    }
+    size_t i = 0;
+    for (element region : array(e)) {
+      ++i;
+      std::string what = fmt::format("ignore region {}", i);
+      if (pipe.geometry == GeometryKind::kBox2d) {
+        Box2d b;
+        if (!ParseBox2d(region, b, what)) return false;
+      } else if (pipe.geometry == GeometryKind::kBox3d) {
+        Box3d b;
+        if (!ParseBox3d(region, b, what)) return false;
+      } else if (!ParsePolygon(region, what)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool ParseLabels(const Slots<kRecordKeyCount>& f, LabelRecord& r) {
+    if (!String(f.at[kPipeline], f.has(kPipeline), "pipeline", true, r.pipeline)) return false;
+    const PipelineSpec* pipe = config.FindPipeline(r.pipeline);
+    if (pipe == nullptr) {
+      return Fail(fmt::format("unknown pipeline \"{}\" (not in gtops.toml)", r.pipeline));
+    }
+    std::string source;
+    if (!String(f.at[kSource], f.has(kSource), "source", true, source)) return false;
+    auto src = ParseSource(source);
+    if (!src || *src == Source::kConsensus) {
+      return Fail(fmt::format("field \"source\" must be \"vendor\", \"gold\" or \"model\" (got \"{}\")",
+                              source));
+    }
+    r.source = *src;
+    const bool vendor = r.source == Source::kVendor;
+    if (!String(f.at[kTask], f.has(kTask), "task", true, r.task)) return false;
+    if (!String(f.at[kFrame], f.has(kFrame), "frame", true, r.frame)) return false;
+    if (!String(f.at[kBatch], f.has(kBatch), "batch", vendor, r.batch)) return false;
+    if (!String(f.at[kVendor], f.has(kVendor), "vendor", vendor, r.vendor)) return false;
+    if (!String(f.at[kAnnotator], f.has(kAnnotator), "annotator", vendor, r.annotator)) return false;
+    if (!String(f.at[kModel], f.has(kModel), "model", r.source == Source::kModel, r.model)) {
+      return false;
+    }
+    r.timestamp.reset();
+    if (f.has(kTimestamp)) {
+      double t;
+      if (!Number(f.at[kTimestamp], "timestamp", t)) return false;
+      r.timestamp = t;
+    } else if (pipe->tracking) {
+      return Fail(fmt::format("missing required field \"timestamp\" (pipeline \"{}\" is tracking)",
+                              pipe->id));
+    }
+    if (!String(f.at[kSpecVersion], f.has(kSpecVersion), "spec_version", false, r.spec_version) ||
+        !String(f.at[kToolVersion], f.has(kToolVersion), "tool_version", false, r.tool_version) ||
+        !String(f.at[kSensor], f.has(kSensor), "sensor", false, r.sensor) ||
+        !Time(f.at[kLabeledAt], f.has(kLabeledAt), "labeled_at", false, r.labeled_at, nullptr)) {
+      return false;
+    }
+    r.scene_json.clear();
+    if (f.has(kScene) && !ScalarMap(f.at[kScene], "scene", r.scene_json)) return false;
+    r.ego_pose_json.clear();
+    if (f.has(kEgoPose)) {
+      element e = f.at[kEgoPose];
+      size_t n = e.type() == element_type::ARRAY ? array(e).size() : 0;
+      double v[7];
+      if (n != 4 && n != 7) {
+        return Fail("field \"ego_pose\" must be [x, y, z, yaw] or [x, y, z, qw, qx, qy, qz]");
+      }
+      if (!Numbers(e, "ego_pose", n, v)) return false;
+      r.ego_pose_json = simdjson::minify(e);
+    }
+    r.ignore_json.clear();
+    if (f.has(kIgnore)) {
+      if (r.source != Source::kGold) {
+        return Fail(fmt::format("field \"ignore\" is only for gold records (source is \"{}\")",
+                                source));
+      }
+      if (!ParseIgnore(f.at[kIgnore], *pipe)) return false;
+      r.ignore_json = simdjson::minify(f.at[kIgnore]);
+    }
+    r.tags_json.clear();
+    if (pipe->geometry == GeometryKind::kTags) {
+      if (!f.has(kTags)) {
+        return Fail(fmt::format("missing required field \"tags\" (pipeline \"{}\" has geometry \"tags\")",
+                                pipe->id));
+      }
+      if (!ScalarMap(f.at[kTags], "tags", r.tags_json)) return false;
+    } else if (f.has(kTags)) {
+      return Fail(fmt::format("field \"tags\" is only for pipelines with geometry \"tags\" (\"{}\" has \"{}\")",
+                              pipe->id, Name(pipe->geometry)));
+    }
+    element objs = f.at[kObjects];
+    if (objs.type() != element_type::ARRAY) {
+      return Fail(fmt::format("field \"objects\" must be an array (got {})", TypeName(objs)));
+    }
+    array a(objs);
+    r.objects.resize(a.size());
+    ids.clear();
+    size_t i = 0;
+    for (element o : a) {
+      if (!ParseObject(o, i, *pipe, r.source, r.objects[i])) return false;
+      ++i;
+    }
+    prefix.clear();
+    std::sort(ids.begin(), ids.end());
+    auto dup = std::adjacent_find(ids.begin(), ids.end());
+    if (dup != ids.end()) {
+      return Fail(fmt::format("object \"{}\": duplicate object id (ids must be unique within a record)",
+                              *dup));
+    }
+    return true;
+  }
+
+  bool KnownPipeline(const std::string& id) {
+    if (config.FindPipeline(id) == nullptr) {
+      return Fail(fmt::format("unknown pipeline \"{}\" (not in gtops.toml)", id));
+    }
+    return true;
+  }
+
+  bool ParseEvent(const Slots<kRecordKeyCount>& f, Event& ev) {
+    if (!String(f.at[kTask], f.has(kTask), "task", true, ev.task) ||
+        !String(f.at[kPipeline], f.has(kPipeline), "pipeline", true, ev.pipeline) ||
+        !KnownPipeline(ev.pipeline)) {
+      return false;
+    }
+    std::string kind;
+    if (!String(f.at[kEvent], true, "event", true, kind)) return false;
+    auto k = ParseEventKind(kind);
+    if (!k) {
+      return Fail(fmt::format("field \"event\" must be one of created, assigned, submitted, "
+                              "review_passed, review_failed, accepted, rejected, delivered, "
+                              "cancelled (got \"{}\")", kind));
+    }
+    ev.kind = *k;
+    if (!Time(f.at[kAt], f.has(kAt), "at", true, ev.at, &ev.at_epoch_ms)) return false;
+    ev.due_epoch_ms.reset();
+    int64_t due_ms = 0;
+    if (!Time(f.at[kDue], f.has(kDue), "due", false, ev.due, &due_ms)) return false;
+    if (!ev.due.empty()) ev.due_epoch_ms = due_ms;
+    if (!String(f.at[kBatch], f.has(kBatch), "batch", false, ev.batch) ||
+        !String(f.at[kVendor], f.has(kVendor), "vendor", false, ev.vendor) ||
+        !String(f.at[kAnnotator], f.has(kAnnotator), "annotator", false, ev.annotator) ||
+        !String(f.at[kReason], f.has(kReason), "reason", false, ev.reason)) {
+      return false;
+    }
+    ev.cost_usd.reset();
+    ev.work_s.reset();
+    ev.object_count.reset();
+    if (f.has(kCostUsd) && !NonNegative(f.at[kCostUsd], "cost_usd", ev.cost_usd)) return false;
+    if (f.has(kWorkS) && !NonNegative(f.at[kWorkS], "work_s", ev.work_s)) return false;
+    if (f.has(kObjectCount) && !Count(f.at[kObjectCount], "object_count", ev.object_count)) {
+      return false;
+    }
+    return true;
+  }
+
+  bool ParseAuditError(element e, size_t index, AuditError& err) {
+    prefix = fmt::format("errors[{}]: ", index);
+    if (e.type() != element_type::OBJECT) {
+      return Fail(fmt::format("must be an object (got {})", TypeName(e)));
+    }
+    Slots<kAuditErrorKeyCount> f;
+    if (!Collect(object(e), kAuditErrorKeys, f)) return false;
+    std::string s;
+    if (!String(f.at[kErrType], f.has(kErrType), "type", true, s)) return false;
+    auto t = ParseErrorType(s);
+    if (!t) return Fail(fmt::format("error type \"{}\" is not in the taxonomy of FORMAT.md", s));
+    err.type = *t;
+    if (!String(f.at[kErrSeverity], f.has(kErrSeverity), "severity", true, s)) return false;
+    auto sev = ParseSeverity(s);
+    if (!sev) {
+      return Fail(fmt::format("severity must be \"minor\", \"major\" or \"critical\" (got \"{}\")", s));
+    }
+    err.severity = *sev;
+    if (!String(f.at[kErrObject], f.has(kErrObject), "object", false, err.object) ||
+        !String(f.at[kErrClass], f.has(kErrClass), "class", false, err.cls) ||
+        !String(f.at[kErrAttribute], f.has(kErrAttribute), "attribute", false, err.attribute) ||
+        !String(f.at[kErrTag], f.has(kErrTag), "tag", false, err.tag) ||
+        !String(f.at[kErrNote], f.has(kErrNote), "note", false, err.note)) {
+      return false;
+    }
+    prefix.clear();
+    return true;
+  }
+
+  bool ParseAudit(const Slots<kRecordKeyCount>& f, Audit& au) {
+    if (!String(f.at[kTask], f.has(kTask), "task", true, au.task) ||
+        !String(f.at[kPipeline], f.has(kPipeline), "pipeline", true, au.pipeline) ||
+        !KnownPipeline(au.pipeline) ||
+        !String(f.at[kAuditor], f.has(kAuditor), "auditor", true, au.auditor) ||
+        !Time(f.at[kAt], f.has(kAt), "at", true, au.at, &au.at_epoch_ms) ||
+        !String(f.at[kFrame], f.has(kFrame), "frame", false, au.frame) ||
+        !String(f.at[kBatch], f.has(kBatch), "batch", false, au.batch) ||
+        !String(f.at[kVendor], f.has(kVendor), "vendor", false, au.vendor) ||
+        !String(f.at[kAnnotator], f.has(kAnnotator), "annotator", false, au.annotator)) {
+      return false;
+    }
+    std::string verdict;
+    if (!String(f.at[kVerdict], true, "verdict", true, verdict)) return false;
+    if (verdict != "pass" && verdict != "fail") {
+      return Fail(fmt::format("field \"verdict\" must be \"pass\" or \"fail\" (got \"{}\")", verdict));
+    }
+    au.pass = verdict == "pass";
+    au.objects_reviewed.reset();
+    au.work_s.reset();
+    if (f.has(kObjectsReviewed) &&
+        !Count(f.at[kObjectsReviewed], "objects_reviewed", au.objects_reviewed)) {
+      return false;
+    }
+    if (f.has(kWorkS) && !NonNegative(f.at[kWorkS], "work_s", au.work_s)) return false;
+    if (!f.has(kErrors)) return Fail("missing required field \"errors\" (may be an empty array)");
+    element errs = f.at[kErrors];
+    if (errs.type() != element_type::ARRAY) {
+      return Fail(fmt::format("field \"errors\" must be an array (got {})", TypeName(errs)));
+    }
+    array a(errs);
+    au.errors.resize(a.size());
+    size_t i = 0;
+    for (element e : a) {
+      if (!ParseAuditError(e, i, au.errors[i])) return false;
+      ++i;
+    }
+    return true;
+  }
+
+  bool ParseDocument(std::string_view line, size_t capacity, ParsedRecord& out) {
+    prefix.clear();
+    const char* data = line.data();
+    if (capacity < line.size() + simdjson::SIMDJSON_PADDING) {
+      padded.assign(line.data(), line.size());
+      padded.append(simdjson::SIMDJSON_PADDING, ' ');
+      data = padded.data();
+    }
+    element doc;
+    auto code = parser.parse(data, line.size(), false).get(doc);
+    if (code != simdjson::SUCCESS) {
+      switch (code) {
+        case simdjson::UTF8_ERROR: return Fail("invalid UTF-8: records must be UTF-8 text");
+        case simdjson::DEPTH_ERROR: return Fail("JSON nested too deeply (more than 1024 levels)");
+        case simdjson::NUMBER_ERROR:
+          return Fail("invalid JSON: a number is malformed or out of range (numbers must be finite)");
+        case simdjson::EMPTY: return Fail("invalid JSON: the line holds only white space");
+        case simdjson::CAPACITY: return Fail("line too long to parse");
+        default: return Fail(fmt::format("invalid JSON: {}", simdjson::error_message(code)));
+      }
+    }
+    if (doc.type() != element_type::OBJECT) {
+      return Fail(fmt::format("a record must be a JSON object (got {})", TypeName(doc)));
+    }
+    Slots<kRecordKeyCount> f;
+    if (!Collect(object(doc), kRecordKeys, f)) return false;
+    const int kinds = f.has(kObjects) + f.has(kEvent) + f.has(kVerdict);
+    if (kinds == 0) {
+      return Fail("record has no discriminating key: labels need \"objects\", events \"event\", "
+                  "audits \"verdict\"");
+    }
+    if (kinds > 1) {
+      std::vector<std::string_view> keys;
+      if (f.has(kObjects)) keys.push_back("\"objects\"");
+      if (f.has(kEvent)) keys.push_back("\"event\"");
+      if (f.has(kVerdict)) keys.push_back("\"verdict\"");
+      return Fail(fmt::format("record has more than one discriminating key ({}): it must be "
+                              "exactly one kind", fmt::join(keys, " and ")));
+    }
+    if (f.has(kObjects)) {
+      out.kind = RecordKind::kLabels;
+      return ParseLabels(f, out.labels);
+    }
+    if (f.has(kEvent)) {
+      out.kind = RecordKind::kEvent;
+      return ParseEvent(f, out.event);
+    }
+    out.kind = RecordKind::kAudit;
+    return ParseAudit(f, out.audit);
+  }
+};
+
+RecordParser::RecordParser(const ProgramConfig& config) : impl_(std::make_unique<Impl>(config)) {}
+RecordParser::~RecordParser() = default;
+
+Status RecordParser::Parse(std::string_view line, size_t capacity, ParsedRecord& out) {
+  if (!impl_->ParseDocument(line, capacity, out)) return Status::BadInput(impl_->error);
+  out.content_hash = HashBytes(line);
+  return Status::Ok();
+}
+
+uint64_t HashBytes(std::string_view bytes) {
+  // FNV-1a over 8-byte words with a final avalanche (splitmix64): fast and stable.
+  uint64_t h = 0xcbf29ce484222325ULL ^ bytes.size();
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes.data() + i, 8);
+    h = (h ^ w) * 0x100000001b3ULL;
+    h ^= h >> 29;
+  }
+  for (; i < bytes.size(); ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * 0x100000001b3ULL;
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h;
+}
+
+}  // namespace gtops

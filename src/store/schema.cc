@@ -1,0 +1,228 @@
+#include "store/schema.h"
+
+#include <array>
+
+namespace gtops {
+namespace {
+
+// Version 1: the foundation. Identity keys of FORMAT.md are UNIQUE constraints; geometry of
+// box2d and box3d sits in typed columns, the other geometries, attributes, scene and tags in JSON.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE program (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  name TEXT NOT NULL,
+  config_path TEXT,
+  data_dirs TEXT NOT NULL,
+  synced_at TEXT NOT NULL
+);
+CREATE TABLE vendors (
+  vendor TEXT PRIMARY KEY,
+  name TEXT,
+  cost_per_task_usd REAL,
+  cost_per_object_usd REAL
+);
+CREATE TABLE pipelines (
+  pipeline TEXT PRIMARY KEY,
+  name TEXT,
+  geometry TEXT NOT NULL,
+  tracking INTEGER NOT NULL,
+  spec_version TEXT,
+  units TEXT NOT NULL,
+  match_rule TEXT,
+  match_value REAL,
+  position_m REAL,
+  size_rel REAL,
+  heading_deg REAL,
+  min_iou REAL,
+  polyline_m REAL,
+  sla_turnaround_hours REAL
+);
+CREATE TABLE classes (
+  pipeline TEXT NOT NULL,
+  class TEXT NOT NULL,
+  safety_weight REAL NOT NULL,
+  match_rule TEXT,
+  match_value REAL,
+  size_l_lo REAL, size_l_hi REAL, size_w_lo REAL, size_w_hi REAL, size_h_lo REAL, size_h_hi REAL,
+  required_attributes TEXT,
+  allowed_attributes TEXT,
+  max_speed_mps REAL, max_accel_mps2 REAL, max_yaw_rate_dps REAL,
+  PRIMARY KEY (pipeline, class)
+);
+CREATE TABLE targets (
+  target_id INTEGER PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  scope TEXT NOT NULL CHECK (scope IN ('pipeline', 'class', 'slice')),
+  class TEXT,
+  slice TEXT,
+  metric TEXT NOT NULL,
+  value REAL NOT NULL,
+  config_line INTEGER
+);
+CREATE TABLE ingest_runs (
+  run_id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL,
+  files_read INTEGER NOT NULL DEFAULT 0,
+  files_skipped INTEGER NOT NULL DEFAULT 0,
+  records_read INTEGER NOT NULL DEFAULT 0,
+  accepted INTEGER NOT NULL DEFAULT 0,
+  quarantined INTEGER NOT NULL DEFAULT 0,
+  inserted INTEGER NOT NULL DEFAULT 0,
+  replaced INTEGER NOT NULL DEFAULT 0,
+  unchanged INTEGER NOT NULL DEFAULT 0,
+  objects_written INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE ingest_files (
+  file_id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  size INTEGER,
+  mtime_ns INTEGER,
+  complete INTEGER NOT NULL DEFAULT 0,
+  run_id INTEGER,
+  records_read INTEGER,
+  accepted INTEGER,
+  quarantined INTEGER
+);
+CREATE TABLE batches (
+  batch TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  vendor TEXT
+);
+CREATE TABLE tasks (
+  task TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  batch TEXT,
+  vendor TEXT
+);
+CREATE TABLE frames (
+  pipeline TEXT NOT NULL,
+  frame TEXT NOT NULL,
+  task TEXT NOT NULL,
+  timestamp REAL,
+  PRIMARY KEY (pipeline, frame)
+) WITHOUT ROWID;
+CREATE TABLE label_sets (
+  label_set_id INTEGER PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  frame TEXT NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('vendor', 'gold', 'model', 'consensus')),
+  producer TEXT NOT NULL,
+  task TEXT NOT NULL,
+  batch TEXT,
+  vendor TEXT,
+  annotator TEXT,
+  model TEXT,
+  timestamp REAL,
+  spec_version TEXT,
+  tool_version TEXT,
+  labeled_at TEXT,
+  sensor TEXT,
+  scene TEXT,
+  ego_pose TEXT,
+  ignore_regions TEXT,
+  tags TEXT,
+  object_count INTEGER NOT NULL,
+  content_hash INTEGER NOT NULL,
+  file_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  run_id INTEGER NOT NULL,
+  UNIQUE (pipeline, frame, source, producer)
+);
+CREATE INDEX label_sets_by_task ON label_sets (task);
+CREATE TABLE objects (
+  label_set_id INTEGER NOT NULL,
+  ord INTEGER NOT NULL,
+  object_id TEXT NOT NULL,
+  track TEXT,
+  class TEXT NOT NULL,
+  x REAL, y REAL, z REAL, l REAL, w REAL, h REAL, yaw REAL,
+  range_m REAL,
+  geometry TEXT,
+  attributes TEXT,
+  score REAL,
+  num_points INTEGER,
+  PRIMARY KEY (label_set_id, ord)
+) WITHOUT ROWID;
+CREATE TABLE events (
+  event_row INTEGER PRIMARY KEY,
+  task TEXT NOT NULL,
+  pipeline TEXT NOT NULL,
+  batch TEXT,
+  vendor TEXT,
+  annotator TEXT,
+  event TEXT NOT NULL,
+  at TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  due TEXT,
+  due_ms INTEGER,
+  cost_usd REAL,
+  work_s REAL,
+  object_count INTEGER,
+  reason TEXT,
+  content_hash INTEGER NOT NULL,
+  file_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  run_id INTEGER NOT NULL,
+  UNIQUE (task, event, at_ms)
+);
+CREATE INDEX events_by_pipeline ON events (pipeline, at_ms);
+CREATE TABLE audits (
+  audit_id INTEGER PRIMARY KEY,
+  task TEXT NOT NULL,
+  frame TEXT NOT NULL,
+  pipeline TEXT NOT NULL,
+  batch TEXT,
+  vendor TEXT,
+  annotator TEXT,
+  auditor TEXT NOT NULL,
+  at TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail')),
+  objects_reviewed INTEGER,
+  work_s REAL,
+  error_count INTEGER NOT NULL,
+  content_hash INTEGER NOT NULL,
+  file_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  run_id INTEGER NOT NULL,
+  UNIQUE (task, frame, auditor, at_ms)
+);
+CREATE TABLE audit_errors (
+  audit_id INTEGER NOT NULL,
+  ord INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  object_id TEXT,
+  class TEXT,
+  attribute TEXT,
+  tag TEXT,
+  note TEXT,
+  PRIMARY KEY (audit_id, ord)
+) WITHOUT ROWID;
+CREATE TABLE quarantine (
+  quarantine_id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  raw BLOB NOT NULL,
+  run_id INTEGER NOT NULL
+);
+CREATE INDEX quarantine_by_file ON quarantine (file_id, line);
+CREATE VIEW object_labels AS
+  SELECT s.pipeline, s.frame, s.task, s.source, s.producer, s.batch, s.vendor, s.annotator,
+         s.model, s.spec_version, s.tool_version, s.timestamp, s.scene, o.*
+  FROM objects o JOIN label_sets s USING (label_set_id);
+CREATE VIEW quarantined_records AS
+  SELECT f.path AS file, q.line, q.reason, q.raw, q.run_id
+  FROM quarantine q JOIN ingest_files f USING (file_id);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations{kV1};
+
+}  // namespace
+
+std::span<const std::string_view> SchemaMigrations() { return kMigrations; }
+
+}  // namespace gtops

@@ -1,0 +1,992 @@
+// The SQLite backend of Store. One connection, prepared statements, one transaction per input
+// file; WAL journal so that readers never block on an ingest and a killed process leaves the last
+// committed state intact.
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "core/time.h"
+#include "store/schema.h"
+#include "store/store.h"
+
+namespace gtops {
+namespace {
+
+constexpr std::string_view kPostgresPrefix1 = "postgresql://";
+constexpr std::string_view kPostgresPrefix2 = "postgres://";
+
+std::string NowRfc3339() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return FormatRfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+}
+
+// A prepared statement. Bind indices are 1-based, as in SQLite.
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() { sqlite3_finalize(s_); }
+
+  Status Prepare(sqlite3* db, std::string_view sql) {
+    sqlite3_finalize(s_);
+    s_ = nullptr;
+    if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &s_, nullptr) != SQLITE_OK) {
+      return Status::StoreError(fmt::format("cannot prepare statement: {} ({})", sqlite3_errmsg(db),
+                                            sql.substr(0, 80)));
+    }
+    return Status::Ok();
+  }
+  sqlite3_stmt* get() const { return s_; }
+
+  void Reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  void Text(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  void TextOrNull(int i, std::string_view v) {
+    if (v.empty()) {
+      sqlite3_bind_null(s_, i);
+    } else {
+      Text(i, v);
+    }
+  }
+  void Blob(int i, std::string_view v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  void Int(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
+  void Real(int i, double v) { sqlite3_bind_double(s_, i, v); }
+  void Null(int i) { sqlite3_bind_null(s_, i); }
+  template <typename T>
+  void Opt(int i, const std::optional<T>& v) {
+    if (!v) {
+      Null(i);
+    } else if constexpr (std::is_floating_point_v<T>) {
+      Real(i, *v);
+    } else {
+      Int(i, *v);
+    }
+  }
+
+  // Steps once: SQLITE_ROW or SQLITE_DONE, or an error Status.
+  Result<int> Step(sqlite3* db) {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return rc;
+    return Status::StoreError(fmt::format("store write failed: {}", sqlite3_errmsg(db)));
+  }
+  int64_t ColInt(int c) const { return sqlite3_column_int64(s_, c); }
+  double ColReal(int c) const { return sqlite3_column_double(s_, c); }
+  std::string ColText(int c) const {
+    const auto* p = sqlite3_column_text(s_, c);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, c)))
+             : std::string();
+  }
+  bool ColNull(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+};
+
+#define GTOPS_STEP(stmt)                      \
+  do {                                        \
+    auto rc_ = (stmt).Step(db_);              \
+    if (!rc_.ok()) return rc_.status();       \
+  } while (0)
+
+class SqliteStore : public Store {
+ public:
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteStore() override {
+    if (in_file_) AbortFile();
+    // Statements first, then the connection.
+    stmts_.clear();
+    sqlite3_close_v2(db_);
+  }
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Status Exec(std::string_view sql) {
+    char* err = nullptr;
+    std::string s(sql);
+    if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      return Status::StoreError(fmt::format("{}: {}", path_, msg));
+    }
+    return Status::Ok();
+  }
+
+  Status Init(bool read_only) {
+    sqlite3_busy_timeout(db_, 10000);
+    sqlite3_extended_result_codes(db_, 1);
+    Stmt v;
+    GTOPS_RETURN_IF_ERROR(v.Prepare(db_, "PRAGMA user_version"));
+    auto rc = v.Step(db_);
+    if (!rc.ok()) {
+      return Status::StoreError(fmt::format("{}: not a readable SQLite store ({})", path_,
+                                            sqlite3_errmsg(db_)));
+    }
+    const int64_t version = v.ColInt(0);
+    v.Reset();  // ends the statement's read transaction
+    const int64_t current = SchemaVersion();
+    if (version > current) {
+      return Status::StoreError(fmt::format(
+          "{}: the store has schema version {}, newer than this gtops understands ({}): "
+          "upgrade gtops to open it", path_, version, current));
+    }
+    if (version == 0) {
+      Stmt t;
+      GTOPS_RETURN_IF_ERROR(t.Prepare(db_, "SELECT count(*) FROM sqlite_master"));
+      GTOPS_STEP(t);
+      const int64_t tables = t.ColInt(0);
+      t.Reset();
+      if (tables > 0) {
+        return Status::StoreError(fmt::format(
+            "{}: this SQLite database is not a gtops store (it has tables but no gtops schema "
+            "version)", path_));
+      }
+    }
+    if (read_only) {
+      if (version < current) {
+        return Status::StoreError(fmt::format(
+            "{}: the store has schema version {}; run `gtops ingest` to migrate it to {}", path_,
+            version, current));
+      }
+      return Exec("PRAGMA query_only = ON");
+    }
+    GTOPS_RETURN_IF_ERROR(Exec("PRAGMA journal_mode = WAL"));
+    GTOPS_RETURN_IF_ERROR(Exec("PRAGMA synchronous = NORMAL"));
+    GTOPS_RETURN_IF_ERROR(Exec("PRAGMA cache_size = -65536"));
+    GTOPS_RETURN_IF_ERROR(Exec("PRAGMA temp_store = FILE"));
+    if (version < current) {
+      if (version == 0) GTOPS_RETURN_IF_ERROR(Exec("PRAGMA page_size = 8192"));
+      GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+      auto migrations = SchemaMigrations();
+      for (int64_t i = version; i < current; ++i) {
+        Status s = Exec(migrations[static_cast<size_t>(i)]);
+        if (!s.ok()) {
+          (void)Exec("ROLLBACK");
+          return Status::StoreError(fmt::format("migrating the store to schema version {} failed: {}",
+                                                i + 1, s.message()));
+        }
+      }
+      GTOPS_RETURN_IF_ERROR(Exec(fmt::format("PRAGMA user_version = {}", current)));
+      GTOPS_RETURN_IF_ERROR(Exec("COMMIT"));
+    }
+    return Status::Ok();
+  }
+
+  Status SyncConfig(const ProgramConfig& config) override;
+  Result<int64_t> BeginIngestRun() override;
+  Status FinishIngestRun(int64_t run_id, const IngestRunTotals& t) override;
+  Result<std::optional<FileState>> GetFileState(const std::string& path) override;
+  Status BeginFile(const std::string& path, int64_t run_id) override;
+  Result<PutResult> PutLabels(const LabelRecord& r, uint64_t hash, SourceLocation at) override;
+  Result<PutResult> PutEvent(const Event& e, uint64_t hash, SourceLocation at) override;
+  Result<PutResult> PutAudit(const Audit& a, uint64_t hash, SourceLocation at) override;
+  Status PutQuarantine(SourceLocation at, std::string_view reason, std::string_view raw) override;
+  Status CommitFile(const FileState& state, const FileTotals& totals) override;
+  void AbortFile() override;
+  Result<StoreSummary> Summarize() override;
+  Status ForEachQuarantined(const std::function<void(const QuarantineRow&)>& fn) override;
+  Result<QueryResult> QueryReadOnly(std::string_view sql) override;
+
+ private:
+  // A cached prepared statement, reset and ready to bind.
+  Result<Stmt*> Prepared(int id, std::string_view sql) {
+    if (static_cast<size_t>(id) >= stmts_.size()) stmts_.resize(static_cast<size_t>(id) + 1);
+    auto& slot = stmts_[static_cast<size_t>(id)];
+    if (!slot) {
+      slot = std::make_unique<Stmt>();
+      GTOPS_RETURN_IF_ERROR(slot->Prepare(db_, sql));
+    } else {
+      slot->Reset();
+    }
+    return slot.get();
+  }
+
+  Status UpsertContext(const std::string& pipeline, const std::string& task,
+                       const std::string& batch, const std::string& vendor);
+
+  sqlite3* db_;
+  std::string path_;
+  std::vector<std::unique_ptr<Stmt>> stmts_;
+  bool in_file_ = false;
+  int64_t file_id_ = 0;
+  int64_t run_id_ = 0;
+};
+
+enum StmtId {
+  kFindLabelSet, kInsertLabelSet, kUpdateLabelSet, kDeleteObjects, kInsertObject, kUpsertFrame,
+  kUpsertTask, kUpsertBatch, kFindEvent, kInsertEvent, kUpdateEvent, kFindAudit, kInsertAudit,
+  kUpdateAudit, kDeleteAuditErrors, kInsertAuditError, kInsertQuarantine, kFileId, kInsertFile,
+  kDeleteFileQuarantine, kCommitFile, kGetFileState,
+};
+
+constexpr std::string_view kLabelSetColumns =
+    "pipeline, frame, source, producer, task, batch, vendor, annotator, model, timestamp, "
+    "spec_version, tool_version, labeled_at, sensor, scene, ego_pose, ignore_regions, tags, "
+    "object_count, content_hash, file_id, line, run_id";
+
+void BindLabelSet(Stmt& s, const LabelRecord& r, uint64_t hash, int64_t file_id, int64_t line,
+                  int64_t run_id) {
+  s.Text(1, r.pipeline);
+  s.Text(2, r.frame);
+  s.Text(3, Name(r.source));
+  s.Text(4, r.producer());
+  s.Text(5, r.task);
+  s.TextOrNull(6, r.batch);
+  s.TextOrNull(7, r.vendor);
+  s.TextOrNull(8, r.annotator);
+  s.TextOrNull(9, r.model);
+  s.Opt(10, r.timestamp);
+  s.TextOrNull(11, r.spec_version);
+  s.TextOrNull(12, r.tool_version);
+  s.TextOrNull(13, r.labeled_at);
+  s.TextOrNull(14, r.sensor);
+  s.TextOrNull(15, r.scene_json);
+  s.TextOrNull(16, r.ego_pose_json);
+  s.TextOrNull(17, r.ignore_json);
+  s.TextOrNull(18, r.tags_json);
+  s.Int(19, static_cast<int64_t>(r.objects.size()));
+  s.Int(20, static_cast<int64_t>(hash));
+  s.Int(21, file_id);
+  s.Int(22, line);
+  s.Int(23, run_id);
+}
+
+Status SqliteStore::UpsertContext(const std::string& pipeline, const std::string& task,
+                                  const std::string& batch, const std::string& vendor) {
+  auto t = Prepared(kUpsertTask,
+                    "INSERT INTO tasks (task, pipeline, batch, vendor) VALUES (?1, ?2, ?3, ?4) "
+                    "ON CONFLICT (task) DO UPDATE SET batch = coalesce(batch, excluded.batch), "
+                    "vendor = coalesce(vendor, excluded.vendor) "
+                    "WHERE (batch IS NULL AND excluded.batch IS NOT NULL) "
+                    "OR (vendor IS NULL AND excluded.vendor IS NOT NULL)");
+  if (!t.ok()) return t.status();
+  (*t)->Text(1, task);
+  (*t)->Text(2, pipeline);
+  (*t)->TextOrNull(3, batch);
+  (*t)->TextOrNull(4, vendor);
+  GTOPS_STEP(**t);
+  if (!batch.empty()) {
+    auto b = Prepared(kUpsertBatch,
+                      "INSERT INTO batches (batch, pipeline, vendor) VALUES (?1, ?2, ?3) "
+                      "ON CONFLICT (batch) DO UPDATE SET vendor = excluded.vendor "
+                      "WHERE vendor IS NULL AND excluded.vendor IS NOT NULL");
+    if (!b.ok()) return b.status();
+    (*b)->Text(1, batch);
+    (*b)->Text(2, pipeline);
+    (*b)->TextOrNull(3, vendor);
+    GTOPS_STEP(**b);
+  }
+  return Status::Ok();
+}
+
+Result<PutResult> SqliteStore::PutLabels(const LabelRecord& r, uint64_t hash, SourceLocation at) {
+  auto find = Prepared(kFindLabelSet,
+                       "SELECT label_set_id, content_hash FROM label_sets "
+                       "WHERE pipeline = ?1 AND frame = ?2 AND source = ?3 AND producer = ?4");
+  if (!find.ok()) return find.status();
+  Stmt& f = **find;
+  f.Text(1, r.pipeline);
+  f.Text(2, r.frame);
+  f.Text(3, Name(r.source));
+  f.Text(4, r.producer());
+  auto rc = f.Step(db_);
+  if (!rc.ok()) return rc.status();
+  int64_t id = 0;
+  PutResult result = PutResult::kInserted;
+  if (*rc == SQLITE_ROW) {
+    id = f.ColInt(0);
+    if (static_cast<uint64_t>(f.ColInt(1)) == hash) return PutResult::kUnchanged;
+    result = PutResult::kReplaced;
+  }
+  f.Reset();
+  if (result == PutResult::kReplaced) {
+    auto del = Prepared(kDeleteObjects, "DELETE FROM objects WHERE label_set_id = ?1");
+    if (!del.ok()) return del.status();
+    (*del)->Int(1, id);
+    GTOPS_STEP(**del);
+    auto up = Prepared(kUpdateLabelSet,
+                       fmt::format("UPDATE label_sets SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                                   "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+                                   "?22, ?23) WHERE label_set_id = ?24",
+                                   kLabelSetColumns));
+    if (!up.ok()) return up.status();
+    BindLabelSet(**up, r, hash, file_id_, at.line, run_id_);
+    (*up)->Int(24, id);
+    GTOPS_STEP(**up);
+  } else {
+    auto ins = Prepared(kInsertLabelSet,
+                        fmt::format("INSERT INTO label_sets ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                                    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+                                    "?20, ?21, ?22, ?23)",
+                                    kLabelSetColumns));
+    if (!ins.ok()) return ins.status();
+    BindLabelSet(**ins, r, hash, file_id_, at.line, run_id_);
+    GTOPS_STEP(**ins);
+    id = sqlite3_last_insert_rowid(db_);
+  }
+  auto obj = Prepared(kInsertObject,
+                      "INSERT INTO objects (label_set_id, ord, object_id, track, class, x, y, z, "
+                      "l, w, h, yaw, range_m, geometry, attributes, score, num_points) VALUES "
+                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+  if (!obj.ok()) return obj.status();
+  Stmt& o = **obj;
+  int64_t ord = 0;
+  for (const Object& ob : r.objects) {
+    o.Reset();
+    o.Int(1, id);
+    o.Int(2, ord++);
+    o.Text(3, ob.id);
+    o.TextOrNull(4, ob.track);
+    o.Text(5, ob.cls);
+    if (ob.kind == GeometryKind::kBox3d) {
+      const Box3d& b = ob.box3d;
+      o.Real(6, b.x);
+      o.Real(7, b.y);
+      o.Real(8, b.z);
+      o.Real(9, b.l);
+      o.Real(10, b.w);
+      o.Real(11, b.h);
+      o.Real(12, b.yaw);
+      o.Real(13, std::hypot(b.x, b.y));
+    } else if (ob.kind == GeometryKind::kBox2d) {
+      o.Real(6, ob.box2d.x);
+      o.Real(7, ob.box2d.y);
+      o.Real(10, ob.box2d.w);
+      o.Real(11, ob.box2d.h);
+    } else {
+      o.Text(14, ob.geometry_json);
+    }
+    o.TextOrNull(15, ob.attributes_json);
+    o.Opt(16, ob.score);
+    o.Opt(17, ob.num_points);
+    GTOPS_STEP(o);
+  }
+  auto fr = Prepared(kUpsertFrame,
+                     "INSERT INTO frames (pipeline, frame, task, timestamp) VALUES (?1, ?2, ?3, ?4) "
+                     "ON CONFLICT (pipeline, frame) DO UPDATE SET timestamp = excluded.timestamp "
+                     "WHERE timestamp IS NULL AND excluded.timestamp IS NOT NULL");
+  if (!fr.ok()) return fr.status();
+  (*fr)->Text(1, r.pipeline);
+  (*fr)->Text(2, r.frame);
+  (*fr)->Text(3, r.task);
+  (*fr)->Opt(4, r.timestamp);
+  GTOPS_STEP(**fr);
+  GTOPS_RETURN_IF_ERROR(UpsertContext(r.pipeline, r.task, r.batch, r.vendor));
+  return result;
+}
+
+Result<PutResult> SqliteStore::PutEvent(const Event& e, uint64_t hash, SourceLocation at) {
+  auto find = Prepared(kFindEvent,
+                       "SELECT event_row, content_hash FROM events "
+                       "WHERE task = ?1 AND event = ?2 AND at_ms = ?3");
+  if (!find.ok()) return find.status();
+  Stmt& f = **find;
+  f.Text(1, e.task);
+  f.Text(2, Name(e.kind));
+  f.Int(3, e.at_epoch_ms);
+  auto rc = f.Step(db_);
+  if (!rc.ok()) return rc.status();
+  int64_t row = 0;
+  PutResult result = PutResult::kInserted;
+  if (*rc == SQLITE_ROW) {
+    row = f.ColInt(0);
+    if (static_cast<uint64_t>(f.ColInt(1)) == hash) return PutResult::kUnchanged;
+    result = PutResult::kReplaced;
+  }
+  f.Reset();
+  constexpr std::string_view kCols =
+      "task, pipeline, batch, vendor, annotator, event, at, at_ms, due, due_ms, cost_usd, work_s, "
+      "object_count, reason, content_hash, file_id, line, run_id";
+  auto st = result == PutResult::kReplaced
+                ? Prepared(kUpdateEvent,
+                           fmt::format("UPDATE events SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                                       "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+                                       "WHERE event_row = ?19", kCols))
+                : Prepared(kInsertEvent,
+                           fmt::format("INSERT INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                                       kCols));
+  if (!st.ok()) return st.status();
+  Stmt& s = **st;
+  s.Text(1, e.task);
+  s.Text(2, e.pipeline);
+  s.TextOrNull(3, e.batch);
+  s.TextOrNull(4, e.vendor);
+  s.TextOrNull(5, e.annotator);
+  s.Text(6, Name(e.kind));
+  s.Text(7, e.at);
+  s.Int(8, e.at_epoch_ms);
+  s.TextOrNull(9, e.due);
+  s.Opt(10, e.due_epoch_ms);
+  s.Opt(11, e.cost_usd);
+  s.Opt(12, e.work_s);
+  s.Opt(13, e.object_count);
+  s.TextOrNull(14, e.reason);
+  s.Int(15, static_cast<int64_t>(hash));
+  s.Int(16, file_id_);
+  s.Int(17, at.line);
+  s.Int(18, run_id_);
+  if (result == PutResult::kReplaced) s.Int(19, row);
+  GTOPS_STEP(s);
+  GTOPS_RETURN_IF_ERROR(UpsertContext(e.pipeline, e.task, e.batch, e.vendor));
+  return result;
+}
+
+Result<PutResult> SqliteStore::PutAudit(const Audit& a, uint64_t hash, SourceLocation at) {
+  auto find = Prepared(kFindAudit,
+                       "SELECT audit_id, content_hash FROM audits "
+                       "WHERE task = ?1 AND frame = ?2 AND auditor = ?3 AND at_ms = ?4");
+  if (!find.ok()) return find.status();
+  Stmt& f = **find;
+  f.Text(1, a.task);
+  f.Text(2, a.frame);
+  f.Text(3, a.auditor);
+  f.Int(4, a.at_epoch_ms);
+  auto rc = f.Step(db_);
+  if (!rc.ok()) return rc.status();
+  int64_t id = 0;
+  PutResult result = PutResult::kInserted;
+  if (*rc == SQLITE_ROW) {
+    id = f.ColInt(0);
+    if (static_cast<uint64_t>(f.ColInt(1)) == hash) return PutResult::kUnchanged;
+    result = PutResult::kReplaced;
+  }
+  f.Reset();
+  constexpr std::string_view kCols =
+      "task, frame, pipeline, batch, vendor, annotator, auditor, at, at_ms, verdict, "
+      "objects_reviewed, work_s, error_count, content_hash, file_id, line, run_id";
+  auto st = result == PutResult::kReplaced
+                ? Prepared(kUpdateAudit,
+                           fmt::format("UPDATE audits SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                                       "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+                                       "WHERE audit_id = ?18", kCols))
+                : Prepared(kInsertAudit,
+                           fmt::format("INSERT INTO audits ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                                       kCols));
+  if (!st.ok()) return st.status();
+  Stmt& s = **st;
+  s.Text(1, a.task);
+  s.Text(2, a.frame);
+  s.Text(3, a.pipeline);
+  s.TextOrNull(4, a.batch);
+  s.TextOrNull(5, a.vendor);
+  s.TextOrNull(6, a.annotator);
+  s.Text(7, a.auditor);
+  s.Text(8, a.at);
+  s.Int(9, a.at_epoch_ms);
+  s.Text(10, a.pass ? "pass" : "fail");
+  s.Opt(11, a.objects_reviewed);
+  s.Opt(12, a.work_s);
+  s.Int(13, static_cast<int64_t>(a.errors.size()));
+  s.Int(14, static_cast<int64_t>(hash));
+  s.Int(15, file_id_);
+  s.Int(16, at.line);
+  s.Int(17, run_id_);
+  if (result == PutResult::kReplaced) s.Int(18, id);
+  GTOPS_STEP(s);
+  if (result == PutResult::kReplaced) {
+    auto del = Prepared(kDeleteAuditErrors, "DELETE FROM audit_errors WHERE audit_id = ?1");
+    if (!del.ok()) return del.status();
+    (*del)->Int(1, id);
+    GTOPS_STEP(**del);
+  } else {
+    id = sqlite3_last_insert_rowid(db_);
+  }
+  auto ins = Prepared(kInsertAuditError,
+                      "INSERT INTO audit_errors (audit_id, ord, type, severity, object_id, class, "
+                      "attribute, tag, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!ins.ok()) return ins.status();
+  int64_t ord = 0;
+  for (const AuditError& err : a.errors) {
+    Stmt& e = **ins;
+    e.Reset();
+    e.Int(1, id);
+    e.Int(2, ord++);
+    e.Text(3, Name(err.type));
+    e.Text(4, Name(err.severity));
+    e.TextOrNull(5, err.object);
+    e.TextOrNull(6, err.cls);
+    e.TextOrNull(7, err.attribute);
+    e.TextOrNull(8, err.tag);
+    e.TextOrNull(9, err.note);
+    GTOPS_STEP(e);
+  }
+  GTOPS_RETURN_IF_ERROR(UpsertContext(a.pipeline, a.task, a.batch, a.vendor));
+  return result;
+}
+
+Status SqliteStore::PutQuarantine(SourceLocation at, std::string_view reason, std::string_view raw) {
+  auto st = Prepared(kInsertQuarantine,
+                     "INSERT INTO quarantine (file_id, line, reason, raw, run_id) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!st.ok()) return st.status();
+  Stmt& s = **st;
+  s.Int(1, file_id_);
+  s.Int(2, at.line);
+  s.Text(3, reason);
+  s.Blob(4, raw);
+  s.Int(5, run_id_);
+  GTOPS_STEP(s);
+  return Status::Ok();
+}
+
+Status SqliteStore::BeginFile(const std::string& path, int64_t run_id) {
+  if (in_file_) return Status::Internal("BeginFile inside an open file transaction");
+  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  in_file_ = true;
+  run_id_ = run_id;
+  auto ins = Prepared(kInsertFile, "INSERT INTO ingest_files (path) VALUES (?1) "
+                                   "ON CONFLICT (path) DO NOTHING");
+  if (!ins.ok()) return ins.status();
+  (*ins)->Text(1, path);
+  GTOPS_STEP(**ins);
+  auto id = Prepared(kFileId, "SELECT file_id FROM ingest_files WHERE path = ?1");
+  if (!id.ok()) return id.status();
+  (*id)->Text(1, path);
+  GTOPS_STEP(**id);
+  file_id_ = (*id)->ColInt(0);
+  (*id)->Reset();
+  auto del = Prepared(kDeleteFileQuarantine, "DELETE FROM quarantine WHERE file_id = ?1");
+  if (!del.ok()) return del.status();
+  (*del)->Int(1, file_id_);
+  GTOPS_STEP(**del);
+  return Status::Ok();
+}
+
+Status SqliteStore::CommitFile(const FileState& state, const FileTotals& totals) {
+  auto st = Prepared(kCommitFile,
+                     "UPDATE ingest_files SET size = ?2, mtime_ns = ?3, complete = 1, run_id = ?4, "
+                     "records_read = ?5, accepted = ?6, quarantined = ?7 WHERE file_id = ?1");
+  if (!st.ok()) return st.status();
+  Stmt& s = **st;
+  s.Int(1, file_id_);
+  s.Int(2, state.size);
+  s.Int(3, state.mtime_ns);
+  s.Int(4, run_id_);
+  s.Int(5, totals.records_read);
+  s.Int(6, totals.accepted);
+  s.Int(7, totals.quarantined);
+  GTOPS_STEP(s);
+  GTOPS_RETURN_IF_ERROR(Exec("COMMIT"));
+  in_file_ = false;
+  return Status::Ok();
+}
+
+void SqliteStore::AbortFile() {
+  if (!in_file_) return;
+  for (auto& s : stmts_) {
+    if (s) sqlite3_reset(s->get());
+  }
+  (void)Exec("ROLLBACK");
+  in_file_ = false;
+}
+
+Result<std::optional<FileState>> SqliteStore::GetFileState(const std::string& path) {
+  auto st = Prepared(kGetFileState,
+                     "SELECT size, mtime_ns FROM ingest_files WHERE path = ?1 AND complete = 1");
+  if (!st.ok()) return st.status();
+  Stmt& s = **st;
+  s.Text(1, path);
+  auto rc = s.Step(db_);
+  if (!rc.ok()) return rc.status();
+  if (*rc != SQLITE_ROW) return std::optional<FileState>();
+  FileState f{path, s.ColInt(0), s.ColInt(1)};
+  s.Reset();
+  return std::optional<FileState>(f);
+}
+
+Result<int64_t> SqliteStore::BeginIngestRun() {
+  // Runs that never finished died with their process.
+  GTOPS_RETURN_IF_ERROR(Exec("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running'"));
+  Stmt s;
+  GTOPS_RETURN_IF_ERROR(s.Prepare(db_, "INSERT INTO ingest_runs (started_at, status) VALUES (?1, 'running')"));
+  const std::string now = NowRfc3339();
+  s.Text(1, now);
+  GTOPS_STEP(s);
+  return sqlite3_last_insert_rowid(db_);
+}
+
+Status SqliteStore::FinishIngestRun(int64_t run_id, const IngestRunTotals& t) {
+  Stmt s;
+  GTOPS_RETURN_IF_ERROR(s.Prepare(
+      db_, "UPDATE ingest_runs SET finished_at = ?2, status = ?3, files_read = ?4, "
+           "files_skipped = ?5, records_read = ?6, accepted = ?7, quarantined = ?8, inserted = ?9, "
+           "replaced = ?10, unchanged = ?11, objects_written = ?12 WHERE run_id = ?1"));
+  const std::string now = NowRfc3339();
+  s.Int(1, run_id);
+  s.Text(2, now);
+  s.Text(3, t.status);
+  s.Int(4, t.files_read);
+  s.Int(5, t.files_skipped);
+  s.Int(6, t.records_read);
+  s.Int(7, t.accepted);
+  s.Int(8, t.quarantined);
+  s.Int(9, t.inserted);
+  s.Int(10, t.replaced);
+  s.Int(11, t.unchanged);
+  s.Int(12, t.objects_written);
+  GTOPS_STEP(s);
+  return Status::Ok();
+}
+
+
+Status SqliteStore::SyncConfig(const ProgramConfig& c) {
+  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> Status {
+    GTOPS_RETURN_IF_ERROR(Exec("DELETE FROM program; DELETE FROM vendors; DELETE FROM pipelines; "
+                               "DELETE FROM classes; DELETE FROM targets;"));
+    Stmt p;
+    GTOPS_RETURN_IF_ERROR(p.Prepare(db_, "INSERT INTO program (id, name, config_path, data_dirs, "
+                                         "synced_at) VALUES (1, ?1, ?2, ?3, ?4)"));
+    std::string dirs = "[";
+    for (size_t i = 0; i < c.data.size(); ++i) {
+      dirs += fmt::format("{}\"{}\"", i ? "," : "", c.data[i]);
+    }
+    dirs += "]";
+    const std::string now = NowRfc3339();
+    p.Text(1, c.name);
+    p.TextOrNull(2, c.source_path);
+    p.Text(3, dirs);
+    p.Text(4, now);
+    GTOPS_STEP(p);
+    Stmt v;
+    GTOPS_RETURN_IF_ERROR(v.Prepare(db_, "INSERT INTO vendors VALUES (?1, ?2, ?3, ?4)"));
+    for (const VendorSpec& vs : c.vendors) {
+      v.Reset();
+      v.Text(1, vs.id);
+      v.TextOrNull(2, vs.name);
+      v.Opt(3, vs.cost_per_task_usd);
+      v.Opt(4, vs.cost_per_object_usd);
+      GTOPS_STEP(v);
+    }
+    Stmt pl, cl, tg;
+    GTOPS_RETURN_IF_ERROR(pl.Prepare(
+        db_, "INSERT INTO pipelines VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+    GTOPS_RETURN_IF_ERROR(cl.Prepare(
+        db_, "INSERT INTO classes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+             "?14, ?15, ?16)"));
+    GTOPS_RETURN_IF_ERROR(tg.Prepare(
+        db_, "INSERT INTO targets (pipeline, scope, class, slice, metric, value, config_line) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    for (const PipelineSpec& ps : c.pipelines) {
+      pl.Reset();
+      pl.Text(1, ps.id);
+      pl.TextOrNull(2, ps.name);
+      pl.Text(3, Name(ps.geometry));
+      pl.Int(4, ps.tracking ? 1 : 0);
+      pl.TextOrNull(5, ps.spec_version);
+      pl.Text(6, ps.units);
+      if (ps.match.kind != MatchRule::Kind::kNone) {
+        pl.Text(7, Name(ps.match.kind));
+        pl.Real(8, ps.match.value);
+      }
+      pl.Opt(9, ps.tolerances.position_m);
+      pl.Opt(10, ps.tolerances.size_rel);
+      pl.Opt(11, ps.tolerances.heading_deg);
+      pl.Opt(12, ps.tolerances.min_iou);
+      pl.Opt(13, ps.tolerances.polyline_m);
+      pl.Opt(14, ps.sla_turnaround_hours);
+      GTOPS_STEP(pl);
+      for (const ClassSpec& cs : ps.classes) {
+        cl.Reset();
+        cl.Text(1, ps.id);
+        cl.Text(2, cs.name);
+        cl.Real(3, cs.safety_weight);
+        if (cs.match) {
+          cl.Text(4, Name(cs.match->kind));
+          cl.Real(5, cs.match->value);
+        }
+        int col = 6;
+        for (const auto* r : {&cs.size_l, &cs.size_w, &cs.size_h}) {
+          if (*r && (*r)->lo) cl.Real(col, *(*r)->lo);
+          if (*r && (*r)->hi) cl.Real(col + 1, *(*r)->hi);
+          col += 2;
+        }
+        std::string req = "[";
+        for (size_t i = 0; i < cs.required_attributes.size(); ++i) {
+          req += fmt::format("{}\"{}\"", i ? "," : "", cs.required_attributes[i]);
+        }
+        req += "]";
+        cl.Text(12, req);
+        std::string allowed = "{";
+        bool first_attr = true;
+        for (const auto& [name, values] : cs.attributes) {
+          allowed += fmt::format("{}\"{}\":[", first_attr ? "" : ",", name);
+          first_attr = false;
+          for (size_t i = 0; i < values.size(); ++i) {
+            if (i) allowed += ",";
+            if (const auto* s = std::get_if<std::string>(&values[i])) {
+              allowed += fmt::format("\"{}\"", *s);
+            } else if (const auto* d = std::get_if<double>(&values[i])) {
+              allowed += fmt::format("{}", *d);
+            } else {
+              allowed += std::get<bool>(values[i]) ? "true" : "false";
+            }
+          }
+          allowed += "]";
+        }
+        allowed += "}";
+        cl.Text(13, allowed);
+        if (cs.kinematics) {
+          cl.Opt(14, cs.kinematics->max_speed_mps);
+          cl.Opt(15, cs.kinematics->max_accel_mps2);
+          cl.Opt(16, cs.kinematics->max_yaw_rate_dps);
+        }
+        GTOPS_STEP(cl);
+      }
+      auto put_target = [&](const Target& t, std::string_view scope, std::string_view cls,
+                            std::string_view slice) -> Status {
+        tg.Reset();
+        tg.Text(1, ps.id);
+        tg.Text(2, scope);
+        tg.TextOrNull(3, cls);
+        tg.TextOrNull(4, slice);
+        tg.Text(5, t.metric);
+        tg.Real(6, t.value);
+        tg.Int(7, t.line);
+        GTOPS_STEP(tg);
+        return Status::Ok();
+      };
+      for (const Target& t : ps.targets.pipeline) {
+        GTOPS_RETURN_IF_ERROR(put_target(t, "pipeline", "", ""));
+      }
+      for (const auto& [cls, targets] : ps.targets.by_class) {
+        for (const Target& t : targets) GTOPS_RETURN_IF_ERROR(put_target(t, "class", cls, ""));
+      }
+      for (const SliceTarget& sl : ps.targets.slices) {
+        std::string where = "{";
+        for (size_t i = 0; i < sl.where.size(); ++i) {
+          const Condition& cond = sl.where[i];
+          where += fmt::format("{}\"{}\":", i ? "," : "", cond.field);
+          if (const auto* s = std::get_if<std::string>(&cond.value)) {
+            where += fmt::format("\"{}\"", *s);
+          } else if (const auto* d = std::get_if<double>(&cond.value)) {
+            where += fmt::format("{}", *d);
+          } else if (const auto* b = std::get_if<bool>(&cond.value)) {
+            where += *b ? "true" : "false";
+          } else {
+            const Range& r = std::get<Range>(cond.value);
+            where += fmt::format("[{},{}]", r.lo ? fmt::format("{}", *r.lo) : "null",
+                                 r.hi ? fmt::format("{}", *r.hi) : "null");
+          }
+        }
+        where += "}";
+        for (const Target& t : sl.targets) GTOPS_RETURN_IF_ERROR(put_target(t, "slice", "", where));
+      }
+    }
+    return Status::Ok();
+  };
+  Status s = body();
+  if (!s.ok()) {
+    (void)Exec("ROLLBACK");
+    return s;
+  }
+  return Exec("COMMIT");
+}
+
+Result<StoreSummary> SqliteStore::Summarize() {
+  StoreSummary sum;
+  auto scalar = [&](std::string_view sql, int64_t& out) -> Status {
+    Stmt s;
+    GTOPS_RETURN_IF_ERROR(s.Prepare(db_, sql));
+    GTOPS_STEP(s);
+    out = s.ColInt(0);
+    return Status::Ok();
+  };
+  GTOPS_RETURN_IF_ERROR(scalar("SELECT count(*) FROM label_sets", sum.labels));
+  GTOPS_RETURN_IF_ERROR(scalar("SELECT coalesce(sum(object_count), 0) FROM label_sets", sum.objects));
+  GTOPS_RETURN_IF_ERROR(scalar("SELECT count(*) FROM events", sum.events));
+  GTOPS_RETURN_IF_ERROR(scalar("SELECT count(*) FROM audits", sum.audits));
+  GTOPS_RETURN_IF_ERROR(scalar("SELECT count(*) FROM audit_errors", sum.audit_errors));
+  GTOPS_RETURN_IF_ERROR(scalar("SELECT count(*) FROM quarantine", sum.quarantined));
+  GTOPS_RETURN_IF_ERROR(scalar("SELECT count(*) FROM tasks", sum.tasks));
+  GTOPS_RETURN_IF_ERROR(scalar("SELECT count(*) FROM frames", sum.frames));
+  auto rows = [&](std::string_view sql, size_t nkeys, std::vector<CountRow>& out) -> Status {
+    Stmt s;
+    GTOPS_RETURN_IF_ERROR(s.Prepare(db_, sql));
+    for (;;) {
+      auto rc = s.Step(db_);
+      if (!rc.ok()) return rc.status();
+      if (*rc != SQLITE_ROW) break;
+      CountRow r;
+      for (size_t k = 0; k < nkeys; ++k) r.keys.push_back(s.ColText(static_cast<int>(k)));
+      r.labels = s.ColInt(static_cast<int>(nkeys));
+      r.objects = s.ColInt(static_cast<int>(nkeys) + 1);
+      r.frames = s.ColInt(static_cast<int>(nkeys) + 2);
+      out.push_back(std::move(r));
+    }
+    return Status::Ok();
+  };
+  GTOPS_RETURN_IF_ERROR(rows(
+      "SELECT p.pipeline, count(s.label_set_id), coalesce(sum(s.object_count), 0), "
+      "count(DISTINCT s.frame) FROM pipelines p LEFT JOIN label_sets s USING (pipeline) "
+      "GROUP BY p.pipeline ORDER BY p.rowid", 1, sum.by_pipeline));
+  GTOPS_RETURN_IF_ERROR(rows(
+      "SELECT pipeline, source, count(*), sum(object_count), count(DISTINCT frame) FROM label_sets "
+      "GROUP BY pipeline, source ORDER BY pipeline, source", 2, sum.by_pipeline_source));
+  GTOPS_RETURN_IF_ERROR(rows(
+      "SELECT vendor, count(*), sum(object_count), count(DISTINCT pipeline || char(0) || frame) "
+      "FROM label_sets WHERE source = 'vendor' GROUP BY vendor ORDER BY vendor", 1, sum.by_vendor));
+  GTOPS_RETURN_IF_ERROR(rows(
+      "SELECT pipeline, batch, vendor, count(*), sum(object_count), count(DISTINCT frame) "
+      "FROM label_sets WHERE source = 'vendor' GROUP BY pipeline, batch, vendor "
+      "ORDER BY pipeline, batch", 3, sum.by_batch));
+  auto pairs = [&](std::string_view sql, std::vector<std::pair<std::string, int64_t>>& out) -> Status {
+    Stmt s;
+    GTOPS_RETURN_IF_ERROR(s.Prepare(db_, sql));
+    for (;;) {
+      auto rc = s.Step(db_);
+      if (!rc.ok()) return rc.status();
+      if (*rc != SQLITE_ROW) break;
+      out.emplace_back(s.ColText(0), s.ColInt(1));
+    }
+    return Status::Ok();
+  };
+  GTOPS_RETURN_IF_ERROR(pairs("SELECT pipeline, count(*) FROM events GROUP BY pipeline ORDER BY pipeline",
+                              sum.events_by_pipeline));
+  GTOPS_RETURN_IF_ERROR(pairs("SELECT pipeline, count(*) FROM audits GROUP BY pipeline ORDER BY pipeline",
+                              sum.audits_by_pipeline));
+  Stmt last;
+  GTOPS_RETURN_IF_ERROR(last.Prepare(
+      db_, "SELECT status, files_read, files_skipped, records_read, accepted, quarantined, "
+           "inserted, replaced, unchanged, objects_written, started_at, coalesce(finished_at, '') "
+           "FROM ingest_runs ORDER BY run_id DESC LIMIT 1"));
+  auto rc = last.Step(db_);
+  if (!rc.ok()) return rc.status();
+  if (*rc == SQLITE_ROW) {
+    IngestRunTotals t;
+    t.status = last.ColText(0);
+    t.files_read = last.ColInt(1);
+    t.files_skipped = last.ColInt(2);
+    t.records_read = last.ColInt(3);
+    t.accepted = last.ColInt(4);
+    t.quarantined = last.ColInt(5);
+    t.inserted = last.ColInt(6);
+    t.replaced = last.ColInt(7);
+    t.unchanged = last.ColInt(8);
+    t.objects_written = last.ColInt(9);
+    sum.last_run = t;
+    sum.last_run_started_at = last.ColText(10);
+    sum.last_run_finished_at = last.ColText(11);
+  }
+  return sum;
+}
+
+Status SqliteStore::ForEachQuarantined(const std::function<void(const QuarantineRow&)>& fn) {
+  Stmt s;
+  GTOPS_RETURN_IF_ERROR(s.Prepare(db_, "SELECT f.path, q.line, q.reason, q.raw FROM quarantine q "
+                                       "JOIN ingest_files f USING (file_id) ORDER BY f.path, q.line"));
+  for (;;) {
+    auto rc = s.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc != SQLITE_ROW) break;
+    QuarantineRow r;
+    r.file = s.ColText(0);
+    r.line = s.ColInt(1);
+    r.reason = s.ColText(2);
+    const void* blob = sqlite3_column_blob(s.get(), 3);
+    r.raw.assign(static_cast<const char*>(blob), static_cast<size_t>(sqlite3_column_bytes(s.get(), 3)));
+    fn(r);
+  }
+  return Status::Ok();
+}
+
+Result<QueryResult> SqliteStore::QueryReadOnly(std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, &tail) != SQLITE_OK) {
+    return Status::Usage(fmt::format("SQL error: {}", sqlite3_errmsg(db_)));
+  }
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+  if (raw == nullptr) return Status::Usage("SQL error: the query is empty");
+  std::string_view rest(tail, static_cast<size_t>(sql.data() + sql.size() - tail));
+  if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+    return Status::Usage("SQL error: give one statement at a time");
+  }
+  if (!sqlite3_stmt_readonly(raw)) {
+    return Status::Usage("gtops sql is read-only: this statement would change the store "
+                         "(use SELECT, WITH or read-only PRAGMAs)");
+  }
+  QueryResult q;
+  const int n = sqlite3_column_count(raw);
+  for (int c = 0; c < n; ++c) q.columns.emplace_back(sqlite3_column_name(raw, c));
+  q.numeric.assign(static_cast<size_t>(n), true);
+  for (;;) {
+    int rc = sqlite3_step(raw);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return Status::Usage(fmt::format("SQL error: {}", sqlite3_errmsg(db_)));
+    std::vector<std::optional<std::string>> row;
+    row.reserve(static_cast<size_t>(n));
+    for (int c = 0; c < n; ++c) {
+      const int type = sqlite3_column_type(raw, c);
+      if (type == SQLITE_NULL) {
+        row.emplace_back();
+        continue;
+      }
+      if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) q.numeric[static_cast<size_t>(c)] = false;
+      if (type == SQLITE_FLOAT) {
+        row.emplace_back(fmt::format("{}", sqlite3_column_double(raw, c)));
+      } else {
+        const auto* t = sqlite3_column_text(raw, c);
+        row.emplace_back(std::string(reinterpret_cast<const char*>(t),
+                                     static_cast<size_t>(sqlite3_column_bytes(raw, c))));
+      }
+    }
+    q.rows.push_back(std::move(row));
+  }
+  return q;
+}
+
+}  // namespace
+
+int Store::SchemaVersion() { return static_cast<int>(SchemaMigrations().size()); }
+
+Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
+  const std::string& loc = options.location;
+  if (loc.starts_with(kPostgresPrefix1) || loc.starts_with(kPostgresPrefix2)) {
+    return Status::StoreError(fmt::format(
+        "{}: this build of gtops has no PostgreSQL backend yet; use a SQLite store path", loc));
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (options.read_only) {
+    if (!fs::exists(loc, ec)) {
+      return Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` first", loc));
+    }
+  } else {
+    fs::path parent = fs::path(loc).parent_path();
+    if (!parent.empty()) {
+      fs::create_directories(parent, ec);
+      if (ec) {
+        return Status::StoreError(fmt::format("{}: cannot create the store's folder: {}", loc,
+                                              ec.message()));
+      }
+    }
+  }
+  sqlite3* db = nullptr;
+  const int flags = options.read_only ? SQLITE_OPEN_READONLY
+                                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(loc.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return Status::StoreError(fmt::format("{}: cannot open the store: {}", loc, msg));
+  }
+  auto store = std::make_unique<SqliteStore>(db, loc);
+  GTOPS_RETURN_IF_ERROR(store->Init(options.read_only));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace gtops

@@ -1,0 +1,124 @@
+// The store: the relational model of a program (docs/schema.md) behind a narrow interface, so
+// that callers do not know which database holds it. SQLite is the embedded default; a
+// PostgreSQL backend implements the same interface.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "core/records.h"
+#include "core/status.h"
+
+namespace gtops {
+
+// Where a record came from: the input file and its 1-based line.
+struct SourceLocation {
+  std::string_view file;
+  int64_t line = 0;
+};
+
+// What an identity-keyed write did (FORMAT.md "Identity"): the same key again replaces the old
+// record when its content differs, and changes nothing when it is the same.
+enum class PutResult { kInserted, kReplaced, kUnchanged };
+
+// What the store remembers of an ingested input file, to skip it when it has not changed.
+struct FileState {
+  std::string path;
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
+struct FileTotals {
+  int64_t records_read = 0, accepted = 0, quarantined = 0;
+};
+
+struct IngestRunTotals {
+  int64_t files_read = 0, files_skipped = 0, records_read = 0, accepted = 0, quarantined = 0;
+  int64_t inserted = 0, replaced = 0, unchanged = 0, objects_written = 0;
+  std::string status;  // "ok", "bad_input" (some records quarantined), "failed"
+};
+
+struct CountRow {
+  std::vector<std::string> keys;  // the group's values (pipeline, source, vendor, batch, ...)
+  int64_t labels = 0, objects = 0, frames = 0;
+};
+
+struct QuarantineRow {
+  std::string file;
+  int64_t line = 0;
+  std::string reason;
+  std::string raw;
+};
+
+struct StoreSummary {
+  int64_t labels = 0, objects = 0, events = 0, audits = 0, audit_errors = 0, quarantined = 0;
+  int64_t tasks = 0, frames = 0;
+  std::vector<CountRow> by_pipeline;         // keys: pipeline
+  std::vector<CountRow> by_pipeline_source;  // keys: pipeline, source
+  std::vector<CountRow> by_vendor;           // keys: vendor (vendor records)
+  std::vector<CountRow> by_batch;            // keys: pipeline, batch, vendor (vendor records)
+  std::vector<std::pair<std::string, int64_t>> events_by_pipeline;
+  std::vector<std::pair<std::string, int64_t>> audits_by_pipeline;
+  std::optional<IngestRunTotals> last_run;
+  std::string last_run_started_at, last_run_finished_at;
+};
+
+// A query's result as text cells (NULL as nullopt), for `gtops sql`.
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  std::vector<bool> numeric;  // per column: every non-null cell was a number
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The schema version this build writes and reads.
+  static int SchemaVersion();
+
+  // Replaces the program's configuration tables (program, vendors, pipelines, classes, targets)
+  // with `config`, in one transaction.
+  virtual Status SyncConfig(const ProgramConfig& config) = 0;
+
+  // Ingest runs: begun (and committed) before the first file, finished after the last. A run
+  // that never finishes (the process died) stays "running" and is reported as interrupted.
+  virtual Result<int64_t> BeginIngestRun() = 0;
+  virtual Status FinishIngestRun(int64_t run_id, const IngestRunTotals& totals) = 0;
+
+  // The state recorded when `path` was last ingested completely; nullopt when never.
+  virtual Result<std::optional<FileState>> GetFileState(const std::string& path) = 0;
+
+  // One input file in one transaction: BeginFile, the Put calls, then CommitFile (or AbortFile).
+  // BeginFile drops the quarantine rows of the file's previous ingest (they are re-created).
+  virtual Status BeginFile(const std::string& path, int64_t run_id) = 0;
+  virtual Result<PutResult> PutLabels(const LabelRecord& r, uint64_t hash, SourceLocation at) = 0;
+  virtual Result<PutResult> PutEvent(const Event& e, uint64_t hash, SourceLocation at) = 0;
+  virtual Result<PutResult> PutAudit(const Audit& a, uint64_t hash, SourceLocation at) = 0;
+  virtual Status PutQuarantine(SourceLocation at, std::string_view reason, std::string_view raw) = 0;
+  virtual Status CommitFile(const FileState& state, const FileTotals& totals) = 0;
+  virtual void AbortFile() = 0;
+
+  virtual Result<StoreSummary> Summarize() = 0;
+  virtual Status ForEachQuarantined(const std::function<void(const QuarantineRow&)>& fn) = 0;
+
+  // Runs one read-only SQL statement; a statement that would write is refused (kUsage).
+  virtual Result<QueryResult> QueryReadOnly(std::string_view sql) = 0;
+};
+
+struct StoreOptions {
+  std::string location;    // a file path (SQLite) or a postgresql:// URL
+  bool read_only = false;  // open for reading only (status, sql): never creates or migrates
+};
+
+// Opens (creating and migrating as needed, unless read-only) the store at `options.location`.
+// kStoreError when it cannot be opened, is corrupt, or has a newer schema than this build.
+Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+}  // namespace gtops
