@@ -1,0 +1,57 @@
+#include "demo/mask_rle.h"
+
+#include <algorithm>
+
+namespace gtops::demo {
+
+void ColumnMaskCounts(std::span<const int> top, int h, std::vector<int64_t>& counts) {
+  counts.clear();
+  bool value = false;  // the value of the run being counted
+  int64_t run = 0;
+  auto add = [&](bool v, int64_t n) {
+    if (n == 0) return;
+    if (v != value) {
+      counts.push_back(run);
+      value = v;
+      run = 0;
+    }
+    run += n;
+  };
+  for (int t : top) {
+    const int clamped = std::clamp(t, 0, h);
+    add(false, clamped);
+    add(true, h - clamped);
+  }
+  counts.push_back(run);
+}
+
+std::string CocoRleString(std::span<const int64_t> counts) {
+  std::string s;
+  s.reserve(counts.size() * 2);
+  for (size_t i = 0; i < counts.size(); ++i) {
+    int64_t x = counts[i];
+    if (i > 2) x -= counts[i - 2];
+    bool more = true;
+    while (more) {
+      int c = static_cast<int>(x & 0x1f);
+      x >>= 5;  // arithmetic shift in C++20, as the C original relies on
+      more = (c & 0x10) != 0 ? x != -1 : x != 0;
+      if (more) c |= 0x20;
+      s.push_back(static_cast<char>(c + 48));
+    }
+  }
+  return s;
+}
+
+double ColumnMaskIou(std::span<const int> a, std::span<const int> b, int h) {
+  int64_t inter = 0, uni = 0;
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t x = 0; x < n; ++x) {
+    const int ta = std::clamp(a[x], 0, h), tb = std::clamp(b[x], 0, h);
+    inter += h - std::max(ta, tb);
+    uni += h - std::min(ta, tb);
+  }
+  return uni == 0 ? 1.0 : static_cast<double>(inter) / static_cast<double>(uni);
+}
+
+}  // namespace gtops::demo
