@@ -10,7 +10,8 @@
 #include <fmt/format.h>
 
 #include "core/time.h"
-#include "io/geometry_checks.h"
+#include "geometry/polygon.h"
+#include "geometry/rle.h"
 
 namespace gtops {
 
@@ -248,7 +249,7 @@ struct RecordParser::Impl {
   // A list of points [[x, y], ...] (dims 2) or [[x, y], ...] / [[x, y, z], ...] (dims 0: either,
   // the same for every point).
   bool Points(element e, std::string_view what, size_t min_points, int dims,
-              std::vector<Point2>* out2) {
+              std::vector<geometry::Point2>* out2) {
     if (e.type() != element_type::ARRAY) {
       return Fail(fmt::format("{} must be an array of points (got {})", what, TypeName(e)));
     }
@@ -281,7 +282,7 @@ struct RecordParser::Impl {
         if (!std::isfinite(c[i])) return Fail(fmt::format("{} point {} must be finite", what, n));
         ++i;
       }
-      if (out2 != nullptr) out2->push_back(Point2{c[0], c[1]});
+      if (out2 != nullptr) out2->push_back(geometry::Point2{c[0], c[1]});
     }
     if (n < min_points) {
       return Fail(fmt::format("{} must have at least {} points (got {})", what, min_points, n));
@@ -289,13 +290,14 @@ struct RecordParser::Impl {
     return true;
   }
 
-  std::vector<Point2> ring;
+  std::vector<geometry::Point2> ring;
 
   bool Ring(element e, std::string_view what) {
     ring.clear();
     if (!Points(e, what, 3, 2, &ring)) return false;
-    if (!IsSimpleRing(ring)) {
-      return Fail(fmt::format("{} is not simple: its edges cross each other", what));
+    if (!geometry::IsSimpleRing(ring)) {
+      return Fail(fmt::format("{} is not a simple ring: edges cross or touch, or it has fewer "
+                              "than 3 distinct points", what));
     }
     return true;
   }
@@ -343,9 +345,9 @@ struct RecordParser::Impl {
     const uint64_t pixels = static_cast<uint64_t>(hw[0]) * static_cast<uint64_t>(hw[1]);
     uint64_t sum = 0;
     if (counts_e.type() == element_type::STRING) {
-      std::string_view s = counts_e.get_string().value_unsafe();
-      std::string why;
-      if (!SumCompressedRle(s, &sum, &why)) return Fail(fmt::format("mask counts: {}", why));
+      auto counts = geometry::DecodeRleCounts(counts_e.get_string().value_unsafe());
+      if (!counts.ok()) return Fail(counts.status().message());
+      for (uint32_t c : *counts) sum += c;
     } else if (counts_e.type() == element_type::ARRAY) {
       size_t i = 0;
       for (element c : array(counts_e)) {
