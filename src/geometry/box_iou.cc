@@ -1,8 +1,11 @@
 #include "geometry/box_iou.h"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cmath>
+#include <cstdint>
+#include <numbers>
 #include <vector>
 
 namespace gtops::geometry {
@@ -19,33 +22,104 @@ struct Polygon8 {
 };
 
 // One Sutherland–Hodgman step against the half-plane sign * coord <= bound, where coord is x
-// (kAxisX) or y. Vertices on the line count as inside, so coincident edges (identical or
-// touching boxes) give a degenerate polygon of zero area rather than a lost vertex.
+// (kAxisX) or y, for a polygon known to have vertices on both sides. Vertices on the line count
+// as inside, so coincident edges (identical or touching boxes) give a degenerate polygon of zero
+// area rather than a lost vertex.
+//
+// The polygon is convex, so its inside vertices form one cyclic run: the result is the entry
+// crossing, the run, and the exit crossing. Finding the run with bit operations on the inside
+// mask instead of testing vertex by vertex avoids a mispredicted branch per vertex and divides
+// only twice. Rounding can make a nearly degenerate polygon break that pattern (two runs); then
+// the vertex-by-vertex loop takes over.
 template <bool kAxisX, int kSign>
 void ClipHalfPlane(const Polygon8& in, double bound, Polygon8& out) {
-  out.n = 0;
-  if (in.n == 0) return;
+  const int n = in.n;
+  if (n == 0) {
+    out.n = 0;
+    return;
+  }
   const double* c = kAxisX ? in.x : in.y;
-  int prev = in.n - 1;
-  double d_prev = kSign * c[prev] - bound;
-  for (int i = 0; i < in.n; ++i) {
-    const double d = kSign * c[i] - bound;
-    if ((d <= 0) != (d_prev <= 0)) {
-      // The edge crosses the line; d_prev != d here, so the division is safe.
-      const double t = d_prev / (d_prev - d);
-      out.x[out.n] = in.x[prev] + t * (in.x[i] - in.x[prev]);
-      out.y[out.n] = in.y[prev] + t * (in.y[i] - in.y[prev]);
-      // Pin the new vertex exactly onto the clipping line.
-      (kAxisX ? out.x : out.y)[out.n] = kSign * bound;
-      ++out.n;
+  double d[kMaxVertices];
+  unsigned inside = 0;
+  for (int i = 0; i < n; ++i) {
+    d[i] = kSign * c[i] - bound;
+    inside |= static_cast<unsigned>(d[i] <= 0) << i;
+  }
+  const unsigned all = (1u << n) - 1;
+  const unsigned prev_inside = ((inside << 1) | (inside >> (n - 1))) & all;  // bit i: i - 1 inside
+  const unsigned next_inside = ((inside >> 1) | (inside << (n - 1))) & all;  // bit i: i + 1 inside
+  const unsigned starts = inside & ~prev_inside;
+  auto crossing = [&](int from, int to, int slot) {
+    const double t = d[from] / (d[from] - d[to]);
+    (kAxisX ? out.x : out.y)[slot] = kSign * bound;  // exactly on the line
+    if (kAxisX) {
+      out.y[slot] = in.y[from] + t * (in.y[to] - in.y[from]);
+    } else {
+      out.x[slot] = in.x[from] + t * (in.x[to] - in.x[from]);
     }
-    if (d <= 0) {
-      out.x[out.n] = in.x[i];
-      out.y[out.n] = in.y[i];
-      ++out.n;
+  };
+  if (n >= 3 && std::popcount(starts) == 1) {
+    const int first = std::countr_zero(starts);
+    const int last = std::countr_zero(inside & ~next_inside);
+    const int run = std::popcount(inside);
+    int m = 0;
+    crossing(first == 0 ? n - 1 : first - 1, first, m++);
+    for (int k = 0, i = first; k < run; ++k, i = (i + 1 == n ? 0 : i + 1)) {
+      out.x[m] = in.x[i];
+      out.y[m] = in.y[i];
+      ++m;
     }
-    prev = i;
-    d_prev = d;
+    crossing(last, last + 1 == n ? 0 : last + 1, m++);
+    out.n = m;
+    return;
+  }
+  int m = 0;
+  for (int i = 0, prev = n - 1; i < n; prev = i++) {
+    const bool in_i = (inside >> i) & 1, in_prev = (inside >> prev) & 1;
+    if (in_i != in_prev && m < kMaxVertices) crossing(prev, i, m++);
+    if (in_i && m < kMaxVertices) {
+      out.x[m] = in.x[i];
+      out.y[m] = in.y[i];
+      ++m;
+    }
+  }
+  out.n = m;
+}
+
+// sin and cos of one angle at once, to within about 1 ulp of std::sin / std::cos for |x| < 1e5
+// (checked in box_iou_test.cc), in a few nanoseconds instead of about 20. Cody–Waite reduction by
+// pi/2 (pi/2 split into two 33-bit parts, exact when multiplied by a quotient below 2^20, plus a
+// tail), then the Taylor series of sin and cos on [-pi/4, pi/4], whose first omitted terms
+// (x^17/17!, x^18/18!) are below 5e-17.
+void SinCos(double x, double& sin_x, double& cos_x) {
+  if (!(std::abs(x) < 1e5)) {  // also NaN
+    sin_x = std::sin(x);
+    cos_x = std::cos(x);
+    return;
+  }
+  constexpr double kPio2Hi = 1.5707963267341256;     // pi/2 to 33 bits
+  constexpr double kPio2Mid = 6.077100506303966e-11;  // the next 33 bits
+  constexpr double kPio2Lo = 2.0222662487959506e-21;  // the rest
+  const double k = std::nearbyint(x * (2 * std::numbers::inv_pi));
+  const double r = ((x - k * kPio2Hi) - k * kPio2Mid) - k * kPio2Lo;
+  const double r2 = r * r;
+  // Taylor coefficients (-1)^j / (2j + 1)! and (-1)^j / (2j)!.
+  constexpr double s3 = -1.0 / 6, s5 = 1.0 / 120, s7 = -1.0 / 5040, s9 = 1.0 / 362880;
+  constexpr double s11 = -1.0 / 39916800, s13 = 1.0 / 6227020800, s15 = -1.0 / 1307674368000;
+  constexpr double c4 = 1.0 / 24, c6 = -1.0 / 720, c8 = 1.0 / 40320, c10 = -1.0 / 3628800;
+  constexpr double c12 = 1.0 / 479001600, c14 = -1.0 / 87178291200,
+                   c16 = 1.0 / 20922789888000;
+  const double sp =
+      s3 + r2 * (s5 + r2 * (s7 + r2 * (s9 + r2 * (s11 + r2 * (s13 + r2 * s15)))));
+  const double cp =
+      c4 + r2 * (c6 + r2 * (c8 + r2 * (c10 + r2 * (c12 + r2 * (c14 + r2 * c16)))));
+  const double sin_r = r + r * r2 * sp;
+  const double cos_r = 1.0 - 0.5 * r2 + r2 * r2 * cp;
+  switch (static_cast<int64_t>(k) & 3) {
+    case 0: sin_x = sin_r; cos_x = cos_r; break;
+    case 1: sin_x = cos_r; cos_x = -sin_r; break;
+    case 2: sin_x = -sin_r; cos_x = -cos_r; break;
+    default: sin_x = -cos_r; cos_x = sin_r; break;
   }
 }
 
@@ -71,9 +145,33 @@ bool SameFootprint(const PreparedBox3d& a, const PreparedBox3d& b) {
          a.half_l == b.half_l && a.half_w == b.half_w;
 }
 
+// Fraction of the segment p + t d, t in [0, 1], inside the rectangle |x| <= hx, |y| <= hy
+// (Liang–Barsky), given 1 / d.x and 1 / d.y (both finite: the segment is parallel to neither axis).
+inline double InsideFraction(double px, double py, double inv_dx, double inv_dy, double hx,
+                             double hy) {
+  const double ax = (-hx - px) * inv_dx, bx = (hx - px) * inv_dx;
+  const double ay = (-hy - py) * inv_dy, by = (hy - py) * inv_dy;
+  const double t0 = std::max(std::max(0.0, std::min(ax, bx)), std::min(ay, by));
+  const double t1 = std::min(std::min(1.0, std::max(ax, bx)), std::max(ay, by));
+  return std::max(0.0, t1 - t0);
+}
+
+// Below this |sin| or |cos| of the relative yaw, an edge of one box may be (nearly) collinear
+// with an edge of the other, and the boundary integral below would count a shared edge once
+// too often or too rarely; clipping handles that case. At this threshold the integral's
+// rounding error is still below 1e-9 m^2 for car-sized boxes.
+constexpr double kAxisAligned = 1e-6;
+
 // Intersection area of the footprints of a and b, both known to pass the bounding-circle test.
 // Works in b's frame, where b is the axis-aligned rectangle [-half_l, half_l] x [-half_w, half_w]
-// and a is a rotated rectangle, then clips a by b's four sides.
+// and a a rotated rectangle with corners p0..p3 (counter-clockwise).
+//
+// The general case uses Green's theorem: twice the area of the convex region a ∩ b is the sum
+// over its boundary pieces [p, q] of p x q. That boundary is the part of a's edges inside b plus
+// the part of b's edges inside a. A piece p + t d, t in [t0, t1], of the edge p + t d, t in
+// [0, 1], contributes (t1 - t0) (p x d), so each of the 8 edges costs one Liang–Barsky clip
+// against an axis-aligned rectangle (b's edges are clipped in a's frame: t does not depend on
+// the frame) and no polygon is built. b's edges all have p x d = 2 half_l half_w in b's frame.
 double ClippedArea(const PreparedBox3d& a, const PreparedBox3d& b) {
   const double dx = a.x - b.x;
   const double dy = a.y - b.y;
@@ -93,19 +191,48 @@ double ClippedArea(const PreparedBox3d& a, const PreparedBox3d& b) {
   p.x[3] = cx + lx - wx; p.y[3] = cy + ly - wy;
 
   const double hl = b.half_l, hw = b.half_w;
-  double min_x = p.x[0], max_x = p.x[0], min_y = p.y[0], max_y = p.y[0];
-  for (int i = 1; i < 4; ++i) {
-    min_x = std::min(min_x, p.x[i]);
-    max_x = std::max(max_x, p.x[i]);
-    min_y = std::min(min_y, p.y[i]);
-    max_y = std::max(max_y, p.y[i]);
-  }
+  // a's extent in b's frame, from its centre and axes.
+  const double ex = std::abs(lx) + std::abs(wx), ey = std::abs(ly) + std::abs(wy);
+  const double min_x = cx - ex, max_x = cx + ex, min_y = cy - ey, max_y = cy + ey;
   // Separating axis along one of b's sides: disjoint or touching.
   if (min_x >= hl || max_x <= -hl || min_y >= hw || max_y <= -hw) return 0.0;
-  // a inside b: no clipping needed.
+  // a inside b.
   if (min_x >= -hl && max_x <= hl && min_y >= -hw && max_y <= hw) return a.area;
 
-  // Clip only by the sides that a actually crosses.
+  // One division for the eight reciprocals 1 / (2 x trig x half size) that the clips need.
+  const double size_a = a.half_l * a.half_w, size_b = hl * hw;
+  const double denom = cr * sr * size_a * size_b;
+  const double abs_denom = std::abs(denom);
+  if (std::abs(sr) >= kAxisAligned && std::abs(cr) >= kAxisAligned && abs_denom > 1e-200 &&
+      abs_denom < 1e200) {
+    const double g = 0.5 / denom;
+    const double ga = g * size_b, gb = g * size_a;
+    // a's edges p0->p1 (d = -2 L), p1->p2 (-2 W), p2->p3 (2 L), p3->p0 (2 W), clipped to b;
+    // lix = 1 / (2 L.x), liy = 1 / (2 L.y), wix = 1 / (2 W.x), wiy = 1 / (2 W.y).
+    const double lix = ga * sr * a.half_w, liy = ga * cr * a.half_w;
+    const double wix = -ga * cr * a.half_l, wiy = ga * sr * a.half_l;
+    const double twice_a =
+        InsideFraction(p.x[0], p.y[0], -lix, -liy, hl, hw) * 2 * (p.y[0] * lx - p.x[0] * ly) +
+        InsideFraction(p.x[1], p.y[1], -wix, -wiy, hl, hw) * 2 * (p.y[1] * wx - p.x[1] * wy) +
+        InsideFraction(p.x[2], p.y[2], lix, liy, hl, hw) * 2 * (p.x[2] * ly - p.y[2] * lx) +
+        InsideFraction(p.x[3], p.y[3], wix, wiy, hl, hw) * 2 * (p.x[3] * wy - p.y[3] * wx);
+    // b's edges in a's frame: centre, half axes and corners q0..q3, clipped to a.
+    const double bx = -(cr * cx + sr * cy), by = sr * cx - cr * cy;
+    const double blx = cr * hl, bly = -sr * hl;  // b's half-length axis
+    const double bwx = sr * hw, bwy = cr * hw;   // b's half-width axis
+    const double ah = a.half_l, aw = a.half_w;
+    const double bix = gb * sr * hw, biy = -gb * cr * hw;  // 1 / (2 LB.x), 1 / (2 LB.y)
+    const double cix = gb * cr * hl, ciy = gb * sr * hl;   // 1 / (2 WB.x), 1 / (2 WB.y)
+    const double b_fraction =
+        InsideFraction(bx + blx + bwx, by + bly + bwy, -bix, -biy, ah, aw) +
+        InsideFraction(bx - blx + bwx, by - bly + bwy, -cix, -ciy, ah, aw) +
+        InsideFraction(bx - blx - bwx, by - bly - bwy, bix, biy, ah, aw) +
+        InsideFraction(bx + blx - bwx, by + bly - bwy, cix, ciy, ah, aw);
+    const double area = 0.5 * twice_a + b_fraction * hl * hw;
+    return std::clamp(area, 0.0, std::min(a.area, b.area));
+  }
+
+  // Edges (nearly) parallel: Sutherland–Hodgman, clipping only by the sides that a crosses.
   Polygon8 q;
   Polygon8* cur = &p;
   Polygon8* nxt = &q;
@@ -123,7 +250,9 @@ double FootprintIntersection(const PreparedBox3d& a, const PreparedBox3d& b) {
   const double r = a.radius + b.radius;
   if (dx * dx + dy * dy >= r * r) return 0.0;
   if (SameFootprint(a, b)) return a.area;
-  return FootprintLess(a, b) ? ClippedArea(a, b) : ClippedArea(b, a);
+  // Selected without a branch: which box comes first is a coin toss the predictor cannot learn.
+  const bool less = FootprintLess(a, b);
+  return ClippedArea(less ? a : b, less ? b : a);
 }
 
 double Radius(double l, double w) { return 0.5 * std::sqrt(l * l + w * w); }
@@ -153,6 +282,37 @@ double Ratio(double inter, double uni) {
   return std::min(1.0, inter / uni);
 }
 
+inline PreparedBox3d Prepare(const Box3d& box) {
+  PreparedBox3d p;
+  p.x = box.x;
+  p.y = box.y;
+  SinCos(box.yaw, p.sin_yaw, p.cos_yaw);
+  p.half_l = 0.5 * box.l;
+  p.half_w = 0.5 * box.w;
+  p.radius = Radius(box.l, box.w);
+  p.z = box.z;
+  p.h = box.h;
+  p.area = box.l * box.w;
+  p.volume = p.area * box.h;
+  p.bev_degenerate = BevDegenerate(box);
+  p.degenerate = Degenerate(box);
+  return p;
+}
+
+inline double BevIouOf(const PreparedBox3d& a, const PreparedBox3d& b) {
+  if (a.bev_degenerate || b.bev_degenerate) return 0.0;
+  const double inter = FootprintIntersection(a, b);
+  return Ratio(inter, a.area + b.area - inter);
+}
+
+inline double Iou3dOf(const PreparedBox3d& a, const PreparedBox3d& b) {
+  if (a.degenerate || b.degenerate) return 0.0;
+  const double dz = Overlap(a.z, a.h, b.z, b.h);
+  if (!(dz > 0)) return 0.0;
+  const double inter = FootprintIntersection(a, b) * dz;
+  return Ratio(inter, a.volume + b.volume - inter);
+}
+
 }  // namespace
 
 double Box2dIou(const Box2d& a, const Box2d& b, bool b_is_crowd) {
@@ -166,53 +326,27 @@ double Box2dIou(const Box2d& a, const Box2d& b, bool b_is_crowd) {
   return Ratio(inter, uni);
 }
 
-PreparedBox3d PrepareBox3d(const Box3d& box) {
-  PreparedBox3d p;
-  p.x = box.x;
-  p.y = box.y;
-  p.cos_yaw = std::cos(box.yaw);
-  p.sin_yaw = std::sin(box.yaw);
-  p.half_l = 0.5 * box.l;
-  p.half_w = 0.5 * box.w;
-  p.radius = Radius(box.l, box.w);
-  p.z = box.z;
-  p.h = box.h;
-  p.area = box.l * box.w;
-  p.volume = p.area * box.h;
-  p.bev_degenerate = BevDegenerate(box);
-  p.degenerate = Degenerate(box);
-  return p;
-}
+PreparedBox3d PrepareBox3d(const Box3d& box) { return Prepare(box); }
 
 double BevIntersectionArea(const Box3d& a, const Box3d& b) {
   if (!(a.l > 0 && a.w > 0 && b.l > 0 && b.w > 0) || CirclesApart(a, b)) return 0.0;
-  return FootprintIntersection(PrepareBox3d(a), PrepareBox3d(b));
+  return FootprintIntersection(Prepare(a), Prepare(b));
 }
 
-double BevIou(const PreparedBox3d& a, const PreparedBox3d& b) {
-  if (a.bev_degenerate || b.bev_degenerate) return 0.0;
-  const double inter = FootprintIntersection(a, b);
-  return Ratio(inter, a.area + b.area - inter);
-}
+double BevIou(const PreparedBox3d& a, const PreparedBox3d& b) { return BevIouOf(a, b); }
 
-double Iou3d(const PreparedBox3d& a, const PreparedBox3d& b) {
-  if (a.degenerate || b.degenerate) return 0.0;
-  const double dz = Overlap(a.z, a.h, b.z, b.h);
-  if (!(dz > 0)) return 0.0;
-  const double inter = FootprintIntersection(a, b) * dz;
-  return Ratio(inter, a.volume + b.volume - inter);
-}
+double Iou3d(const PreparedBox3d& a, const PreparedBox3d& b) { return Iou3dOf(a, b); }
 
 double BevIou(const Box3d& a, const Box3d& b) {
   if (BevDegenerate(a) || BevDegenerate(b) || CirclesApart(a, b)) return 0.0;
-  return BevIou(PrepareBox3d(a), PrepareBox3d(b));
+  return BevIouOf(Prepare(a), Prepare(b));
 }
 
 double Iou3d(const Box3d& a, const Box3d& b) {
   if (Degenerate(a) || Degenerate(b)) return 0.0;
   const double dz = Overlap(a.z, a.h, b.z, b.h);
   if (!(dz > 0) || CirclesApart(a, b)) return 0.0;
-  return Iou3d(PrepareBox3d(a), PrepareBox3d(b));
+  return Iou3dOf(Prepare(a), Prepare(b));
 }
 
 double AxisAlignedBevIou(const Box3d& a, const Box3d& b) {
@@ -237,16 +371,16 @@ template <double (*kKernel)(const PreparedBox3d&, const PreparedBox3d&)>
 void Matrix(std::span<const Box3d> a, std::span<const Box3d> b, std::span<double> out) {
   assert(out.size() == a.size() * b.size());
   std::vector<PreparedBox3d> pb(b.size());
-  for (size_t j = 0; j < b.size(); ++j) pb[j] = PrepareBox3d(b[j]);
+  for (size_t j = 0; j < b.size(); ++j) pb[j] = Prepare(b[j]);
   for (size_t i = 0; i < a.size(); ++i) {
-    const PreparedBox3d pa = PrepareBox3d(a[i]);
+    const PreparedBox3d pa = Prepare(a[i]);
     double* row = out.data() + i * b.size();
     for (size_t j = 0; j < b.size(); ++j) row[j] = kKernel(pa, pb[j]);
   }
 }
 
-double Iou3dPrepared(const PreparedBox3d& a, const PreparedBox3d& b) { return Iou3d(a, b); }
-double BevIouPrepared(const PreparedBox3d& a, const PreparedBox3d& b) { return BevIou(a, b); }
+double Iou3dPrepared(const PreparedBox3d& a, const PreparedBox3d& b) { return Iou3dOf(a, b); }
+double BevIouPrepared(const PreparedBox3d& a, const PreparedBox3d& b) { return BevIouOf(a, b); }
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <numbers>
@@ -170,6 +171,53 @@ TEST(Box3dIouTest, BevIntersectionMatchesExactPolygonSweep) {
   for (int i = 0; i < 3000; ++i) {
     const Box3d a = RandomCar(rng, 2.0), b = RandomCar(rng, 2.0);
     EXPECT_NEAR(BevIntersectionArea(a, b), PolygonIntersectionArea(corners(a), corners(b)), 1e-9);
+  }
+}
+
+TEST(Box3dIouTest, NearlyParallelEdgesMatchExactPolygonSweep) {
+  // Relative yaws at and around the switch between the boundary-integral and the clipping
+  // paths (|sin| or |cos| of the relative yaw below 1e-6), with nearly shared edges.
+  auto corners = [](const Box3d& b) {
+    const double c = std::cos(b.yaw), s = std::sin(b.yaw);
+    Ring r;
+    for (auto [u, v] : {std::pair{1, 1}, {-1, 1}, {-1, -1}, {1, -1}}) {
+      const double lx = 0.5 * b.l * u, wy = 0.5 * b.w * v;
+      r.push_back({b.x + c * lx - s * wy, b.y + s * lx + c * wy});
+    }
+    return std::vector<Ring>{r};
+  };
+  const Box3d a{1.3, -0.7, 0, 4.4, 1.9, 1.6, 0.4};
+  for (double base : {0.0, kPi / 2, kPi, -kPi / 2}) {
+    for (double delta : {0.0, 1e-12, 1e-9, 5e-7, 1e-6, 2e-6, 1e-5, 1e-3, -1e-7, -3e-6}) {
+      for (double shift : {0.0, 0.5, 1.0, 1e-9}) {
+        Box3d b = a;
+        b.yaw = a.yaw + base + delta;
+        b.l = 3.1;
+        // Slide b so that one long side lies (nearly) on a's.
+        b.x += shift * std::cos(a.yaw) - 0.5 * (a.w - b.w) * std::sin(a.yaw);
+        b.y += shift * std::sin(a.yaw) + 0.5 * (a.w - b.w) * std::cos(a.yaw);
+        SCOPED_TRACE(testing::Message() << base << " " << delta << " " << shift);
+        EXPECT_NEAR(BevIntersectionArea(a, b),
+                    PolygonIntersectionArea(corners(a), corners(b)), 1e-9);
+      }
+    }
+  }
+}
+
+TEST(Box3dIouTest, PreparedTrigonometryIsAccurate) {
+  std::mt19937_64 rng(21);
+  std::uniform_real_distribution<double> small(-7, 7), large(-2e5, 2e5);
+  double worst = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const double yaw = i % 10 == 0 ? large(rng) : small(rng);
+    const PreparedBox3d p = PrepareBox3d({0, 0, 0, 1, 1, 1, yaw});
+    worst = std::max({worst, std::abs(p.cos_yaw - std::cos(yaw)), std::abs(p.sin_yaw - std::sin(yaw))});
+  }
+  EXPECT_LT(worst, 4e-16);
+  for (double yaw : {0.0, kPi / 4, kPi / 2, kPi, -kPi, 3 * kPi / 2, 1e-300, -0.0}) {
+    const PreparedBox3d p = PrepareBox3d({0, 0, 0, 1, 1, 1, yaw});
+    EXPECT_NEAR(p.cos_yaw, std::cos(yaw), 2.3e-16) << yaw;
+    EXPECT_NEAR(p.sin_yaw, std::sin(yaw), 2.3e-16) << yaw;
   }
 }
 
