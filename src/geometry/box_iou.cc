@@ -321,8 +321,10 @@ double Box2dIou(const Box2d& a, const Box2d& b, bool b_is_crowd) {
   const double ih = std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y);
   if (!(ih > 0)) return 0.0;
   const double inter = iw * ih;
+  // Separate statements: a fused multiply-add in area_a + b.w * b.h would break the symmetry.
   const double area_a = a.w * a.h;
-  const double uni = b_is_crowd ? area_a : area_a + b.w * b.h - inter;
+  const double area_b = b.w * b.h;
+  const double uni = b_is_crowd ? area_a : area_a + area_b - inter;
   return Ratio(inter, uni);
 }
 
@@ -356,7 +358,9 @@ double AxisAlignedBevIou(const Box3d& a, const Box3d& b) {
   const double iy = Overlap(a.y, a.w, b.y, b.w);
   if (!(iy > 0)) return 0.0;
   const double inter = ix * iy;
-  return Ratio(inter, a.l * a.w + b.l * b.w - inter);
+  const double area_a = a.l * a.w;
+  const double area_b = b.l * b.w;
+  return Ratio(inter, area_a + area_b - inter);
 }
 
 double BevCenterDistance(const Box3d& a, const Box3d& b) { return std::hypot(a.x - b.x, a.y - b.y); }

@@ -32,7 +32,7 @@ double PolygonArea(std::span<const Ring> rings);
 
 // Area of the intersection of two such regions, exact up to floating-point rounding, for simple
 // or non-simple, convex or non-convex rings (each ring by the even-odd rule, rings of one polygon
-// united). Symmetric in (a, b).
+// united). Symmetric in (a, b) up to rounding.
 double PolygonIntersectionArea(std::span<const Ring> a, std::span<const Ring> b);
 
 // Areas of a, b and their intersection from one sweep.
