@@ -52,12 +52,19 @@ class GzipSource : public ByteSource {
 
   Result<size_t> Read(char* buf, size_t n) override {
     if (!ok_) return Status::BadInput(fmt::format("{}: cannot start gzip decoder", path_));
+    if (!error_.ok()) return error_;
     zs_.next_out = reinterpret_cast<Bytef*>(buf);
     zs_.avail_out = static_cast<uInt>(n);
+    // The bytes decoded before a failure are handed out first; the failure comes with the next call.
+    auto fail = [&](Status s) -> Result<size_t> {
+      error_ = std::move(s);
+      if (zs_.avail_out < n) return n - zs_.avail_out;
+      return error_;
+    };
     while (zs_.avail_out > 0) {
       if (zs_.avail_in == 0 && !raw_eof_) {
         auto got = raw_->Read(in_.get(), kChunk);
-        if (!got.ok()) return got.status();
+        if (!got.ok()) return fail(got.status());
         if (*got == 0) {
           raw_eof_ = true;
         } else {
@@ -67,8 +74,8 @@ class GzipSource : public ByteSource {
       }
       if (zs_.avail_in == 0 && raw_eof_) {
         if (in_member_) {
-          return Status::BadInput(
-              fmt::format("{}: gzip stream is truncated (the file ends inside compressed data)", path_));
+          return fail(Status::BadInput(
+              fmt::format("{}: gzip stream is truncated (the file ends inside compressed data)", path_)));
         }
         break;
       }
@@ -80,8 +87,8 @@ class GzipSource : public ByteSource {
       }
       if (rc == Z_BUF_ERROR) continue;  // needs more input
       if (rc != Z_OK) {
-        return Status::BadInput(fmt::format("{}: corrupt gzip data ({})", path_,
-                                            zs_.msg ? zs_.msg : "inflate failed"));
+        return fail(Status::BadInput(fmt::format("{}: corrupt gzip data ({})", path_,
+                                                 zs_.msg ? zs_.msg : "inflate failed")));
       }
       in_member_ = true;
     }
@@ -93,6 +100,7 @@ class GzipSource : public ByteSource {
   std::string path_;
   std::unique_ptr<char[]> in_;
   z_stream zs_;
+  Status error_;  // once the stream has failed, every later Read fails the same way
   bool ok_ = false;
   bool raw_eof_ = false;
   bool in_member_ = false;
@@ -109,11 +117,18 @@ class ZstdSource : public ByteSource {
 
   Result<size_t> Read(char* buf, size_t n) override {
     if (ds_ == nullptr) return Status::BadInput(fmt::format("{}: cannot start zstd decoder", path_));
+    if (!error_.ok()) return error_;
     ZSTD_outBuffer out{buf, n, 0};
+    // The bytes decoded before a failure are handed out first; the failure comes with the next call.
+    auto fail = [&](Status s) -> Result<size_t> {
+      error_ = std::move(s);
+      if (out.pos > 0) return out.pos;
+      return error_;
+    };
     while (out.pos < out.size) {
       if (in_.pos == in_.size && !raw_eof_) {
         auto got = raw_->Read(inbuf_.get(), kChunk);
-        if (!got.ok()) return got.status();
+        if (!got.ok()) return fail(got.status());
         if (*got == 0) {
           raw_eof_ = true;
         } else {
@@ -122,15 +137,15 @@ class ZstdSource : public ByteSource {
       }
       if (in_.pos == in_.size && raw_eof_) {
         if (pending_ != 0) {
-          return Status::BadInput(
-              fmt::format("{}: zstd stream is truncated (the file ends inside a frame)", path_));
+          return fail(Status::BadInput(
+              fmt::format("{}: zstd stream is truncated (the file ends inside a frame)", path_)));
         }
         break;
       }
       size_t rc = ZSTD_decompressStream(ds_, &out, &in_);
       if (ZSTD_isError(rc)) {
-        return Status::BadInput(
-            fmt::format("{}: corrupt zstd data ({})", path_, ZSTD_getErrorName(rc)));
+        return fail(Status::BadInput(
+            fmt::format("{}: corrupt zstd data ({})", path_, ZSTD_getErrorName(rc))));
       }
       pending_ = rc;
     }
@@ -143,6 +158,7 @@ class ZstdSource : public ByteSource {
   std::unique_ptr<char[]> inbuf_;
   ZSTD_inBuffer in_{nullptr, 0, 0};
   ZSTD_DStream* ds_;
+  Status error_;  // once the stream has failed, every later Read fails the same way
   size_t pending_ = 0;  // what ZSTD_decompressStream last asked for: 0 at the end of a frame
   bool raw_eof_ = false;
 };
@@ -223,12 +239,12 @@ LineReader::Next LineReader::Read(Line& line) {
       size_t len = static_cast<size_t>(stop - start);
       begin_ += len + 1;
       ++line_no_;
-      if (skipping_) {
+      if (len > 0 && start[len - 1] == '\r') --len;
+      if (skipping_ || len > max_line_bytes_) {  // also a long line that fits in the buffer
         skipping_ = false;
         line = Line{{}, 0, line_no_};
         return Next::kTooLong;
       }
-      if (len > 0 && start[len - 1] == '\r') --len;
       // The bytes after the line (the rest of the buffer and its padding) are readable.
       line = Line{std::string_view(start, len),
                   static_cast<size_t>(buf_.get() + cap_ + kLinePadding - start), line_no_};
@@ -245,6 +261,9 @@ LineReader::Next LineReader::Read(Line& line) {
         line = Line{std::string_view(buf_.get() + begin_, skipping_ ? 0 : end_ - begin_), 0, line_no_};
         line.capacity = static_cast<size_t>(buf_.get() + cap_ + kLinePadding - line.text.data());
         begin_ = end_;
+        failed_ = false;  // reported once; later calls find the end
+        eof_ = true;
+        skipping_ = false;
         return Next::kStreamError;
       }
       // End of input: a last line without '\n' is still a line.
@@ -260,6 +279,10 @@ LineReader::Next LineReader::Read(Line& line) {
         const char* s = buf_.get() + begin_;
         begin_ = end_;
         if (len > 0 && s[len - 1] == '\r') --len;
+        if (len > max_line_bytes_) {
+          line = Line{{}, 0, line_no_};
+          return Next::kTooLong;
+        }
         line = Line{std::string_view(s, len), 0, line_no_};
         line.capacity = static_cast<size_t>(buf_.get() + cap_ + kLinePadding - s);
         return Next::kLine;
