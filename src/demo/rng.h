@@ -65,13 +65,20 @@ class Rng {
   int Between(int lo, int hi) { return lo + Below(hi - lo + 1); }  // [lo, hi]
   bool Chance(double p) { return Uniform() < p; }
 
-  // Standard normal by Box-Muller (one value per call: simpler state, same stream on every libm
-  // that rounds log, sqrt and cos correctly to the last bit or so, which rounding then hides).
+  // Standard normal by Box-Muller, both values of a pair used. libm's log, sqrt, sin and cos
+  // may differ in the last bit between platforms; the written decimals hide that.
   double Normal() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
     double u1 = Uniform();
     if (u1 < 1e-300) u1 = 1e-300;
     const double u2 = Uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    const double r = std::sqrt(-2.0 * std::log(u1)), a = 6.283185307179586 * u2;
+    spare_ = r * std::sin(a);
+    has_spare_ = true;
+    return r * std::cos(a);
   }
   // sigma * a standard normal clipped to [-clip, clip] standard deviations.
   double Noise(double sigma, double clip = 2.5) {
@@ -98,6 +105,8 @@ class Rng {
  private:
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
+  double spare_ = 0;
+  bool has_spare_ = false;
 };
 
 }  // namespace gtops::demo

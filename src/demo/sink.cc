@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <utility>
-#include <vector>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -46,7 +46,10 @@ class RecordFile::Stream {
         ZSTD_CCtx_setParameter(zc_, ZSTD_c_compressionLevel, 3);
       }
     }
-    out_.resize(kind_ == Compression::kZstd ? ZSTD_CStreamOutSize() : kBufferBytes);
+    if (kind_ != Compression::kNone) {
+      out_size_ = kind_ == Compression::kZstd ? ZSTD_CStreamOutSize() : kBufferBytes;
+      out_ = std::make_unique_for_overwrite<char[]>(out_size_);
+    }
   }
   ~Stream() {
     if (kind_ == Compression::kGzip) deflateEnd(&z_);
@@ -100,14 +103,14 @@ class RecordFile::Stream {
     z_.avail_in = static_cast<uInt>(data.size());
     const int flush = finish ? Z_FINISH : Z_NO_FLUSH;
     while (status_.ok()) {
-      z_.next_out = reinterpret_cast<Bytef*>(out_.data());
-      z_.avail_out = static_cast<uInt>(out_.size());
+      z_.next_out = reinterpret_cast<Bytef*>(out_.get());
+      z_.avail_out = static_cast<uInt>(out_size_);
       const int rc = deflate(&z_, flush);
       if (rc == Z_STREAM_ERROR) {
         status_ = Status::Internal(fmt::format("{}: gzip failed", path_));
         return;
       }
-      Put(out_.data(), out_.size() - z_.avail_out);
+      Put(out_.get(), out_size_ - z_.avail_out);
       if (finish ? rc == Z_STREAM_END : z_.avail_in == 0) return;
     }
   }
@@ -116,14 +119,14 @@ class RecordFile::Stream {
     ZSTD_inBuffer in{data.data(), data.size(), 0};
     const ZSTD_EndDirective mode = finish ? ZSTD_e_end : ZSTD_e_continue;
     while (status_.ok()) {
-      ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+      ZSTD_outBuffer out{out_.get(), out_size_, 0};
       const size_t remaining = ZSTD_compressStream2(zc_, &out, &in, mode);
       if (ZSTD_isError(remaining)) {
         status_ = Status::Internal(
             fmt::format("{}: zstd failed: {}", path_, ZSTD_getErrorName(remaining)));
         return;
       }
-      Put(out_.data(), out.pos);
+      Put(out_.get(), out.pos);
       if (finish ? remaining == 0 : in.pos == in.size) return;
     }
   }
@@ -133,7 +136,8 @@ class RecordFile::Stream {
   Compression kind_;
   z_stream z_{};
   ZSTD_CCtx* zc_ = nullptr;
-  std::vector<char> out_;
+  std::unique_ptr<char[]> out_;
+  size_t out_size_ = 0;
   Status status_;
 };
 
