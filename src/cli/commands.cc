@@ -112,24 +112,28 @@ ordered_json ReportJson(const IngestReport& r, const std::string& quarantine_fil
 
 // Loads the config, opens the store, ingests; prints the report. Shared by ingest and demo.
 int IngestAndReport(const CommonArgs& common, const std::vector<std::string>& paths, bool force,
-                    bool quiet) {
+                    bool quiet, bool check) {
   auto config = LoadConfig(common.program);
   if (!config.ok()) return Fail(config.status(), common.json);
-  const std::string store_path = StorePath(common);
-  auto store = OpenStore(StoreOptions{store_path, false});
-  if (!store.ok()) return Fail(store.status(), common.json);
   IngestOptions options;
   options.program_dir = common.program;
   options.paths = paths;
   options.force = force;
   ProgressLine progress(!quiet && !common.json);
   options.progress = progress.Callback();
-  auto report = Ingest(**store, *config, options);
+  const std::string store_path = StorePath(common);
+  std::unique_ptr<Store> store;
+  if (!check) {
+    auto opened = OpenStore(StoreOptions{store_path, false});
+    if (!opened.ok()) return Fail(opened.status(), common.json);
+    store = std::move(*opened);
+  }
+  auto report = check ? CheckInput(*config, options) : Ingest(*store, *config, options);
   if (!report.ok()) return Fail(report.status(), common.json);
   std::string quarantine_file;
-  if (!IsPostgres(store_path)) {
+  if (!check && !IsPostgres(store_path)) {
     quarantine_file = (fs::path(store_path).parent_path() / "quarantine.jsonl").string();
-    Status s = WriteQuarantineFile(**store, quarantine_file);
+    Status s = WriteQuarantineFile(*store, quarantine_file);
     if (!s.ok()) return Fail(s, common.json);
   }
   const IngestRunTotals& t = report->totals;
@@ -144,8 +148,9 @@ int IngestAndReport(const CommonArgs& common, const std::vector<std::string>& pa
                     static_cast<long long>(f.quarantined));
       }
     }
-    std::printf("read %lld records: %lld accepted, %lld quarantined (%lld files read, %lld unchanged "
+    std::printf("%s %lld records: %lld accepted, %lld quarantined (%lld files read, %lld unchanged "
                 "and skipped; %lld new, %lld replaced, %lld identical)\n",
+                check ? "checked" : "read",
                 static_cast<long long>(t.records_read), static_cast<long long>(t.accepted),
                 static_cast<long long>(t.quarantined), static_cast<long long>(t.files_read),
                 static_cast<long long>(t.files_skipped), static_cast<long long>(t.inserted),
@@ -184,7 +189,7 @@ int RunInit(const InitArgs& args) {
 }
 
 int RunIngest(const IngestArgs& args) {
-  return IngestAndReport(args.common, args.paths, args.force, args.quiet);
+  return IngestAndReport(args.common, args.paths, args.force, args.quiet, args.check);
 }
 
 int RunStatus(const StatusArgs& args) {
@@ -375,7 +380,7 @@ int RunDemo(const DemoArgs& args) {
   CommonArgs common;
   common.program = args.dir;
   common.json = args.json;
-  return IngestAndReport(common, {}, false, true);
+  return IngestAndReport(common, {}, false, true, false);
 }
 
 }  // namespace gtops::cli

@@ -44,6 +44,7 @@ struct IngestArgs {
   std::vector<std::string> paths;
   bool force = false;
   bool quiet = false;
+  bool check = false;  // validate only; write nothing
 };
 int RunIngest(const IngestArgs& args);
 

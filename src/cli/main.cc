@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
                          "Files or folders to read (default: the program's data folders)");
   ingest_cmd->add_flag("--force", ingest.force, "Read files again even when unchanged since the last ingest");
   ingest_cmd->add_flag("--quiet,-q", ingest.quiet, "No progress and no per-file lines");
+  ingest_cmd->add_flag("--check", ingest.check,
+                       "Only read and validate (e.g. a delivery before accepting it): write nothing");
 
   StatusArgs status;
   auto* status_cmd = app.add_subcommand(

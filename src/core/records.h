@@ -66,6 +66,9 @@ struct Object {
   std::optional<int64_t> num_points;
 };
 
+// The most objects one label record may hold (the store packs the position into 20 bits).
+inline constexpr int64_t kMaxObjectsPerRecord = int64_t{1} << 20;
+
 // The labels of one frame from one source.
 struct LabelRecord {
   std::string pipeline, batch, task, frame;

@@ -3,6 +3,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 
@@ -120,150 +124,305 @@ Result<std::vector<std::string>> ListInputFiles(const ProgramConfig& config,
   return files;
 }
 
-Result<IngestReport> Ingest(Store& store, const ProgramConfig& config, const IngestOptions& options) {
-  auto listed = ListInputFiles(config, options);
-  if (!listed.ok()) return listed.status();
-  GTOPS_RETURN_IF_ERROR(store.SyncConfig(config));
-  auto run = store.BeginIngestRun();
-  if (!run.ok()) return run.status();
+namespace {
 
-  IngestReport report;
-  report.run_id = *run;
-  IngestRunTotals& totals = report.totals;
-  IngestProgress progress;
-  for (const std::string& f : *listed) {
-    struct stat sb;
-    if (::stat(f.c_str(), &sb) == 0) progress.bytes_total += static_cast<uint64_t>(sb.st_size);
+// One line's outcome, handed from the reading thread to the writing thread.
+struct Item {
+  int64_t line = 0;
+  bool ok = false;
+  ParsedRecord rec;    // when ok
+  std::string reason;  // when !ok
+  std::string raw;     // when !ok: the line as read
+};
+
+// A run of items of one file. Batches are recycled, so the records' strings keep their capacity.
+struct Batch {
+  std::vector<Item> items;
+  size_t used = 0;
+  size_t file = 0;           // index in the list of files to read
+  bool file_end = false;     // the last batch of its file
+  Status file_error;         // the file could not be opened
+  uint64_t bytes_read = 0;   // of the file, after this batch
+  Item& Next() {
+    if (used == items.size()) items.emplace_back();
+    return items[used++];
+  }
+};
+
+constexpr size_t kBatchItems = 1024;
+constexpr size_t kBatchBytes = 2u << 20;
+constexpr size_t kBatches = 3;  // memory bound: kBatches x (kBatchItems records or kBatchBytes)
+
+// A bounded single-producer single-consumer hand-off of batches.
+class BatchQueue {
+ public:
+  BatchQueue() {
+    for (size_t i = 0; i < kBatches; ++i) free_.push_back(std::make_unique<Batch>());
+  }
+  std::unique_ptr<Batch> TakeFree() { return Take(free_); }
+  std::unique_ptr<Batch> TakeFull() { return Take(full_); }
+  void PutFull(std::unique_ptr<Batch> b) { Put(full_, std::move(b)); }
+  void PutFree(std::unique_ptr<Batch> b) { Put(free_, std::move(b)); }
+  void Cancel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    cv_.notify_all();
   }
 
+ private:
+  std::unique_ptr<Batch> Take(std::deque<std::unique_ptr<Batch>>& q) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return cancelled_ || !q.empty(); });
+    if (cancelled_) return nullptr;
+    auto b = std::move(q.front());
+    q.pop_front();
+    return b;
+  }
+  void Put(std::deque<std::unique_ptr<Batch>>& q, std::unique_ptr<Batch> b) {
+    std::lock_guard<std::mutex> lock(mu_);
+    q.push_back(std::move(b));
+    cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Batch>> free_;  // guarded by mu_
+  std::deque<std::unique_ptr<Batch>> full_;  // guarded by mu_
+  bool cancelled_ = false;                   // guarded by mu_
+};
+
+// The reading thread: reads and validates the files in order, one batch at a time.
+void ReadFiles(const std::vector<std::string>& files, const ProgramConfig& config,
+               BatchQueue& queue) {
   RecordParser parser(config);
-  ParsedRecord rec;
-  auto fail_run = [&](const Status& s) -> Status {
-    totals.status = "failed";
-    (void)store.FinishIngestRun(report.run_id, totals);
-    return s;
-  };
-
-  for (const std::string& file : *listed) {
-    FileReport fr;
-    fr.path = DisplayPath(file, options.program_dir);
-    progress.file = fr.path;
-    struct stat sb;
-    if (::stat(file.c_str(), &sb) != 0) {
-      return fail_run(Status::BadInput(fmt::format("{}: cannot stat file", fr.path)));
-    }
-    const FileState state{fr.path, static_cast<int64_t>(sb.st_size),
-                          static_cast<int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec};
-    if (!options.force) {
-      auto prev = store.GetFileState(fr.path);
-      if (!prev.ok()) return fail_run(prev.status());
-      if (*prev && (*prev)->size == state.size && (*prev)->mtime_ns == state.mtime_ns) {
-        fr.skipped = true;
-        ++totals.files_skipped;
-        progress.bytes_done += static_cast<uint64_t>(sb.st_size);
-        report.files.push_back(fr);
-        continue;
-      }
-    }
-    auto source = OpenByteSource(file);
-    if (!source.ok()) return fail_run(source.status());
-    LineReader reader(std::move(*source));
-    Status s = store.BeginFile(fr.path, report.run_id);
-    if (!s.ok()) return fail_run(s);
-
-    auto quarantine = [&](int64_t line, std::string_view reason, std::string_view raw) -> Status {
-      ++fr.quarantined;
-      if (report.messages.size() < options.max_messages) {
-        report.messages.push_back(fmt::format("{}:{}: {}", fr.path, line, reason));
-      }
-      return store.PutQuarantine(SourceLocation{fr.path, line}, reason, raw);
+  for (size_t f = 0; f < files.size(); ++f) {
+    auto batch = queue.TakeFree();
+    if (!batch) return;
+    auto start = [&](std::unique_ptr<Batch>& b) {
+      b->used = 0;
+      b->file = f;
+      b->file_end = false;
+      b->file_error = Status::Ok();
     };
-
-    const uint64_t bytes_before = progress.bytes_done;
+    start(batch);
+    auto source = OpenByteSource(files[f]);
+    if (!source.ok()) {
+      batch->file_error = source.status();
+      batch->file_end = true;
+      queue.PutFull(std::move(batch));
+      continue;
+    }
+    LineReader reader(std::move(*source));
+    size_t bytes = 0;
     Line line;
     bool done = false;
     while (!done) {
-      Status put = Status::Ok();
       switch (reader.Read(line)) {
         case LineReader::Next::kEnd:
           done = true;
           break;
-        case LineReader::Next::kTooLong:
-          ++fr.records_read;
-          put = quarantine(line.number, "line is longer than 256 MiB: not read", "");
+        case LineReader::Next::kTooLong: {
+          Item& it = batch->Next();
+          it.line = line.number;
+          it.ok = false;
+          it.reason = "line is longer than 256 MiB: not read";
+          it.raw.clear();
           break;
-        case LineReader::Next::kStreamError:
-          ++fr.records_read;
-          put = quarantine(line.number,
-                           fmt::format("{}; the rest of the file cannot be read",
-                                       reader.stream_error().message()),
-                           line.text);
+        }
+        case LineReader::Next::kStreamError: {
+          Item& it = batch->Next();
+          it.line = line.number;
+          it.ok = false;
+          it.reason = fmt::format("{}; the rest of the file cannot be read",
+                                  reader.stream_error().message());
+          it.raw.assign(line.text);
           done = true;
           break;
+        }
         case LineReader::Next::kLine: {
           if (IsBlank(line.text)) break;
-          ++fr.records_read;
-          Status ps = parser.Parse(line.text, line.capacity, rec);
-          if (!ps.ok()) {
-            put = quarantine(line.number, ps.message(), line.text);
-            break;
+          Item& it = batch->Next();
+          it.line = line.number;
+          Status ps = parser.Parse(line.text, line.capacity, it.rec);
+          it.ok = ps.ok();
+          if (!it.ok) {
+            it.reason = ps.message();
+            it.raw.assign(line.text);
           }
-          const SourceLocation at{fr.path, line.number};
-          Result<PutResult> r = PutResult::kUnchanged;
-          switch (rec.kind) {
-            case RecordKind::kLabels:
-              r = store.PutLabels(rec.labels, rec.content_hash, at);
-              break;
-            case RecordKind::kEvent:
-              r = store.PutEvent(rec.event, rec.content_hash, at);
-              break;
-            case RecordKind::kAudit:
-              r = store.PutAudit(rec.audit, rec.content_hash, at);
-              break;
-          }
-          if (!r.ok()) {
-            put = r.status();
-            break;
-          }
-          ++fr.accepted;
-          if (*r == PutResult::kInserted) ++totals.inserted;
-          if (*r == PutResult::kReplaced) ++totals.replaced;
-          if (*r == PutResult::kUnchanged) ++totals.unchanged;
-          if (rec.kind == RecordKind::kLabels) {
-            fr.objects += static_cast<int64_t>(rec.labels.objects.size());
-            if (*r != PutResult::kUnchanged) {
-              totals.objects_written += static_cast<int64_t>(rec.labels.objects.size());
-            }
-          }
+          bytes += line.text.size();
           break;
         }
       }
-      if (!put.ok()) {
-        store.AbortFile();
-        return fail_run(put);
+      if (done || batch->used >= kBatchItems || bytes >= kBatchBytes) {
+        batch->file_end = done;
+        batch->bytes_read = reader.bytes_read();
+        queue.PutFull(std::move(batch));
+        if (done) break;
+        batch = queue.TakeFree();
+        if (!batch) return;
+        start(batch);
+        bytes = 0;
       }
-      if (options.progress && (fr.records_read & 0xffff) == 0 && fr.records_read > 0) {
-        progress.bytes_done = bytes_before + reader.bytes_read();
+    }
+  }
+}
+
+struct FileToRead {
+  std::string path;     // as listed
+  FileReport report;    // path as displayed
+  FileState state;
+};
+
+// Reads `files` with a second thread and writes what it validated to `store` (nullptr: check
+// only), one transaction per file.
+Status ReadAndWrite(std::vector<FileToRead>& files, const ProgramConfig& config, Store* store,
+                    const IngestOptions& options, IngestReport& report, IngestProgress& progress) {
+  std::vector<std::string> paths;
+  for (const FileToRead& f : files) paths.push_back(f.path);
+  BatchQueue queue;
+  std::thread reader([&] { ReadFiles(paths, config, queue); });
+  IngestRunTotals& totals = report.totals;
+
+  auto write_file = [&](FileToRead& f) -> Status {
+    FileReport& fr = f.report;
+    progress.file = fr.path;
+    const uint64_t bytes_before = progress.bytes_done;
+    if (store) GTOPS_RETURN_IF_ERROR(store->BeginFile(fr.path, report.run_id));
+    for (;;) {
+      auto batch = queue.TakeFull();
+      if (!batch) return Status::Internal("the reading thread stopped early");
+      if (!batch->file_error.ok()) {
+        Status err = batch->file_error;
+        queue.PutFree(std::move(batch));
+        return err;
+      }
+      for (size_t i = 0; i < batch->used; ++i) {
+        Item& it = batch->items[i];
+        ++fr.records_read;
+        const SourceLocation at{fr.path, it.line};
+        if (!it.ok) {
+          ++fr.quarantined;
+          if (report.messages.size() < options.max_messages) {
+            report.messages.push_back(fmt::format("{}:{}: {}", fr.path, it.line, it.reason));
+          }
+          if (store) GTOPS_RETURN_IF_ERROR(store->PutQuarantine(at, it.reason, it.raw));
+          continue;
+        }
+        ++fr.accepted;
+        const ParsedRecord& rec = it.rec;
+        const int64_t objects = rec.kind == RecordKind::kLabels
+                                    ? static_cast<int64_t>(rec.labels.objects.size())
+                                    : 0;
+        fr.objects += objects;
+        if (!store) continue;
+        Result<PutResult> r = PutResult::kUnchanged;
+        switch (rec.kind) {
+          case RecordKind::kLabels: r = store->PutLabels(rec.labels, rec.content_hash, at); break;
+          case RecordKind::kEvent: r = store->PutEvent(rec.event, rec.content_hash, at); break;
+          case RecordKind::kAudit: r = store->PutAudit(rec.audit, rec.content_hash, at); break;
+        }
+        if (!r.ok()) return r.status();
+        if (*r == PutResult::kInserted) ++totals.inserted;
+        if (*r == PutResult::kReplaced) ++totals.replaced;
+        if (*r == PutResult::kUnchanged) ++totals.unchanged;
+        if (*r != PutResult::kUnchanged) totals.objects_written += objects;
+      }
+      const bool end = batch->file_end;
+      progress.bytes_done = bytes_before + batch->bytes_read;
+      queue.PutFree(std::move(batch));
+      if (options.progress) {
         progress.records_read = totals.records_read + fr.records_read;
         options.progress(progress);
       }
+      if (end) break;
     }
-    s = store.CommitFile(state, FileTotals{fr.records_read, fr.accepted, fr.quarantined});
-    if (!s.ok()) {
-      store.AbortFile();
-      return fail_run(s);
+    if (store) {
+      GTOPS_RETURN_IF_ERROR(store->CommitFile(
+          f.state, FileTotals{fr.records_read, fr.accepted, fr.quarantined}));
     }
-    progress.bytes_done = bytes_before + static_cast<uint64_t>(sb.st_size);
+    progress.bytes_done = bytes_before + static_cast<uint64_t>(f.state.size);
     progress.objects += fr.objects;
     ++totals.files_read;
     totals.records_read += fr.records_read;
     totals.accepted += fr.accepted;
     totals.quarantined += fr.quarantined;
     report.files.push_back(fr);
+    return Status::Ok();
+  };
+
+  Status result = Status::Ok();
+  for (FileToRead& f : files) {
+    result = write_file(f);
+    if (!result.ok()) {
+      if (store) store->AbortFile();
+      break;
+    }
   }
-  totals.status = totals.quarantined > 0 ? "bad_input" : "ok";
-  GTOPS_RETURN_IF_ERROR(store.FinishIngestRun(report.run_id, totals));
+  queue.Cancel();
+  reader.join();
+  return result;
+}
+
+Result<IngestReport> Run(Store* store, const ProgramConfig& config, const IngestOptions& options) {
+  auto listed = ListInputFiles(config, options);
+  if (!listed.ok()) return listed.status();
+  IngestReport report;
+  IngestRunTotals& totals = report.totals;
+  if (store) {
+    GTOPS_RETURN_IF_ERROR(store->SyncConfig(config));
+    auto run = store->BeginIngestRun();
+    if (!run.ok()) return run.status();
+    report.run_id = *run;
+  }
+  auto finish = [&](const Status& s) -> Status {
+    totals.status = s.ok() ? (totals.quarantined > 0 ? "bad_input" : "ok") : "failed";
+    if (store) {
+      Status fs = store->FinishIngestRun(report.run_id, totals);
+      if (s.ok()) return fs;
+    }
+    return s;
+  };
+
+  IngestProgress progress;
+  std::vector<FileToRead> to_read;
+  for (const std::string& file : *listed) {
+    FileToRead f;
+    f.path = file;
+    f.report.path = DisplayPath(file, options.program_dir);
+    struct stat sb;
+    if (::stat(file.c_str(), &sb) != 0) {
+      return finish(Status::BadInput(fmt::format("{}: cannot stat file", f.report.path)));
+    }
+    f.state = FileState{f.report.path, static_cast<int64_t>(sb.st_size),
+                        static_cast<int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec};
+    progress.bytes_total += static_cast<uint64_t>(sb.st_size);
+    if (store && !options.force) {
+      auto prev = store->GetFileState(f.report.path);
+      if (!prev.ok()) return finish(prev.status());
+      if (*prev && (*prev)->size == f.state.size && (*prev)->mtime_ns == f.state.mtime_ns) {
+        f.report.skipped = true;
+        ++totals.files_skipped;
+        progress.bytes_done += static_cast<uint64_t>(sb.st_size);
+        report.files.push_back(f.report);
+        continue;
+      }
+    }
+    to_read.push_back(std::move(f));
+  }
+  Status s = ReadAndWrite(to_read, config, store, options, report, progress);
+  Status fs = finish(s);
+  if (!fs.ok()) return fs;
   return report;
+}
+
+}  // namespace
+
+Result<IngestReport> Ingest(Store& store, const ProgramConfig& config, const IngestOptions& options) {
+  return Run(&store, config, options);
+}
+
+Result<IngestReport> CheckInput(const ProgramConfig& config, const IngestOptions& options) {
+  return Run(nullptr, config, options);
 }
 
 Status WriteQuarantineFile(Store& store, const std::string& path) {

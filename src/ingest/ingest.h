@@ -1,4 +1,6 @@
 // Ingest: reads a program's input files into the store, one transaction per file, idempotently.
+// A second thread reads and validates while the calling thread writes; memory is bounded by a
+// few batches of records, whatever the input size.
 // Every record read is either accepted (stored, replacing an older record of the same identity)
 // or quarantined with its reason: records_read = accepted + quarantined, always.
 #pragma once
@@ -28,7 +30,8 @@ struct IngestOptions {
   // searched recursively for *.jsonl, *.jsonl.gz and *.jsonl.zst (".gtops" folders excluded).
   std::vector<std::string> paths;
   bool force = false;  // read files again even when size and modification time are unchanged
-  std::function<void(const IngestProgress&)> progress;  // called about every 64k records
+  // Called on the calling thread after every batch of records (about 2,000).
+  std::function<void(const IngestProgress&)> progress;
   size_t max_messages = 100;  // quarantine messages kept in the report (all are in the store)
 };
 
@@ -53,6 +56,10 @@ Result<std::vector<std::string>> ListInputFiles(const ProgramConfig& config,
 // files committed before it stay committed. Quarantined records are not an error here: the report
 // counts them (the CLI turns them into its bad-input exit code).
 Result<IngestReport> Ingest(Store& store, const ProgramConfig& config, const IngestOptions& options);
+
+// Reads and validates like Ingest, but writes nothing: for checking a delivery before it is
+// accepted. Files are never skipped; run_id is 0.
+Result<IngestReport> CheckInput(const ProgramConfig& config, const IngestOptions& options);
 
 // Writes every quarantined record of the store as JSONL ({"file","line","reason","raw"}) to
 // `path`, atomically (a temporary file renamed over it).

@@ -4,8 +4,9 @@
 
 #include <array>
 #include <cmath>
-#include <cstring>
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -51,11 +52,70 @@ double AsDouble(element e) {
 
 std::string Num(double v) { return fmt::format("{}", v); }
 
+void AppendEscaped(std::string_view s, std::string& out) {
+  out += '"';
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + start, i - start);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default: fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+    }
+    start = i + 1;
+  }
+  out.append(s.data() + start, s.size() - start);
+  out += '"';
+}
+
+// Appends `e` as compact JSON (numbers in their shortest round-trip form).
+void AppendJson(element e, std::string& out) {
+  switch (e.type()) {
+    case element_type::ARRAY: {
+      out += '[';
+      bool first = true;
+      for (element v : array(e)) {
+        if (!first) out += ',';
+        first = false;
+        AppendJson(v, out);
+      }
+      out += ']';
+      break;
+    }
+    case element_type::OBJECT: {
+      out += '{';
+      bool first = true;
+      for (auto field : object(e)) {
+        if (!first) out += ',';
+        first = false;
+        AppendEscaped(field.key, out);
+        out += ':';
+        AppendJson(field.value, out);
+      }
+      out += '}';
+      break;
+    }
+    case element_type::INT64: fmt::format_to(std::back_inserter(out), "{}", int64_t(e)); break;
+    case element_type::UINT64: fmt::format_to(std::back_inserter(out), "{}", uint64_t(e)); break;
+    case element_type::DOUBLE: fmt::format_to(std::back_inserter(out), "{}", double(e)); break;
+    case element_type::STRING: AppendEscaped(e.get_string().value_unsafe(), out); break;
+    case element_type::BOOL: out += bool(e) ? "true" : "false"; break;
+    case element_type::NULL_VALUE: out += "null"; break;
+  }
+}
+
 // Index of `key` in `names`, or -1. Names are short; a linear scan beats hashing here.
 template <size_t N>
 int KeyIndex(std::string_view key, const std::array<std::string_view, N>& names) {
+  if (key.empty()) return -1;
   for (size_t i = 0; i < N; ++i) {
-    if (names[i].size() == key.size() && std::memcmp(names[i].data(), key.data(), key.size()) == 0) {
+    if (names[i].size() == key.size() && names[i][0] == key[0] &&
+        std::memcmp(names[i].data(), key.data(), key.size()) == 0) {
       return static_cast<int>(i);
     }
   }
@@ -97,6 +157,137 @@ struct Slots {
   bool has(int k) const { return (present >> k) & 1; }
 };
 
+// True when `lit` follows JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(std::string_view lit) {
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t start = i;
+    while (i < lit.size() && lit[i] >= '0' && lit[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < lit.size() && lit[i] == '-') ++i;
+  if (i < lit.size() && lit[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < lit.size() && lit[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < lit.size() && (lit[i] == 'e' || lit[i] == 'E')) {
+    ++i;
+    if (i < lit.size() && (lit[i] == '+' || lit[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == lit.size();
+}
+
+// simdjson reports a bad number without saying where: find the first number literal of `line`
+// that is malformed or out of range, and the field it belongs to, to tell the user which it was.
+// Empty when none is found (the caller then gives the generic message).
+std::string DescribeBadNumber(std::string_view line) {
+  std::vector<std::string_view> owner{std::string_view()};  // the key each open container is under
+  std::string_view key;  // the last key read in the innermost object
+  size_t i = 0;
+  while (i < line.size()) {
+    const char c = line[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      while (j < line.size() && line[j] != '"') j += line[j] == '\\' ? 2 : 1;
+      const std::string_view str = line.substr(i + 1, std::min(j, line.size()) - i - 1);
+      size_t k = j + 1;
+      while (k < line.size() && (line[k] == ' ' || line[k] == '\t')) ++k;
+      if (k < line.size() && line[k] == ':') key = str;
+      i = j + 1;
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      owner.push_back(key);
+      if (c == '{') key = {};
+      ++i;
+      continue;
+    }
+    if (c == '}' || c == ']') {
+      if (owner.size() > 1) {
+        key = owner.back();
+        owner.pop_back();
+      }
+      ++i;
+      continue;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t j = i;
+      while (j < line.size() && std::strchr("+-.eE0123456789", line[j]) != nullptr) ++j;
+      const std::string_view lit = line.substr(i, j - i);
+      const std::string where = key.empty() ? "" : fmt::format(" in field \"{}\"", key);
+      if (lit == "-" && j < line.size() && (line[j] == 'I' || line[j] == 'N' || line[j] == 'i')) {
+        return fmt::format("-{} is not a JSON number: numbers must be finite",
+                           line.substr(j, line.substr(j).find_first_of(",]} ")));
+      }
+      if (!IsJsonNumber(lit)) return fmt::format("malformed number {}{}", lit, where);
+      const std::string text(lit);
+      const double v = std::strtod(text.c_str(), nullptr);
+      if (!std::isfinite(v)) {
+        return fmt::format("number {}{} is out of range: numbers must be finite", lit, where);
+      }
+      if (lit.find_first_of(".eE") == std::string_view::npos && lit.size() >= 19) {
+        const std::string_view limit = lit[0] == '-' ? "-9223372036854775808" : "18446744073709551615";
+        const bool fits = lit.size() < limit.size() || (lit.size() == limit.size() && lit <= limit);
+        if (!fits) {
+          return fmt::format("integer {}{} does not fit in 64 bits (write it with a decimal "
+                             "point or an exponent to store it as a floating-point number)",
+                             lit, where);
+        }
+      }
+      i = j;
+      continue;
+    }
+    ++i;
+  }
+  return {};
+}
+
+// simdjson's structural errors say what broke but not where: look for the usual culprits outside
+// strings (a byte order mark, NaN or Infinity, a bare word such as 'single quoted' text) and name
+// them. Empty when none is found (the caller then gives simdjson's message).
+std::string DescribeBadToken(std::string_view line) {
+  if (line.substr(0, 3) == "\xEF\xBB\xBF") {
+    return "the line starts with a byte order mark (U+FEFF): records are UTF-8 without a BOM";
+  }
+  size_t i = 0;
+  while (i < line.size()) {
+    const char c = line[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      while (j < line.size() && line[j] != '"') j += line[j] == '\\' ? 2 : 1;
+      i = j + 1;
+      continue;
+    }
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!letter) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < line.size() && ((line[j] >= 'a' && line[j] <= 'z') || (line[j] >= 'A' && line[j] <= 'Z') ||
+                                (line[j] >= '0' && line[j] <= '9') || line[j] == '_')) {
+      ++j;
+    }
+    const std::string_view word = line.substr(i, j - i);
+    if (word == "NaN" || word == "nan" || word == "Infinity" || word == "inf" || word == "Inf") {
+      return fmt::format("{} is not a JSON number: numbers must be finite", word);
+    }
+    if (word != "true" && word != "false" && word != "null" && !(i > 0 && line[i - 1] >= '0' &&
+                                                                 line[i - 1] <= '9')) {
+      return fmt::format("unexpected word {} outside a string (strings need double quotes)",
+                         word.substr(0, 40));
+    }
+    i = j;
+  }
+  return {};
+}
+
 }  // namespace
 
 struct RecordParser::Impl {
@@ -106,11 +297,46 @@ struct RecordParser::Impl {
   simdjson::dom::parser parser;
   std::string padded;  // a padded copy, when the caller's buffer has no room to parse in place
   std::string error;   // the reason of the current failure
-  std::string prefix;  // "object \"o7\": " while inside an object
+  // Where in the record the parser is, to prefix messages: `object "o7": ...`. The prefix is
+  // built only when a record fails.
+  enum class Where { kRecord, kObjectIndex, kObjectId, kAuditError };
+  Where where = Where::kRecord;
+  size_t where_index = 0;
+  std::string_view where_id;
+  // Objects taken off records that shrank, kept (with their strings' buffers) for the next ones.
+  std::vector<Object> spare_objects;
+
+  static constexpr size_t kMaxSpareObjects = 16384;
+
+  // Hands a record's objects back to the spare pool (bounded: the rest are freed).
+  void ReleaseObjects(std::vector<Object>& objects) {
+    while (!objects.empty()) {
+      if (spare_objects.size() < kMaxSpareObjects) spare_objects.push_back(std::move(objects.back()));
+      objects.pop_back();
+    }
+  }
+
+  void ResizeObjects(std::vector<Object>& objects, size_t n) {
+    ReleaseObjects(objects);
+    while (objects.size() < n) {
+      if (spare_objects.empty()) {
+        objects.emplace_back();
+      } else {
+        objects.push_back(std::move(spare_objects.back()));
+        spare_objects.pop_back();
+      }
+    }
+  }
+
   std::vector<std::string_view> ids;  // object ids of the current record, to find duplicates
 
   bool Fail(std::string_view what) {
-    error = prefix;
+    switch (where) {
+      case Where::kRecord: error.clear(); break;
+      case Where::kObjectIndex: error = fmt::format("objects[{}]: ", where_index); break;
+      case Where::kObjectId: error = fmt::format("object \"{}\": ", where_id); break;
+      case Where::kAuditError: error = fmt::format("errors[{}]: ", where_index); break;
+    }
     error += what;
     return false;
   }
@@ -189,20 +415,36 @@ struct RecordParser::Impl {
     return true;
   }
 
-  // An object whose values are strings, numbers or booleans (scene, attributes, tags).
-  bool ScalarMap(element e, std::string_view name, std::string& json) {
+  // An object whose values are strings, numbers or booleans (scene, attributes, tags). `field` is
+  // the record's key, `noun` what one entry is called in messages ("attribute \"moving\" ...").
+  // A key given twice is refused: its value would depend on which copy a reader keeps.
+  bool ScalarMap(element e, std::string_view field, std::string_view noun, std::string& json) {
     if (e.type() != element_type::OBJECT) {
-      return Fail(fmt::format("field \"{}\" must be an object (got {})", name, TypeName(e)));
+      return Fail(fmt::format("field \"{}\" must be an object (got {})", field, TypeName(e)));
     }
-    for (auto field : object(e)) {
-      auto t = field.value.type();
+    map_keys.clear();
+    for (auto field_value : object(e)) {
+      auto t = field_value.value.type();
       if (t == element_type::ARRAY || t == element_type::OBJECT || t == element_type::NULL_VALUE) {
-        return Fail(fmt::format("{} \"{}\" must be a string, number or boolean (got {})", name,
-                                field.key, TypeName(field.value)));
+        return Fail(fmt::format("{} \"{}\" must be a string, number or boolean (got {})", noun,
+                                field_value.key, TypeName(field_value.value)));
       }
+      map_keys.push_back(field_value.key);
     }
-    json = simdjson::minify(e);
+    if (!NoDuplicateKey(field)) return false;
+    json.clear();
+    AppendJson(e, json);
     return true;
+  }
+
+  // Fails when `map_keys` holds a key twice; `map_name` names the object they belong to.
+  std::vector<std::string_view> map_keys;
+  bool NoDuplicateKey(std::string_view map_name) {
+    if (map_keys.size() < 2) return true;
+    std::sort(map_keys.begin(), map_keys.end());
+    auto dup = std::adjacent_find(map_keys.begin(), map_keys.end());
+    if (dup == map_keys.end()) return true;
+    return Fail(fmt::format("{}: duplicate key \"{}\"", map_name, *dup));
   }
 
   // An array of exactly `n` finite numbers into `out`.
@@ -329,8 +571,12 @@ struct RecordParser::Impl {
     element size_e, counts_e;
     bool has_size = false, has_counts = false;
     for (auto field : object(e)) {
-      if (field.key == "size") { size_e = field.value; has_size = true; }
-      if (field.key == "counts") { counts_e = field.value; has_counts = true; }
+      const bool is_size = field.key == "size", is_counts = field.key == "counts";
+      if ((is_size && has_size) || (is_counts && has_counts)) {
+        return Fail(fmt::format("mask: duplicate key \"{}\"", field.key));
+      }
+      if (is_size) { size_e = field.value; has_size = true; }
+      if (is_counts) { counts_e = field.value; has_counts = true; }
     }
     if (!has_size) return Fail("mask is missing \"size\"");
     if (!has_counts) return Fail("mask is missing \"counts\"");
@@ -376,15 +622,17 @@ struct RecordParser::Impl {
   }
 
   bool ParseObject(element e, size_t index, const PipelineSpec& pipe, Source source, Object& o) {
-    prefix.clear();
+    where = Where::kRecord;
     if (e.type() != element_type::OBJECT) {
       return Fail(fmt::format("objects[{}] must be an object (got {})", index, TypeName(e)));
     }
     Slots<kObjectKeyCount> f;
-    prefix = fmt::format("objects[{}]: ", index);
+    where = Where::kObjectIndex;
+    where_index = index;
     if (!Collect(object(e), kObjectKeys, f)) return false;
     if (!String(f.at[kId], f.has(kId), "id", true, o.id)) return false;
-    prefix = fmt::format("object \"{}\": ", o.id);
+    where = Where::kObjectId;
+    where_id = o.id;
     ids.push_back(f.at[kId].get_string().value_unsafe());
     if (!String(f.at[kClass], f.has(kClass), "class", true, o.cls)) return false;
     const bool track_required = pipe.tracking && source != Source::kModel;
@@ -425,21 +673,22 @@ struct RecordParser::Impl {
         break;
       case GeometryKind::kPolyline:
         if (!Points(g, "polyline", 2, 0, nullptr)) return false;
-        o.geometry_json = simdjson::minify(g);
+        AppendJson(g, o.geometry_json);
         break;
       case GeometryKind::kPolygon:
         if (!ParsePolygon(g, "polygon")) return false;
-        o.geometry_json = simdjson::minify(g);
+        AppendJson(g, o.geometry_json);
         break;
       case GeometryKind::kMask:
         if (!ParseMask(g)) return false;
-        o.geometry_json = simdjson::minify(g);
+        AppendJson(g, o.geometry_json);
         break;
       case GeometryKind::kTags:
         break;
     }
     o.attributes_json.clear();
-    if (f.has(kAttributes) && !ScalarMap(f.at[kAttributes], "attribute", o.attributes_json)) {
+    if (f.has(kAttributes) &&
+        !ScalarMap(f.at[kAttributes], "attributes", "attribute", o.attributes_json)) {
       return false;
     }
     o.score.reset();
@@ -517,7 +766,7 @@ struct RecordParser::Impl {
       return false;
     }
     r.scene_json.clear();
-    if (f.has(kScene) && !ScalarMap(f.at[kScene], "scene", r.scene_json)) return false;
+    if (f.has(kScene) && !ScalarMap(f.at[kScene], "scene", "scene", r.scene_json)) return false;
     r.ego_pose_json.clear();
     if (f.has(kEgoPose)) {
       element e = f.at[kEgoPose];
@@ -527,7 +776,7 @@ struct RecordParser::Impl {
         return Fail("field \"ego_pose\" must be [x, y, z, yaw] or [x, y, z, qw, qx, qy, qz]");
       }
       if (!Numbers(e, "ego_pose", n, v)) return false;
-      r.ego_pose_json = simdjson::minify(e);
+      AppendJson(e, r.ego_pose_json);
     }
     r.ignore_json.clear();
     if (f.has(kIgnore)) {
@@ -536,7 +785,7 @@ struct RecordParser::Impl {
                                 source));
       }
       if (!ParseIgnore(f.at[kIgnore], *pipe)) return false;
-      r.ignore_json = simdjson::minify(f.at[kIgnore]);
+      AppendJson(f.at[kIgnore], r.ignore_json);
     }
     r.tags_json.clear();
     if (pipe->geometry == GeometryKind::kTags) {
@@ -544,7 +793,7 @@ struct RecordParser::Impl {
         return Fail(fmt::format("missing required field \"tags\" (pipeline \"{}\" has geometry \"tags\")",
                                 pipe->id));
       }
-      if (!ScalarMap(f.at[kTags], "tags", r.tags_json)) return false;
+      if (!ScalarMap(f.at[kTags], "tags", "tags", r.tags_json)) return false;
     } else if (f.has(kTags)) {
       return Fail(fmt::format("field \"tags\" is only for pipelines with geometry \"tags\" (\"{}\" has \"{}\")",
                               pipe->id, Name(pipe->geometry)));
@@ -554,14 +803,18 @@ struct RecordParser::Impl {
       return Fail(fmt::format("field \"objects\" must be an array (got {})", TypeName(objs)));
     }
     array a(objs);
-    r.objects.resize(a.size());
+    if (static_cast<int64_t>(a.size()) > kMaxObjectsPerRecord) {
+      return Fail(fmt::format("too many objects ({}): a record holds at most {}", a.size(),
+                              kMaxObjectsPerRecord));
+    }
+    ResizeObjects(r.objects, a.size());
     ids.clear();
     size_t i = 0;
     for (element o : a) {
       if (!ParseObject(o, i, *pipe, r.source, r.objects[i])) return false;
       ++i;
     }
-    prefix.clear();
+    where = Where::kRecord;
     std::sort(ids.begin(), ids.end());
     auto dup = std::adjacent_find(ids.begin(), ids.end());
     if (dup != ids.end()) {
@@ -616,7 +869,8 @@ struct RecordParser::Impl {
   }
 
   bool ParseAuditError(element e, size_t index, AuditError& err) {
-    prefix = fmt::format("errors[{}]: ", index);
+    where = Where::kAuditError;
+    where_index = index;
     if (e.type() != element_type::OBJECT) {
       return Fail(fmt::format("must be an object (got {})", TypeName(e)));
     }
@@ -640,7 +894,7 @@ struct RecordParser::Impl {
         !String(f.at[kErrNote], f.has(kErrNote), "note", false, err.note)) {
       return false;
     }
-    prefix.clear();
+    where = Where::kRecord;
     return true;
   }
 
@@ -685,7 +939,8 @@ struct RecordParser::Impl {
   }
 
   bool ParseDocument(std::string_view line, size_t capacity, ParsedRecord& out) {
-    prefix.clear();
+    ReleaseObjects(out.labels.objects);
+    where = Where::kRecord;
     const char* data = line.data();
     if (capacity < line.size() + simdjson::SIMDJSON_PADDING) {
       padded.assign(line.data(), line.size());
@@ -698,11 +953,18 @@ struct RecordParser::Impl {
       switch (code) {
         case simdjson::UTF8_ERROR: return Fail("invalid UTF-8: records must be UTF-8 text");
         case simdjson::DEPTH_ERROR: return Fail("JSON nested too deeply (more than 1024 levels)");
-        case simdjson::NUMBER_ERROR:
-          return Fail("invalid JSON: a number is malformed or out of range (numbers must be finite)");
+        case simdjson::NUMBER_ERROR: {
+          std::string what = DescribeBadNumber(line);
+          if (what.empty()) what = "a number is malformed or out of range (numbers must be finite)";
+          return Fail(fmt::format("invalid JSON: {}", what));
+        }
         case simdjson::EMPTY: return Fail("invalid JSON: the line holds only white space");
         case simdjson::CAPACITY: return Fail("line too long to parse");
-        default: return Fail(fmt::format("invalid JSON: {}", simdjson::error_message(code)));
+        default: {
+          std::string what = DescribeBadToken(line);
+          if (what.empty()) what = simdjson::error_message(code);
+          return Fail(fmt::format("invalid JSON: {}", what));
+        }
       }
     }
     if (doc.type() != element_type::OBJECT) {

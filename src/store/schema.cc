@@ -132,6 +132,7 @@ CREATE TABLE label_sets (
 );
 CREATE INDEX label_sets_by_task ON label_sets (task);
 CREATE TABLE objects (
+  object_key INTEGER PRIMARY KEY,
   label_set_id INTEGER NOT NULL,
   ord INTEGER NOT NULL,
   object_id TEXT NOT NULL,
@@ -142,9 +143,8 @@ CREATE TABLE objects (
   geometry TEXT,
   attributes TEXT,
   score REAL,
-  num_points INTEGER,
-  PRIMARY KEY (label_set_id, ord)
-) WITHOUT ROWID;
+  num_points INTEGER
+);
 CREATE TABLE events (
   event_row INTEGER PRIMARY KEY,
   task TEXT NOT NULL,

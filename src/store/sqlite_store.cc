@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -45,10 +46,8 @@ class Stmt {
   }
   sqlite3_stmt* get() const { return s_; }
 
-  void Reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
+  // Every statement binds all of its parameters on every use, so bindings are not cleared.
+  void Reset() { sqlite3_reset(s_); }
   void Text(int i, std::string_view v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   }
@@ -219,10 +218,26 @@ class SqliteStore : public Store {
   sqlite3* db_;
   std::string path_;
   std::vector<std::unique_ptr<Stmt>> stmts_;
+  void ForgetContext() {
+    last_task_.clear();
+    last_batch_.clear();
+    last_vendor_.clear();
+    last_frame_pipeline_.clear();
+    last_frame_.clear();
+  }
+
   bool in_file_ = false;
+  // The context rows written last in this transaction (UpsertContext, frames).
+  std::string last_task_, last_batch_, last_vendor_, last_frame_pipeline_, last_frame_;
+  bool last_frame_timestamped_ = false;
   int64_t file_id_ = 0;
   int64_t run_id_ = 0;
 };
+
+// Objects are keyed by label set and position, packed into the rowid so that the objects of a
+// new label set are appended at the end of the table (SQLite's fastest insert) and the objects of
+// one label set are a contiguous key range.
+int64_t ObjectKey(int64_t label_set_id, int64_t ord) { return label_set_id * kMaxObjectsPerRecord + ord; }
 
 enum StmtId {
   kFindLabelSet, kInsertLabelSet, kUpdateLabelSet, kDeleteObjects, kInsertObject, kUpsertFrame,
@@ -265,6 +280,8 @@ void BindLabelSet(Stmt& s, const LabelRecord& r, uint64_t hash, int64_t file_id,
 
 Status SqliteStore::UpsertContext(const std::string& pipeline, const std::string& task,
                                   const std::string& batch, const std::string& vendor) {
+  // Records of one task usually follow each other: the last context written is remembered.
+  if (task == last_task_ && batch == last_batch_ && vendor == last_vendor_) return Status::Ok();
   auto t = Prepared(kUpsertTask,
                     "INSERT INTO tasks (task, pipeline, batch, vendor) VALUES (?1, ?2, ?3, ?4) "
                     "ON CONFLICT (task) DO UPDATE SET batch = coalesce(batch, excluded.batch), "
@@ -288,6 +305,9 @@ Status SqliteStore::UpsertContext(const std::string& pipeline, const std::string
     (*b)->TextOrNull(3, vendor);
     GTOPS_STEP(**b);
   }
+  last_task_ = task;
+  last_batch_ = batch;
+  last_vendor_ = vendor;
   return Status::Ok();
 }
 
@@ -312,9 +332,10 @@ Result<PutResult> SqliteStore::PutLabels(const LabelRecord& r, uint64_t hash, So
   }
   f.Reset();
   if (result == PutResult::kReplaced) {
-    auto del = Prepared(kDeleteObjects, "DELETE FROM objects WHERE label_set_id = ?1");
+    auto del = Prepared(kDeleteObjects, "DELETE FROM objects WHERE object_key BETWEEN ?1 AND ?2");
     if (!del.ok()) return del.status();
-    (*del)->Int(1, id);
+    (*del)->Int(1, ObjectKey(id, 0));
+    (*del)->Int(2, ObjectKey(id, kMaxObjectsPerRecord - 1));
     GTOPS_STEP(**del);
     auto up = Prepared(kUpdateLabelSet,
                        fmt::format("UPDATE label_sets SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
@@ -337,19 +358,22 @@ Result<PutResult> SqliteStore::PutLabels(const LabelRecord& r, uint64_t hash, So
     id = sqlite3_last_insert_rowid(db_);
   }
   auto obj = Prepared(kInsertObject,
-                      "INSERT INTO objects (label_set_id, ord, object_id, track, class, x, y, z, "
-                      "l, w, h, yaw, range_m, geometry, attributes, score, num_points) VALUES "
-                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+                      "INSERT INTO objects (object_key, label_set_id, ord, object_id, track, class, "
+                      "x, y, z, l, w, h, yaw, range_m, geometry, attributes, score, num_points) "
+                      "VALUES (?18, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                      "?15, ?16, ?17)");
   if (!obj.ok()) return obj.status();
   Stmt& o = **obj;
   int64_t ord = 0;
   for (const Object& ob : r.objects) {
     o.Reset();
+    o.Int(18, ObjectKey(id, ord));
     o.Int(1, id);
     o.Int(2, ord++);
     o.Text(3, ob.id);
     o.TextOrNull(4, ob.track);
     o.Text(5, ob.cls);
+    for (int c = 6; c <= 14; ++c) o.Null(c);
     if (ob.kind == GeometryKind::kBox3d) {
       const Box3d& b = ob.box3d;
       o.Real(6, b.x);
@@ -373,6 +397,11 @@ Result<PutResult> SqliteStore::PutLabels(const LabelRecord& r, uint64_t hash, So
     o.Opt(17, ob.num_points);
     GTOPS_STEP(o);
   }
+  if (r.pipeline == last_frame_pipeline_ && r.frame == last_frame_ &&
+      (last_frame_timestamped_ || !r.timestamp)) {
+    GTOPS_RETURN_IF_ERROR(UpsertContext(r.pipeline, r.task, r.batch, r.vendor));
+    return result;
+  }
   auto fr = Prepared(kUpsertFrame,
                      "INSERT INTO frames (pipeline, frame, task, timestamp) VALUES (?1, ?2, ?3, ?4) "
                      "ON CONFLICT (pipeline, frame) DO UPDATE SET timestamp = excluded.timestamp "
@@ -383,6 +412,9 @@ Result<PutResult> SqliteStore::PutLabels(const LabelRecord& r, uint64_t hash, So
   (*fr)->Text(3, r.task);
   (*fr)->Opt(4, r.timestamp);
   GTOPS_STEP(**fr);
+  last_frame_pipeline_ = r.pipeline;
+  last_frame_ = r.frame;
+  last_frame_timestamped_ = r.timestamp.has_value();
   GTOPS_RETURN_IF_ERROR(UpsertContext(r.pipeline, r.task, r.batch, r.vendor));
   return result;
 }
@@ -547,6 +579,7 @@ Status SqliteStore::BeginFile(const std::string& path, int64_t run_id) {
   if (in_file_) return Status::Internal("BeginFile inside an open file transaction");
   GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   in_file_ = true;
+  ForgetContext();
   run_id_ = run_id;
   auto ins = Prepared(kInsertFile, "INSERT INTO ingest_files (path) VALUES (?1) "
                                    "ON CONFLICT (path) DO NOTHING");
@@ -592,6 +625,7 @@ void SqliteStore::AbortFile() {
   }
   (void)Exec("ROLLBACK");
   in_file_ = false;
+  ForgetContext();
 }
 
 Result<std::optional<FileState>> SqliteStore::GetFileState(const std::string& path) {
@@ -955,6 +989,11 @@ Result<QueryResult> SqliteStore::QueryReadOnly(std::string_view sql) {
 int Store::SchemaVersion() { return static_cast<int>(SchemaMigrations().size()); }
 
 Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
+  static std::once_flag configured;
+  std::call_once(configured, [] {
+    // No global memory statistics: they take a mutex on every allocation.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
   const std::string& loc = options.location;
   if (loc.starts_with(kPostgresPrefix1) || loc.starts_with(kPostgresPrefix2)) {
     return Status::StoreError(fmt::format(
