@@ -52,10 +52,16 @@ std::string Table::Render() const {
 std::string RenderCsv(const std::vector<std::string>& columns,
                       const std::vector<std::vector<std::optional<std::string>>>& rows) {
   std::string out;
-  for (size_t c = 0; c < columns.size(); ++c) out += (c ? "," : "") + CsvField(columns[c]);
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (c) out += ',';
+    out += CsvField(columns[c]);
+  }
   out += "\r\n";
   for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size(); ++c) out += (c ? "," : "") + (r[c] ? CsvField(*r[c]) : "");
+    for (size_t c = 0; c < r.size(); ++c) {
+      if (c) out += ',';
+      if (r[c]) out += CsvField(*r[c]);
+    }
     out += "\r\n";
   }
   return out;

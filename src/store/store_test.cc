@@ -1,0 +1,225 @@
+// The SQLite store: schema versions, identity-keyed writes, transactions, read-only queries.
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+namespace gtops {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "gtops-store-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/gtops.db";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<Store> Open(bool read_only = false) {
+    auto s = OpenStore(StoreOptions{path_, read_only});
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+
+  int64_t Scalar(Store& store, const std::string& sql) {
+    auto q = store.QueryReadOnly(sql);
+    EXPECT_TRUE(q.ok()) << q.status().message();
+    return q.ok() && !q->rows.empty() && q->rows[0][0] ? std::stoll(*q->rows[0][0]) : -1;
+  }
+
+  static LabelRecord Labels(const std::string& frame, int objects) {
+    LabelRecord r;
+    r.pipeline = "lidar";
+    r.frame = frame;
+    r.task = "t1";
+    r.batch = "b1";
+    r.source = Source::kVendor;
+    r.vendor = "acme";
+    r.annotator = "a1";
+    for (int i = 0; i < objects; ++i) {
+      Object o;
+      o.id = "o" + std::to_string(i);
+      o.cls = "car";
+      o.kind = GeometryKind::kBox3d;
+      o.box3d = Box3d{3.0 + i, 4.0, 0.8, 4.5, 1.9, 1.6, 0.1};
+      r.objects.push_back(o);
+    }
+    return r;
+  }
+
+  std::string dir_, path_;
+};
+
+TEST_F(StoreTest, NewStoreHasCurrentSchemaVersion) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(Scalar(*store, "PRAGMA user_version"), Store::SchemaVersion());
+}
+
+TEST_F(StoreTest, NewerSchemaVersionIsRefusedWithClearMessage) {
+  { auto store = Open(); }
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = OpenStore(StoreOptions{path_, false});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kStoreError);
+  EXPECT_NE(s.status().message().find("schema version 99, newer than this gtops"), std::string::npos)
+      << s.status().message();
+}
+
+TEST_F(StoreTest, ForeignSqliteDatabaseIsRefused) {
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t (x)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = OpenStore(StoreOptions{path_, false});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("not a gtops store"), std::string::npos);
+}
+
+TEST_F(StoreTest, ReadOnlyOpenOfMissingStoreSaysToIngest) {
+  auto s = OpenStore(StoreOptions{path_, true});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("run `gtops ingest` first"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+TEST_F(StoreTest, PostgresUrlIsReportedNotSilentlyOpenedAsFile) {
+  auto s = OpenStore(StoreOptions{"postgresql://localhost/gtops", false});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kStoreError);
+}
+
+TEST_F(StoreTest, SameIdentitySameContentIsUnchangedDifferentContentReplaces) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->BeginFile("a.jsonl", 1).ok());
+  auto first = store->PutLabels(Labels("f1", 3), 111, {"a.jsonl", 1});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, PutResult::kInserted);
+  auto again = store->PutLabels(Labels("f1", 3), 111, {"a.jsonl", 2});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, PutResult::kUnchanged);
+  // A corrected record (other content, same identity) replaces the old one and its objects.
+  auto corrected = store->PutLabels(Labels("f1", 2), 222, {"a.jsonl", 3});
+  ASSERT_TRUE(corrected.ok());
+  EXPECT_EQ(*corrected, PutResult::kReplaced);
+  ASSERT_TRUE(store->CommitFile(FileState{"a.jsonl", 10, 20}, FileTotals{3, 3, 0}).ok());
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM label_sets"), 1);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM objects"), 2);
+  EXPECT_EQ(Scalar(*store, "SELECT object_count FROM label_sets"), 2);
+  EXPECT_EQ(Scalar(*store, "SELECT line FROM label_sets"), 3);
+}
+
+TEST_F(StoreTest, OtherAnnotatorOfSameFrameIsAnotherLabelSet) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->BeginFile("a.jsonl", 1).ok());
+  LabelRecord b = Labels("f1", 1);
+  b.annotator = "a2";
+  ASSERT_TRUE(store->PutLabels(Labels("f1", 1), 1, {"a.jsonl", 1}).ok());
+  ASSERT_TRUE(store->PutLabels(b, 1, {"a.jsonl", 2}).ok());
+  ASSERT_TRUE(store->CommitFile(FileState{"a.jsonl", 1, 1}, FileTotals{2, 2, 0}).ok());
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM label_sets"), 2);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM frames"), 1);
+}
+
+TEST_F(StoreTest, AbortedFileLeavesNothingBehind) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->BeginFile("a.jsonl", 1).ok());
+  ASSERT_TRUE(store->PutLabels(Labels("f1", 4), 1, {"a.jsonl", 1}).ok());
+  ASSERT_TRUE(store->PutQuarantine({"a.jsonl", 2}, "bad", "{").ok());
+  store->AbortFile();
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM label_sets"), 0);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM objects"), 0);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM quarantine"), 0);
+  auto state = store->GetFileState("a.jsonl");
+  ASSERT_TRUE(state.ok());
+  EXPECT_FALSE(state->has_value());
+}
+
+TEST_F(StoreTest, EventIdentityIsTaskEventAndInstant) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->BeginFile("e.jsonl", 1).ok());
+  Event e;
+  e.task = "t1";
+  e.pipeline = "lidar";
+  e.kind = EventKind::kSubmitted;
+  e.at = "2026-11-01T10:00:00Z";
+  e.at_epoch_ms = 1793527200000;
+  auto a = store->PutEvent(e, 5, {"e.jsonl", 1});
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, PutResult::kInserted);
+  e.at = "2026-11-01T12:00:00+02:00";  // the same instant written differently
+  e.cost_usd = 4.2;
+  auto b = store->PutEvent(e, 6, {"e.jsonl", 2});
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*b, PutResult::kReplaced);
+  ASSERT_TRUE(store->CommitFile(FileState{"e.jsonl", 1, 1}, FileTotals{2, 2, 0}).ok());
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM events"), 1);
+}
+
+TEST_F(StoreTest, AuditReplacementReplacesItsErrors) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->BeginFile("a.jsonl", 1).ok());
+  Audit au;
+  au.task = "t1";
+  au.pipeline = "lidar";
+  au.auditor = "qa1";
+  au.at = "2026-11-01T10:00:00Z";
+  au.at_epoch_ms = 1;
+  au.errors.resize(3);
+  ASSERT_TRUE(store->PutAudit(au, 1, {"a.jsonl", 1}).ok());
+  au.errors.resize(1);
+  auto r = store->PutAudit(au, 2, {"a.jsonl", 2});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, PutResult::kReplaced);
+  ASSERT_TRUE(store->CommitFile(FileState{"a.jsonl", 1, 1}, FileTotals{2, 2, 0}).ok());
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM audits"), 1);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM audit_errors"), 1);
+}
+
+TEST_F(StoreTest, SqlIsReadOnly) {
+  { auto store = Open(); }
+  auto store = Open(/*read_only=*/true);
+  ASSERT_TRUE(store);
+  for (const char* sql : {"DELETE FROM label_sets", "INSERT INTO vendors (vendor) VALUES ('x')",
+                          "DROP TABLE objects", "CREATE TABLE x (y)", "PRAGMA user_version = 5"}) {
+    auto q = store->QueryReadOnly(sql);
+    ASSERT_FALSE(q.ok()) << sql;
+    EXPECT_EQ(q.status().code(), StatusCode::kUsage);
+    EXPECT_NE(q.status().message().find("read-only"), std::string::npos) << q.status().message();
+  }
+  auto two = store->QueryReadOnly("SELECT 1; SELECT 2");
+  ASSERT_FALSE(two.ok());
+  auto ok = store->QueryReadOnly("SELECT count(*) AS n FROM objects");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->columns[0], "n");
+  EXPECT_EQ(Scalar(*store, "PRAGMA user_version"), Store::SchemaVersion());
+}
+
+TEST_F(StoreTest, InterruptedRunIsMarkedByTheNextRun) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  auto run1 = store->BeginIngestRun();
+  ASSERT_TRUE(run1.ok());
+  // The process "dies": the run is never finished.
+  auto run2 = store->BeginIngestRun();
+  ASSERT_TRUE(run2.ok());
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM ingest_runs WHERE status = 'interrupted'"), 1);
+}
+
+}  // namespace
+}  // namespace gtops
