@@ -62,14 +62,23 @@ std::string JsonEscape(std::string_view s) {
   return out;
 }
 
+// Strict UTF-8 (RFC 3629): overlong forms, surrogates and code points above U+10FFFF are not
+// UTF-8, and a JSON reader of the quarantine file would refuse them inside a string.
 bool ValidUtf8(std::string_view s) {
+  static constexpr uint32_t kMinCodePoint[] = {0, 0, 0x80, 0x800, 0x10000};
   size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
     size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = n == 1 ? c : c & (0x7Fu >> n);
     for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b >> 6) != 2) return false;
+      cp = (cp << 6) | (b & 0x3Fu);
+    }
+    if (n > 1 && (cp < kMinCodePoint[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) {
+      return false;
     }
     i += n;
   }
