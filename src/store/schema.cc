@@ -96,13 +96,6 @@ CREATE TABLE tasks (
   batch TEXT,
   vendor TEXT
 );
-CREATE TABLE frames (
-  pipeline TEXT NOT NULL,
-  frame TEXT NOT NULL,
-  task TEXT NOT NULL,
-  timestamp REAL,
-  PRIMARY KEY (pipeline, frame)
-) WITHOUT ROWID;
 CREATE TABLE label_sets (
   label_set_id INTEGER PRIMARY KEY,
   pipeline TEXT NOT NULL,
@@ -130,7 +123,6 @@ CREATE TABLE label_sets (
   run_id INTEGER NOT NULL,
   UNIQUE (pipeline, frame, source, producer)
 );
-CREATE INDEX label_sets_by_task ON label_sets (task);
 CREATE TABLE objects (
   object_key INTEGER PRIMARY KEY,
   label_set_id INTEGER NOT NULL,
@@ -146,7 +138,6 @@ CREATE TABLE objects (
   num_points INTEGER
 );
 CREATE TABLE events (
-  event_row INTEGER PRIMARY KEY,
   task TEXT NOT NULL,
   pipeline TEXT NOT NULL,
   batch TEXT,
@@ -165,9 +156,8 @@ CREATE TABLE events (
   file_id INTEGER NOT NULL,
   line INTEGER NOT NULL,
   run_id INTEGER NOT NULL,
-  UNIQUE (task, event, at_ms)
-);
-CREATE INDEX events_by_pipeline ON events (pipeline, at_ms);
+  PRIMARY KEY (task, event, at_ms)
+) WITHOUT ROWID;
 CREATE TABLE audits (
   audit_id INTEGER PRIMARY KEY,
   task TEXT NOT NULL,
@@ -210,6 +200,10 @@ CREATE TABLE quarantine (
   run_id INTEGER NOT NULL
 );
 CREATE INDEX quarantine_by_file ON quarantine (file_id, line);
+CREATE VIEW frames AS
+  SELECT pipeline, frame, min(task) AS task, min(timestamp) AS timestamp,
+         count(*) AS label_sets, sum(object_count) AS objects
+  FROM label_sets GROUP BY pipeline, frame;
 CREATE VIEW object_labels AS
   SELECT s.pipeline, s.frame, s.task, s.source, s.producer, s.batch, s.vendor, s.annotator,
          s.model, s.spec_version, s.tool_version, s.timestamp, s.scene, o.*

@@ -200,18 +200,25 @@ class SqliteStore : public Store {
 
  private:
   // A cached prepared statement, reset and ready to bind.
-  Result<Stmt*> Prepared(int id, std::string_view sql) {
+  // `sql` is the statement's text, or a function making it (called only the first time).
+  template <typename Sql>
+  Result<Stmt*> Prepared(int id, Sql&& sql) {
     if (static_cast<size_t>(id) >= stmts_.size()) stmts_.resize(static_cast<size_t>(id) + 1);
     auto& slot = stmts_[static_cast<size_t>(id)];
     if (!slot) {
       slot = std::make_unique<Stmt>();
-      GTOPS_RETURN_IF_ERROR(slot->Prepare(db_, sql));
+      if constexpr (std::is_invocable_v<Sql>) {
+        GTOPS_RETURN_IF_ERROR(slot->Prepare(db_, sql()));
+      } else {
+        GTOPS_RETURN_IF_ERROR(slot->Prepare(db_, sql));
+      }
     } else {
       slot->Reset();
     }
     return slot.get();
   }
 
+  Status InsertObjects(int64_t label_set_id, const std::vector<Object>& objects);
   Status UpsertContext(const std::string& pipeline, const std::string& task,
                        const std::string& batch, const std::string& vendor);
 
@@ -222,14 +229,11 @@ class SqliteStore : public Store {
     last_task_.clear();
     last_batch_.clear();
     last_vendor_.clear();
-    last_frame_pipeline_.clear();
-    last_frame_.clear();
   }
 
   bool in_file_ = false;
-  // The context rows written last in this transaction (UpsertContext, frames).
-  std::string last_task_, last_batch_, last_vendor_, last_frame_pipeline_, last_frame_;
-  bool last_frame_timestamped_ = false;
+  // The context rows written last in this transaction (UpsertContext).
+  std::string last_task_, last_batch_, last_vendor_;
   int64_t file_id_ = 0;
   int64_t run_id_ = 0;
 };
@@ -239,8 +243,11 @@ class SqliteStore : public Store {
 // one label set are a contiguous key range.
 int64_t ObjectKey(int64_t label_set_id, int64_t ord) { return label_set_id * kMaxObjectsPerRecord + ord; }
 
+constexpr int kObjectColumns = 18;
+constexpr int kObjectRows = 8;
+
 enum StmtId {
-  kFindLabelSet, kInsertLabelSet, kUpdateLabelSet, kDeleteObjects, kInsertObject, kUpsertFrame,
+  kInsertObjects, kFindLabelSet, kInsertLabelSet, kUpdateLabelSet, kDeleteObjects, kInsertObject, kUpsertFrame,
   kUpsertTask, kUpsertBatch, kFindEvent, kInsertEvent, kUpdateEvent, kFindAudit, kInsertAudit,
   kUpdateAudit, kDeleteAuditErrors, kInsertAuditError, kInsertQuarantine, kFileId, kInsertFile,
   kDeleteFileQuarantine, kCommitFile, kGetFileState,
@@ -311,167 +318,186 @@ Status SqliteStore::UpsertContext(const std::string& pipeline, const std::string
   return Status::Ok();
 }
 
+// Objects go in by multi-row INSERTs of kObjectRows rows (then one row at a time for the rest):
+// one statement step per kObjectRows objects instead of one per object.
+Status SqliteStore::InsertObjects(int64_t label_set_id, const std::vector<Object>& objects) {
+  auto sql = [](int rows) {
+    std::string q =
+        "INSERT INTO objects (object_key, label_set_id, ord, object_id, track, class, x, y, z, l, "
+        "w, h, yaw, range_m, geometry, attributes, score, num_points) VALUES ";
+    for (int i = 0; i < rows; ++i) {
+      q += i ? ",(" : "(";
+      for (int c = 1; c <= kObjectColumns; ++c) q += fmt::format("{}?{}", c > 1 ? "," : "", i * kObjectColumns + c);
+      q += ")";
+    }
+    return q;
+  };
+  auto bind = [&](Stmt& o, int row, int64_t ord, const Object& ob) {
+    const int b = row * kObjectColumns;
+    o.Int(b + 1, ObjectKey(label_set_id, ord));
+    o.Int(b + 2, label_set_id);
+    o.Int(b + 3, ord);
+    o.Text(b + 4, ob.id);
+    o.TextOrNull(b + 5, ob.track);
+    o.Text(b + 6, ob.cls);
+    for (int c = 7; c <= 15; ++c) o.Null(b + c);
+    if (ob.kind == GeometryKind::kBox3d) {
+      const Box3d& x = ob.box3d;
+      o.Real(b + 7, x.x);
+      o.Real(b + 8, x.y);
+      o.Real(b + 9, x.z);
+      o.Real(b + 10, x.l);
+      o.Real(b + 11, x.w);
+      o.Real(b + 12, x.h);
+      o.Real(b + 13, x.yaw);
+      o.Real(b + 14, std::hypot(x.x, x.y));
+    } else if (ob.kind == GeometryKind::kBox2d) {
+      o.Real(b + 7, ob.box2d.x);
+      o.Real(b + 8, ob.box2d.y);
+      o.Real(b + 11, ob.box2d.w);
+      o.Real(b + 12, ob.box2d.h);
+    } else {
+      o.Text(b + 15, ob.geometry_json);
+    }
+    o.TextOrNull(b + 16, ob.attributes_json);
+    o.Opt(b + 17, ob.score);
+    o.Opt(b + 18, ob.num_points);
+  };
+  const int64_t n = static_cast<int64_t>(objects.size());
+  int64_t ord = 0;
+  if (n >= kObjectRows) {
+    auto many = Prepared(kInsertObjects, [&] { return sql(kObjectRows); });
+    if (!many.ok()) return many.status();
+    for (; ord + kObjectRows <= n; ord += kObjectRows) {
+      Stmt& o = **many;
+      o.Reset();
+      for (int i = 0; i < kObjectRows; ++i) bind(o, i, ord + i, objects[static_cast<size_t>(ord + i)]);
+      GTOPS_STEP(o);
+    }
+  }
+  if (ord < n) {
+    auto one = Prepared(kInsertObject, [&] { return sql(1); });
+    if (!one.ok()) return one.status();
+    for (; ord < n; ++ord) {
+      Stmt& o = **one;
+      o.Reset();
+      bind(o, 0, ord, objects[static_cast<size_t>(ord)]);
+      GTOPS_STEP(o);
+    }
+  }
+  return Status::Ok();
+}
+
 Result<PutResult> SqliteStore::PutLabels(const LabelRecord& r, uint64_t hash, SourceLocation at) {
-  auto find = Prepared(kFindLabelSet,
-                       "SELECT label_set_id, content_hash FROM label_sets "
-                       "WHERE pipeline = ?1 AND frame = ?2 AND source = ?3 AND producer = ?4");
-  if (!find.ok()) return find.status();
-  Stmt& f = **find;
-  f.Text(1, r.pipeline);
-  f.Text(2, r.frame);
-  f.Text(3, Name(r.source));
-  f.Text(4, r.producer());
-  auto rc = f.Step(db_);
-  if (!rc.ok()) return rc.status();
+  // Insert first: a new identity (the common case) costs one statement; a conflict falls back to
+  // comparing content and replacing.
+  auto ins = Prepared(kInsertLabelSet,
+                      [&] { return fmt::format("INSERT INTO label_sets ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                                  "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+                                  "?20, ?21, ?22, ?23) ON CONFLICT (pipeline, frame, source, "
+                                  "producer) DO NOTHING",
+                                  kLabelSetColumns); });
+  if (!ins.ok()) return ins.status();
+  BindLabelSet(**ins, r, hash, file_id_, at.line, run_id_);
+  GTOPS_STEP(**ins);
   int64_t id = 0;
   PutResult result = PutResult::kInserted;
-  if (*rc == SQLITE_ROW) {
+  if (sqlite3_changes(db_) == 1) {
+    id = sqlite3_last_insert_rowid(db_);
+  } else {
+    auto find = Prepared(kFindLabelSet,
+                         "SELECT label_set_id, content_hash FROM label_sets "
+                         "WHERE pipeline = ?1 AND frame = ?2 AND source = ?3 AND producer = ?4");
+    if (!find.ok()) return find.status();
+    Stmt& f = **find;
+    f.Text(1, r.pipeline);
+    f.Text(2, r.frame);
+    f.Text(3, Name(r.source));
+    f.Text(4, r.producer());
+    auto rc = f.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc != SQLITE_ROW) return Status::StoreError("label set vanished during its replacement");
     id = f.ColInt(0);
-    if (static_cast<uint64_t>(f.ColInt(1)) == hash) return PutResult::kUnchanged;
+    const auto stored_hash = static_cast<uint64_t>(f.ColInt(1));
+    f.Reset();
+    if (stored_hash == hash) return PutResult::kUnchanged;
     result = PutResult::kReplaced;
-  }
-  f.Reset();
-  if (result == PutResult::kReplaced) {
     auto del = Prepared(kDeleteObjects, "DELETE FROM objects WHERE object_key BETWEEN ?1 AND ?2");
     if (!del.ok()) return del.status();
     (*del)->Int(1, ObjectKey(id, 0));
     (*del)->Int(2, ObjectKey(id, kMaxObjectsPerRecord - 1));
     GTOPS_STEP(**del);
     auto up = Prepared(kUpdateLabelSet,
-                       fmt::format("UPDATE label_sets SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                       [&] { return fmt::format("UPDATE label_sets SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                                    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
                                    "?22, ?23) WHERE label_set_id = ?24",
-                                   kLabelSetColumns));
+                                   kLabelSetColumns); });
     if (!up.ok()) return up.status();
     BindLabelSet(**up, r, hash, file_id_, at.line, run_id_);
     (*up)->Int(24, id);
     GTOPS_STEP(**up);
-  } else {
-    auto ins = Prepared(kInsertLabelSet,
-                        fmt::format("INSERT INTO label_sets ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                                    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-                                    "?20, ?21, ?22, ?23)",
-                                    kLabelSetColumns));
-    if (!ins.ok()) return ins.status();
-    BindLabelSet(**ins, r, hash, file_id_, at.line, run_id_);
-    GTOPS_STEP(**ins);
-    id = sqlite3_last_insert_rowid(db_);
   }
-  auto obj = Prepared(kInsertObject,
-                      "INSERT INTO objects (object_key, label_set_id, ord, object_id, track, class, "
-                      "x, y, z, l, w, h, yaw, range_m, geometry, attributes, score, num_points) "
-                      "VALUES (?18, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-                      "?15, ?16, ?17)");
-  if (!obj.ok()) return obj.status();
-  Stmt& o = **obj;
-  int64_t ord = 0;
-  for (const Object& ob : r.objects) {
-    o.Reset();
-    o.Int(18, ObjectKey(id, ord));
-    o.Int(1, id);
-    o.Int(2, ord++);
-    o.Text(3, ob.id);
-    o.TextOrNull(4, ob.track);
-    o.Text(5, ob.cls);
-    for (int c = 6; c <= 14; ++c) o.Null(c);
-    if (ob.kind == GeometryKind::kBox3d) {
-      const Box3d& b = ob.box3d;
-      o.Real(6, b.x);
-      o.Real(7, b.y);
-      o.Real(8, b.z);
-      o.Real(9, b.l);
-      o.Real(10, b.w);
-      o.Real(11, b.h);
-      o.Real(12, b.yaw);
-      o.Real(13, std::hypot(b.x, b.y));
-    } else if (ob.kind == GeometryKind::kBox2d) {
-      o.Real(6, ob.box2d.x);
-      o.Real(7, ob.box2d.y);
-      o.Real(10, ob.box2d.w);
-      o.Real(11, ob.box2d.h);
-    } else {
-      o.Text(14, ob.geometry_json);
-    }
-    o.TextOrNull(15, ob.attributes_json);
-    o.Opt(16, ob.score);
-    o.Opt(17, ob.num_points);
-    GTOPS_STEP(o);
-  }
-  if (r.pipeline == last_frame_pipeline_ && r.frame == last_frame_ &&
-      (last_frame_timestamped_ || !r.timestamp)) {
-    GTOPS_RETURN_IF_ERROR(UpsertContext(r.pipeline, r.task, r.batch, r.vendor));
-    return result;
-  }
-  auto fr = Prepared(kUpsertFrame,
-                     "INSERT INTO frames (pipeline, frame, task, timestamp) VALUES (?1, ?2, ?3, ?4) "
-                     "ON CONFLICT (pipeline, frame) DO UPDATE SET timestamp = excluded.timestamp "
-                     "WHERE timestamp IS NULL AND excluded.timestamp IS NOT NULL");
-  if (!fr.ok()) return fr.status();
-  (*fr)->Text(1, r.pipeline);
-  (*fr)->Text(2, r.frame);
-  (*fr)->Text(3, r.task);
-  (*fr)->Opt(4, r.timestamp);
-  GTOPS_STEP(**fr);
-  last_frame_pipeline_ = r.pipeline;
-  last_frame_ = r.frame;
-  last_frame_timestamped_ = r.timestamp.has_value();
+  GTOPS_RETURN_IF_ERROR(InsertObjects(id, r.objects));
   GTOPS_RETURN_IF_ERROR(UpsertContext(r.pipeline, r.task, r.batch, r.vendor));
   return result;
 }
 
 Result<PutResult> SqliteStore::PutEvent(const Event& e, uint64_t hash, SourceLocation at) {
-  auto find = Prepared(kFindEvent,
-                       "SELECT event_row, content_hash FROM events "
-                       "WHERE task = ?1 AND event = ?2 AND at_ms = ?3");
-  if (!find.ok()) return find.status();
-  Stmt& f = **find;
-  f.Text(1, e.task);
-  f.Text(2, Name(e.kind));
-  f.Int(3, e.at_epoch_ms);
-  auto rc = f.Step(db_);
-  if (!rc.ok()) return rc.status();
-  int64_t row = 0;
-  PutResult result = PutResult::kInserted;
-  if (*rc == SQLITE_ROW) {
-    row = f.ColInt(0);
-    if (static_cast<uint64_t>(f.ColInt(1)) == hash) return PutResult::kUnchanged;
-    result = PutResult::kReplaced;
-  }
-  f.Reset();
   constexpr std::string_view kCols =
       "task, pipeline, batch, vendor, annotator, event, at, at_ms, due, due_ms, cost_usd, work_s, "
       "object_count, reason, content_hash, file_id, line, run_id";
-  auto st = result == PutResult::kReplaced
-                ? Prepared(kUpdateEvent,
-                           fmt::format("UPDATE events SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                                       "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
-                                       "WHERE event_row = ?19", kCols))
-                : Prepared(kInsertEvent,
-                           fmt::format("INSERT INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-                                       kCols));
-  if (!st.ok()) return st.status();
-  Stmt& s = **st;
-  s.Text(1, e.task);
-  s.Text(2, e.pipeline);
-  s.TextOrNull(3, e.batch);
-  s.TextOrNull(4, e.vendor);
-  s.TextOrNull(5, e.annotator);
-  s.Text(6, Name(e.kind));
-  s.Text(7, e.at);
-  s.Int(8, e.at_epoch_ms);
-  s.TextOrNull(9, e.due);
-  s.Opt(10, e.due_epoch_ms);
-  s.Opt(11, e.cost_usd);
-  s.Opt(12, e.work_s);
-  s.Opt(13, e.object_count);
-  s.TextOrNull(14, e.reason);
-  s.Int(15, static_cast<int64_t>(hash));
-  s.Int(16, file_id_);
-  s.Int(17, at.line);
-  s.Int(18, run_id_);
-  if (result == PutResult::kReplaced) s.Int(19, row);
-  GTOPS_STEP(s);
+  auto bind = [&](Stmt& s) {
+    s.Text(1, e.task);
+    s.Text(2, e.pipeline);
+    s.TextOrNull(3, e.batch);
+    s.TextOrNull(4, e.vendor);
+    s.TextOrNull(5, e.annotator);
+    s.Text(6, Name(e.kind));
+    s.Text(7, e.at);
+    s.Int(8, e.at_epoch_ms);
+    s.TextOrNull(9, e.due);
+    s.Opt(10, e.due_epoch_ms);
+    s.Opt(11, e.cost_usd);
+    s.Opt(12, e.work_s);
+    s.Opt(13, e.object_count);
+    s.TextOrNull(14, e.reason);
+    s.Int(15, static_cast<int64_t>(hash));
+    s.Int(16, file_id_);
+    s.Int(17, at.line);
+    s.Int(18, run_id_);
+  };
+  auto ins = Prepared(kInsertEvent,
+                      [&] { return fmt::format("INSERT INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                                  "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+                                  "ON CONFLICT (task, event, at_ms) DO NOTHING", kCols); });
+  if (!ins.ok()) return ins.status();
+  bind(**ins);
+  GTOPS_STEP(**ins);
+  PutResult result = PutResult::kInserted;
+  if (sqlite3_changes(db_) != 1) {
+    auto find = Prepared(kFindEvent,
+                         "SELECT content_hash FROM events "
+                         "WHERE task = ?1 AND event = ?2 AND at_ms = ?3");
+    if (!find.ok()) return find.status();
+    Stmt& f = **find;
+    f.Text(1, e.task);
+    f.Text(2, Name(e.kind));
+    f.Int(3, e.at_epoch_ms);
+    auto rc = f.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc != SQLITE_ROW) return Status::StoreError("event vanished during its replacement");
+    const auto stored_hash = static_cast<uint64_t>(f.ColInt(0));
+    f.Reset();
+    if (stored_hash == hash) return PutResult::kUnchanged;
+    result = PutResult::kReplaced;
+    auto up = Prepared(kUpdateEvent,
+                       [&] { return fmt::format("UPDATE events SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                   "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+                                   "WHERE task = ?1 AND event = ?6 AND at_ms = ?8", kCols); });
+    if (!up.ok()) return up.status();
+    bind(**up);
+    GTOPS_STEP(**up);
+  }
   GTOPS_RETURN_IF_ERROR(UpsertContext(e.pipeline, e.task, e.batch, e.vendor));
   return result;
 }
@@ -501,13 +527,13 @@ Result<PutResult> SqliteStore::PutAudit(const Audit& a, uint64_t hash, SourceLoc
       "objects_reviewed, work_s, error_count, content_hash, file_id, line, run_id";
   auto st = result == PutResult::kReplaced
                 ? Prepared(kUpdateAudit,
-                           fmt::format("UPDATE audits SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                           [&] { return fmt::format("UPDATE audits SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                                        "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
-                                       "WHERE audit_id = ?18", kCols))
+                                       "WHERE audit_id = ?18", kCols); })
                 : Prepared(kInsertAudit,
-                           fmt::format("INSERT INTO audits ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                           [&] { return fmt::format("INSERT INTO audits ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
                                        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-                                       kCols));
+                                       kCols); });
   if (!st.ok()) return st.status();
   Stmt& s = **st;
   s.Text(1, a.task);
