@@ -5,6 +5,8 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "cli/eval_commands.h"
+#include "cli/eval_tracking_commands.h"
 
 #ifndef GTOPS_VERSION
 #define GTOPS_VERSION "dev"
@@ -80,6 +82,36 @@ int main(int argc, char** argv) {
   demo_cmd->add_flag("--no-ingest", demo.no_ingest, "Only write the files");
   demo_cmd->add_flag("--json", demo.json, "Print JSON instead of text");
 
+  auto* eval_cmd = app.add_subcommand("eval", "Score results against ground truth as the field's reference tools do");
+  eval_cmd->require_subcommand(1);
+
+  EvalCocoArgs eval_coco;
+  auto* eval_coco_cmd = eval_cmd->add_subcommand(
+      "coco", "COCO detection AP/AR (pycocotools COCOeval semantics) of a results file");
+  eval_coco_cmd->add_option("GT", eval_coco.ground_truth, "COCO ground-truth JSON")->required();
+  eval_coco_cmd->add_option("DT", eval_coco.results, "Results JSON (an array of detections)")->required();
+  eval_coco_cmd->add_option("--iou-type", eval_coco.iou_type, "bbox or segm")
+      ->check(CLI::IsMember({"bbox", "segm"}))->capture_default_str();
+  eval_coco_cmd->add_option("--threads", eval_coco.threads, "Worker threads (0: one per core)");
+  eval_coco_cmd->add_flag("--json", eval_coco.json, "Print JSON instead of text");
+
+  EvalMotArgs eval_mot;
+  auto* eval_mot_cmd = eval_cmd->add_subcommand(
+      "mot", "Multi-object tracking: CLEAR-MOT and IDF1 (py-motmetrics), HOTA (TrackEval) per sequence");
+  eval_mot_cmd->add_option("GT_DIR", eval_mot.gt_dir, "Folder of sequences: <seq>/gt.txt (MOTChallenge 2D)")
+      ->required();
+  eval_mot_cmd->add_option("TEST_DIR", eval_mot.tracker_dir,
+                           "Tracker results: <seq>/test.txt or <seq>.txt (may be GT_DIR)")->required();
+  eval_mot_cmd->add_flag("--json", eval_mot.json, "Print JSON instead of text");
+
+  EvalNuscenesArgs eval_nusc;
+  auto* eval_nusc_cmd = eval_cmd->add_subcommand(
+      "nuscenes", "nuScenes detection mAP, TP errors and NDS (nuscenes-devkit, detection_cvpr_2019)");
+  eval_nusc_cmd->add_option("GT", eval_nusc.gt_path, "Ground truth in the detection results format")
+      ->required();
+  eval_nusc_cmd->add_option("PRED", eval_nusc.pred_path, "Predictions (detection results JSON)")->required();
+  eval_nusc_cmd->add_flag("--json", eval_nusc.json, "Print JSON instead of text");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -93,6 +125,9 @@ int main(int argc, char** argv) {
     if (*status_cmd) return RunStatus(status);
     if (*sql_cmd) return RunSql(sql);
     if (*demo_cmd) return RunDemo(demo);
+    if (*eval_coco_cmd) return RunEvalCoco(eval_coco);
+    if (*eval_mot_cmd) return RunEvalMot(eval_mot);
+    if (*eval_nusc_cmd) return RunEvalNuscenes(eval_nusc);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gtops: internal error: %s\n", e.what());
     return kExitInternal;
