@@ -309,15 +309,14 @@ struct RecordParser::Impl {
   static constexpr size_t kMaxSpareObjects = 16384;
 
   // Hands a record's objects back to the spare pool (bounded: the rest are freed).
-  void ReleaseObjects(std::vector<Object>& objects) {
-    while (!objects.empty()) {
+  void ReleaseObjects(std::vector<Object>& objects) { ResizeObjects(objects, 0); }
+
+  // Makes `objects` hold n objects, moving only the difference from or to the spare pool.
+  void ResizeObjects(std::vector<Object>& objects, size_t n) {
+    while (objects.size() > n) {
       if (spare_objects.size() < kMaxSpareObjects) spare_objects.push_back(std::move(objects.back()));
       objects.pop_back();
     }
-  }
-
-  void ResizeObjects(std::vector<Object>& objects, size_t n) {
-    ReleaseObjects(objects);
     while (objects.size() < n) {
       if (spare_objects.empty()) {
         objects.emplace_back();
@@ -939,7 +938,6 @@ struct RecordParser::Impl {
   }
 
   bool ParseDocument(std::string_view line, size_t capacity, ParsedRecord& out) {
-    ReleaseObjects(out.labels.objects);
     where = Where::kRecord;
     const char* data = line.data();
     if (capacity < line.size() + simdjson::SIMDJSON_PADDING) {
@@ -989,6 +987,7 @@ struct RecordParser::Impl {
       out.kind = RecordKind::kLabels;
       return ParseLabels(f, out.labels);
     }
+    ReleaseObjects(out.labels.objects);  // an event or audit: the objects go back to the pool
     if (f.has(kEvent)) {
       out.kind = RecordKind::kEvent;
       return ParseEvent(f, out.event);
