@@ -22,15 +22,30 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
+// Which item an error is about, formatted only when there is an error.
+struct Where {
+  const char* list;
+  size_t index;
+  const char* id_key = nullptr;
+  int64_t id = 0;
+};
+
 // Errors name the file first, then the item, then what is wrong.
 class Errors {
  public:
   explicit Errors(std::string_view name) : name_(name) {}
   Status Bad(const std::string& what) const { return Status::BadInput(std::string(name_) + ": " + what); }
+  Status Bad(const Where& where, const std::string& what) const;
 
  private:
   std::string_view name_;
 };
+
+Status Errors::Bad(const Where& where, const std::string& what) const {
+  std::string item = std::string(where.list) + "[" + std::to_string(where.index) + "]";
+  if (where.id_key != nullptr) item += std::string(" (") + where.id_key + " " + std::to_string(where.id) + ")";
+  return Bad(item + ": " + what);
+}
 
 bool ToInt(element e, int64_t& out) {
   switch (e.type()) {
@@ -85,16 +100,16 @@ bool ToFlag(element e, bool& out) {
 
 bool Has(object o, std::string_view key, element& out) { return o[key].get(out) == simdjson::SUCCESS; }
 
-Status ReadBox(element e, Box2d& box, const Errors& err, const std::string& what) {
+Status ReadBox(element e, Box2d& box, const Errors& err, const Where& what) {
   array a;
   double v[4];
   size_t n = 0;
-  if (e.get_array().get(a) != simdjson::SUCCESS) return err.Bad(what + ": bbox must be an array [x, y, w, h]");
+  if (e.get_array().get(a) != simdjson::SUCCESS) return err.Bad(what, "bbox must be an array [x, y, w, h]");
   for (element x : a) {
-    if (n == 4 || !ToDouble(x, v[n])) return err.Bad(what + ": bbox must be 4 numbers [x, y, w, h]");
+    if (n == 4 || !ToDouble(x, v[n])) return err.Bad(what, "bbox must be 4 numbers [x, y, w, h]");
     ++n;
   }
-  if (n != 4) return err.Bad(what + ": bbox must be 4 numbers [x, y, w, h] (got " + std::to_string(n) + ")");
+  if (n != 4) return err.Bad(what, "bbox must be 4 numbers [x, y, w, h] (got " + std::to_string(n) + ")");
   box = {v[0], v[1], v[2], v[3]};
   return Status::Ok();
 }
@@ -102,72 +117,72 @@ Status ReadBox(element e, Box2d& box, const Errors& err, const std::string& what
 // A segmentation as pycocotools' annToRLE reads it: polygons (at the image's size), or an RLE
 // object with its own size and counts as a list or a COCO string.
 Status ReadMask(element e, const CocoImageSize* image, geometry::Rle& mask,
-                std::vector<std::vector<double>>& polygons, const Errors& err, const std::string& what) {
+                std::vector<std::vector<double>>& polygons, const Errors& err, const Where& what) {
   if (e.type() == element_type::ARRAY) {
     if (image == nullptr || image->height == 0 || image->width == 0) {
-      return err.Bad(what + ": polygon segmentation needs its image's height and width");
+      return err.Bad(what, "polygon segmentation needs its image's height and width");
     }
     polygons.clear();
     array list;
-    if (e.get_array().get(list) != simdjson::SUCCESS) return err.Bad(what + ": segmentation must be a list");
+    if (e.get_array().get(list) != simdjson::SUCCESS) return err.Bad(what, "segmentation must be a list");
     for (element p : list) {
       array pa;
       if (p.get_array().get(pa) != simdjson::SUCCESS) {
-        return err.Bad(what + ": segmentation must be a list of polygons [x0, y0, x1, y1, ...]");
+        return err.Bad(what, "segmentation must be a list of polygons [x0, y0, x1, y1, ...]");
       }
       std::vector<double>& poly = polygons.emplace_back();
       for (element x : pa) {
         double v;
-        if (!ToDouble(x, v)) return err.Bad(what + ": polygon coordinates must be numbers");
+        if (!ToDouble(x, v)) return err.Bad(what, "polygon coordinates must be numbers");
         poly.push_back(v);
       }
     }
     Result<geometry::Rle> r = geometry::RleFromPolygons(polygons, image->height, image->width);
-    if (!r.ok()) return err.Bad(what + ": " + r.status().message());
+    if (!r.ok()) return err.Bad(what, "" + r.status().message());
     mask = std::move(r).value();
     return Status::Ok();
   }
   object o;
   if (e.get_object().get(o) != simdjson::SUCCESS) {
-    return err.Bad(what + ": segmentation must be a list of polygons or an RLE object {size, counts}");
+    return err.Bad(what, "segmentation must be a list of polygons or an RLE object {size, counts}");
   }
   element size_e, counts_e;
   array size_a;
   if (!Has(o, "size", size_e) || size_e.get_array().get(size_a) != simdjson::SUCCESS) {
-    return err.Bad(what + ": RLE segmentation needs size [height, width]");
+    return err.Bad(what, "RLE segmentation needs size [height, width]");
   }
   int64_t hw[2] = {0, 0};
   size_t n = 0;
   for (element x : size_a) {
     if (n == 2 || !ToInt(x, hw[n]) || hw[n] < 0 || hw[n] > std::numeric_limits<uint32_t>::max()) {
-      return err.Bad(what + ": RLE size must be [height, width], two non-negative integers");
+      return err.Bad(what, "RLE size must be [height, width], two non-negative integers");
     }
     ++n;
   }
-  if (n != 2) return err.Bad(what + ": RLE size must be [height, width]");
+  if (n != 2) return err.Bad(what, "RLE size must be [height, width]");
   mask.h = static_cast<uint32_t>(hw[0]);
   mask.w = static_cast<uint32_t>(hw[1]);
   mask.counts.clear();
-  if (!Has(o, "counts", counts_e)) return err.Bad(what + ": RLE segmentation needs counts");
+  if (!Has(o, "counts", counts_e)) return err.Bad(what, "RLE segmentation needs counts");
   if (counts_e.type() == element_type::STRING) {
     Result<std::vector<uint32_t>> c = geometry::DecodeRleCounts(counts_e.get_string().value_unsafe());
-    if (!c.ok()) return err.Bad(what + ": " + c.status().message());
+    if (!c.ok()) return err.Bad(what, "" + c.status().message());
     mask.counts = std::move(c).value();
   } else if (counts_e.type() == element_type::ARRAY) {
     array counts;
-    if (counts_e.get_array().get(counts) != simdjson::SUCCESS) return err.Bad(what + ": RLE counts must be a list");
+    if (counts_e.get_array().get(counts) != simdjson::SUCCESS) return err.Bad(what, "RLE counts must be a list");
     for (element x : counts) {
       int64_t c;
       if (!ToInt(x, c) || c < 0 || c > std::numeric_limits<uint32_t>::max()) {
-        return err.Bad(what + ": RLE counts must be non-negative integers");
+        return err.Bad(what, "RLE counts must be non-negative integers");
       }
       mask.counts.push_back(static_cast<uint32_t>(c));
     }
   } else {
-    return err.Bad(what + ": RLE counts must be a list of integers or a COCO RLE string");
+    return err.Bad(what, "RLE counts must be a list of integers or a COCO RLE string");
   }
   Status valid = geometry::ValidateRle(mask);
-  if (!valid.ok()) return err.Bad(what + ": " + valid.message());
+  if (!valid.ok()) return err.Bad(what, "" + valid.message());
   return Status::Ok();
 }
 
@@ -276,24 +291,25 @@ Result<CocoGroundTruthFile> ParseGroundTruth(const simdjson::padded_string& padd
     if (e.get_object().get(o) != simdjson::SUCCESS) return err.Bad(Item("annotations", i) + ": must be an object");
     CocoGroundTruth g;
     element v;
-    std::string what = Item("annotations", i);
-    if (!Has(o, "id", v) || !ToInt(v, g.id)) return err.Bad(what + ": needs an integer id");
-    what += " (id " + std::to_string(g.id) + ")";
-    if (!Has(o, "image_id", v) || !ToInt(v, g.image_id)) return err.Bad(what + ": needs an integer image_id");
+    Where what{"annotations", i};
+    if (!Has(o, "id", v) || !ToInt(v, g.id)) return err.Bad(what, "needs an integer id");
+    what.id_key = "id";
+    what.id = g.id;
+    if (!Has(o, "image_id", v) || !ToInt(v, g.image_id)) return err.Bad(what, "needs an integer image_id");
     if (!Has(o, "category_id", v) || !ToInt(v, g.category_id)) {
-      return err.Bad(what + ": needs an integer category_id");
+      return err.Bad(what, "needs an integer category_id");
     }
-    if (!Has(o, "area", v) || !ToDouble(v, g.area)) return err.Bad(what + ": needs a numeric area");
-    if (Has(o, "iscrowd", v) && !ToFlag(v, g.iscrowd)) return err.Bad(what + ": iscrowd must be 0 or 1");
+    if (!Has(o, "area", v) || !ToDouble(v, g.area)) return err.Bad(what, "needs a numeric area");
+    if (Has(o, "iscrowd", v) && !ToFlag(v, g.iscrowd)) return err.Bad(what, "iscrowd must be 0 or 1");
     if (type == CocoIouType::kBbox) {
-      if (!Has(o, "bbox", v)) return err.Bad(what + ": needs a bbox [x, y, w, h]");
+      if (!Has(o, "bbox", v)) return err.Bad(what, "needs a bbox [x, y, w, h]");
       GTOPS_RETURN_IF_ERROR(ReadBox(v, g.bbox, err, what));
     } else {
       const CocoImageSize* image = out.FindImage(g.image_id);
       // Annotations of images not in the file take no part (pycocotools drops them before
       // converting masks).
       if (image != nullptr) {
-        if (!Has(o, "segmentation", v)) return err.Bad(what + ": needs a segmentation");
+        if (!Has(o, "segmentation", v)) return err.Bad(what, "needs a segmentation");
         GTOPS_RETURN_IF_ERROR(ReadMask(v, image, g.mask, polygons, err, what));
       }
     }
@@ -322,31 +338,32 @@ Result<std::vector<CocoDetection>> ParseResults(const simdjson::padded_string& p
   size_t i = 0;
   for (element e : results) {
     object o;
-    std::string what = "result " + std::to_string(i);
-    if (e.get_object().get(o) != simdjson::SUCCESS) return err.Bad(what + ": must be an object");
+    Where what{"results", i};
+    if (e.get_object().get(o) != simdjson::SUCCESS) return err.Bad(what, "must be an object");
     element v;
     if (first) {
       array box;
       box_results = Has(o, "bbox", v) && !(v.get_array().get(box) == simdjson::SUCCESS && box.size() == 0);
       if (!box_results && !Has(o, "segmentation", v)) {
-        return err.Bad(what + ": needs a bbox or a segmentation");
+        return err.Bad(what, "needs a bbox or a segmentation");
       }
       first = false;
     }
     CocoDetection d;
-    if (!Has(o, "image_id", v) || !ToInt(v, d.image_id)) return err.Bad(what + ": needs an integer image_id");
-    what += " (image_id " + std::to_string(d.image_id) + ")";
+    if (!Has(o, "image_id", v) || !ToInt(v, d.image_id)) return err.Bad(what, "needs an integer image_id");
+    what.id_key = "image_id";
+    what.id = d.image_id;
     const CocoImageSize* image = gt.FindImage(d.image_id);
     if (image == nullptr) {
-      return err.Bad(what + ": image_id is not an image of the ground truth (pycocotools' loadRes "
+      return err.Bad(what, "image_id is not an image of the ground truth (pycocotools' loadRes "
                      "refuses such results: \"Results do not correspond to current coco set\")");
     }
     if (!Has(o, "category_id", v) || !ToInt(v, d.category_id)) {
-      return err.Bad(what + ": needs an integer category_id");
+      return err.Bad(what, "needs an integer category_id");
     }
-    if (!Has(o, "score", v) || !ToDouble(v, d.score)) return err.Bad(what + ": needs a numeric score");
+    if (!Has(o, "score", v) || !ToDouble(v, d.score)) return err.Bad(what, "needs a numeric score");
     if (box_results) {
-      if (!Has(o, "bbox", v)) return err.Bad(what + ": needs a bbox [x, y, w, h] like the first result");
+      if (!Has(o, "bbox", v)) return err.Bad(what, "needs a bbox [x, y, w, h] like the first result");
       GTOPS_RETURN_IF_ERROR(ReadBox(v, d.bbox, err, what));
       const double area = d.bbox.w * d.bbox.h;
       d.area = area;
@@ -356,7 +373,7 @@ Result<std::vector<CocoDetection>> ParseResults(const simdjson::padded_string& p
         } else {
           // loadRes gives a box result the polygon of its box.
           if (image->height == 0 || image->width == 0) {
-            return err.Bad(what + ": a box as a mask needs its image's height and width");
+            return err.Bad(what, "a box as a mask needs its image's height and width");
           }
           const double x1 = d.bbox.x, x2 = d.bbox.x + d.bbox.w;
           const double y1 = d.bbox.y, y2 = d.bbox.y + d.bbox.h;
@@ -365,7 +382,7 @@ Result<std::vector<CocoDetection>> ParseResults(const simdjson::padded_string& p
         }
       }
     } else {
-      if (!Has(o, "segmentation", v)) return err.Bad(what + ": needs a segmentation like the first result");
+      if (!Has(o, "segmentation", v)) return err.Bad(what, "needs a segmentation like the first result");
       GTOPS_RETURN_IF_ERROR(ReadMask(v, image, d.mask, polygons, err, what));
       d.area = static_cast<double>(geometry::RleArea(d.mask));
       if (type == CocoIouType::kBbox) {

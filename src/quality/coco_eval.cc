@@ -143,10 +143,14 @@ PreparedBox Prepare(const Box2d& b) {
   return {b.x, b.y, x1, y1, area};
 }
 
+// fmin/fmax for values that are never NaN (JSON has no NaN), without a libm call.
+double Min(double a, double b) { return b < a ? b : a; }
+double Max(double a, double b) { return a < b ? b : a; }
+
 double BoxIou(const PreparedBox& d, const PreparedBox& g, bool crowd) {
-  const double w = std::fmin(d.x1, g.x1) - std::fmax(d.x0, g.x0);
+  const double w = Min(d.x1, g.x1) - Max(d.x0, g.x0);
   if (w <= 0) return 0;
-  const double h = std::fmin(d.y1, g.y1) - std::fmax(d.y0, g.y0);
+  const double h = Min(d.y1, g.y1) - Max(d.y0, g.y0);
   if (h <= 0) return 0;
   const double inter = w * h;
   const double sum = d.area + g.area;
@@ -172,10 +176,16 @@ struct Scratch {
   std::vector<uint64_t> gt_area;   // mask pixel counts
   std::vector<uint64_t> dt_area;
   std::vector<PreparedBox> gt_box, dt_box;
-  std::vector<uint32_t> perm;      // ground truth in evaluation order (ignored last)
-  std::vector<uint8_t> gt_ignore;  // by position in perm
-  std::vector<uint8_t> gt_crowd;
-  std::vector<uint8_t> gt_taken;
+  std::vector<uint8_t> gt_crowd;            // by ground truth (file order)
+  std::vector<uint8_t> gt_always_ignored;   // crowd or flagged ignore
+  std::vector<uint8_t> gt_counts;           // id != 0
+  std::vector<double> gt_area_value;
+  std::vector<double> row_max;              // best IoU of each detection
+  std::vector<uint32_t> perm;               // ground truth in evaluation order (ignored last)
+  std::vector<uint8_t> gt_ignore;           // by position in perm
+  std::vector<uint8_t> perm_crowd;          // by position in perm
+  std::vector<uint8_t> gt_taken;            // by position in perm
+  std::vector<int32_t> match;               // [A][T][D]: matched ground truth or -1
   std::vector<int64_t> npig;       // [K][A] counted ground truth, per worker
 };
 
@@ -217,8 +227,17 @@ void EvaluateGroup(const CocoGroundTruthSet& gt, std::span<const CocoDetection> 
   const size_t k = g / groups.num_images;
 
   s.dt.assign(groups.dt_order.begin() + groups.dt_start[g], groups.dt_order.begin() + groups.dt_start[g + 1]);
-  std::stable_sort(s.dt.begin(), s.dt.end(),
-                   [&](uint32_t a, uint32_t b) { return dts[a].score > dts[b].score; });
+  auto higher = [&](uint32_t a, uint32_t b) { return dts[a].score > dts[b].score; };
+  if (s.dt.size() <= 32) {  // insertion sort: stable, and no buffer to allocate
+    for (size_t i = 1; i < s.dt.size(); ++i) {
+      const uint32_t x = s.dt[i];
+      size_t j = i;
+      for (; j > 0 && higher(x, s.dt[j - 1]); --j) s.dt[j] = s.dt[j - 1];
+      s.dt[j] = x;
+    }
+  } else {
+    std::stable_sort(s.dt.begin(), s.dt.end(), higher);
+  }
   const size_t D = std::min<size_t>(n_dt, kMaxDetsPerImage);
 
   s.ious.assign(D * G, 0.0);
@@ -250,53 +269,97 @@ void EvaluateGroup(const CocoGroundTruthSet& gt, std::span<const CocoDetection> 
   }
 
   const std::array<double, T>& thresholds = CocoIouThresholds();
+  // What matching needs of each ground truth, gathered once.
+  s.gt_crowd.resize(G);
+  s.gt_area_value.resize(G);
+  s.gt_counts.resize(G);
+  s.gt_always_ignored.resize(G);
+  for (size_t j = 0; j < G; ++j) {
+    const CocoGroundTruth& ann = gt.annotations[gts[j]];
+    s.gt_crowd[j] = ann.iscrowd;
+    s.gt_area_value[j] = ann.area;
+    // COCOeval stores the matched ground truth's id and reads 0 as "no match".
+    s.gt_counts[j] = ann.id != 0;
+    s.gt_always_ignored[j] = ann.ignore || ann.iscrowd;
+  }
+  // A detection whose best IoU is below a threshold matches nothing at that threshold.
+  s.row_max.assign(D, 0.0);
+  for (size_t d = 0; d < D; ++d) {
+    for (size_t j = 0; j < G; ++j) s.row_max[d] = std::max(s.row_max[d], s.ious[d * G + j]);
+  }
+
   s.perm.resize(G);
   s.gt_ignore.resize(G);
-  s.gt_crowd.resize(G);
+  s.perm_crowd.resize(G);
   s.gt_taken.resize(G);
+  s.match.resize(static_cast<size_t>(A) * T * D);
+  std::array<uint64_t, A> signature{};
   for (int a = 0; a < A; ++a) {
     // Ground truth with ignored objects last, each part in file order (a stable argsort).
     size_t pos = 0;
+    uint64_t sig = 0;
     for (int pass = 0; pass < 2; ++pass) {
       for (size_t j = 0; j < G; ++j) {
-        const CocoGroundTruth& ann = gt.annotations[gts[j]];
-        const bool ig = ann.ignore || ann.iscrowd || OutOfRange(ann.area, a);
+        const bool ig = s.gt_always_ignored[j] || OutOfRange(s.gt_area_value[j], a);
         if (ig != (pass == 1)) continue;
+        if (ig && j < 64) sig |= uint64_t{1} << j;
         s.perm[pos] = static_cast<uint32_t>(j);
         s.gt_ignore[pos] = ig;
-        s.gt_crowd[pos] = ann.iscrowd;
+        s.perm_crowd[pos] = s.gt_crowd[j];
         ++pos;
       }
       if (pass == 0) s.npig[k * A + a] += static_cast<int64_t>(pos);
     }
-    for (int t = 0; t < T; ++t) {
-      std::fill(s.gt_taken.begin(), s.gt_taken.end(), uint8_t{0});
-      const double thr = std::min(thresholds[t], 1 - 1e-10);
-      for (size_t d = 0; d < D; ++d) {
-        const double* row = s.ious.data() + d * G;
-        double best = thr;
-        ptrdiff_t m = -1;
-        for (size_t p = 0; p < G; ++p) {
-          if (s.gt_taken[p] && !s.gt_crowd[p]) continue;
-          if (m > -1 && !s.gt_ignore[static_cast<size_t>(m)] && s.gt_ignore[p]) break;
-          const double iou = row[s.perm[p]];
-          if (iou < best) continue;
-          best = iou;
-          m = static_cast<ptrdiff_t>(p);
+    signature[a] = sig;
+    int32_t* match = s.match.data() + static_cast<size_t>(a) * T * D;
+    // The same ignored set as an earlier area range gives the same matches.
+    int same_as = -1;
+    if (G <= 64) {
+      for (int b = 0; b < a && same_as < 0; ++b) {
+        if (signature[b] == sig) same_as = b;
+      }
+    }
+    if (same_as >= 0) {
+      std::copy_n(s.match.data() + static_cast<size_t>(same_as) * T * D, static_cast<size_t>(T) * D, match);
+    } else {
+      for (int t = 0; t < T; ++t) {
+        std::fill(s.gt_taken.begin(), s.gt_taken.end(), uint8_t{0});
+        const double thr = std::min(thresholds[t], 1 - 1e-10);
+        for (size_t d = 0; d < D; ++d) {
+          int32_t& out_match = match[static_cast<size_t>(t) * D + d];
+          out_match = -1;
+          if (s.row_max[d] < thr) continue;
+          const double* row = s.ious.data() + d * G;
+          double best = thr;
+          ptrdiff_t m = -1;
+          for (size_t p = 0; p < G; ++p) {
+            if (s.gt_taken[p] && !s.perm_crowd[p]) continue;
+            if (m > -1 && !s.gt_ignore[static_cast<size_t>(m)] && s.gt_ignore[p]) break;
+            const double iou = row[s.perm[p]];
+            if (iou < best) continue;
+            best = iou;
+            m = static_cast<ptrdiff_t>(p);
+          }
+          if (m == -1) continue;
+          s.gt_taken[static_cast<size_t>(m)] = 1;
+          out_match = static_cast<int32_t>(s.perm[static_cast<size_t>(m)]);
         }
-        const bool out_of_range = OutOfRange(dts[s.dt[d]].area, a);
+      }
+    }
+    for (size_t d = 0; d < D; ++d) {
+      const bool out_of_range = OutOfRange(dts[s.dt[d]].area, a);
+      for (int t = 0; t < T; ++t) {
+        const int32_t j = match[static_cast<size_t>(t) * D + d];
         uint8_t state;
-        if (m == -1) {
+        if (j < 0) {
           state = out_of_range ? kIgnored : kFalsePositive;
         } else {
-          const auto mm = static_cast<size_t>(m);
-          s.gt_taken[mm] = 1;
-          // COCOeval stores the matched ground truth's id and reads 0 as "no match".
-          const bool matched = gt.annotations[gts[s.perm[mm]]].id != 0;
-          if (s.gt_ignore[mm] || (!matched && out_of_range)) {
+          const auto jj = static_cast<size_t>(j);
+          const bool ig = s.gt_always_ignored[jj] || OutOfRange(s.gt_area_value[jj], a);
+          if (ig || (!s.gt_counts[jj] && out_of_range)) {
             state = kIgnored;
           } else {
-            state = matched ? kTruePositive : kFalsePositive;
+            state = s.gt_counts[jj] ? kTruePositive : kFalsePositive;
           }
         }
         out[d].state[a][t] = state;
@@ -314,46 +377,70 @@ void AccumulateCategory(const DtEval* dts, size_t n, const int64_t* npig, size_t
   std::iota(order.begin(), order.end(), 0u);
   std::stable_sort(order.begin(), order.end(),
                    [&](uint32_t a, uint32_t b) { return dts[a].score > dts[b].score; });
+  // The outcomes laid out per (area range, threshold) in score order, for sequential passes.
+  std::vector<uint8_t> rank(n);
+  std::vector<uint8_t> states(static_cast<size_t>(A) * T * n);
+  for (size_t p = 0; p < n; ++p) {
+    const DtEval& e = dts[order[p]];
+    rank[p] = e.rank;
+    for (int a = 0; a < A; ++a) {
+      for (int t = 0; t < T; ++t) states[(static_cast<size_t>(a) * T + t) * n + p] = e.state[a][t];
+    }
+  }
   const std::array<double, R>& rec_thrs = CocoRecallPoints();
-  std::vector<double> rc, pr;
-  rc.reserve(n);
-  pr.reserve(n);
+  std::vector<uint32_t> fp_at_tp(n + 1);  // false positives seen when the c-th true positive came
+  std::vector<double> env(n + 1);         // precision at the c-th true positive, then its envelope
+  std::array<size_t, R> tp_needed{};
   for (int a = 0; a < A; ++a) {
     const int64_t np = npig[a];
     if (np == 0) continue;  // precision and recall stay -1
     const double npd = static_cast<double>(np);
+    // COCOeval's recall after c true positives is c / npig; searchsorted(rc, recThrs, 'left')
+    // finds, for each recall point, the first detection where it is reached: the c-th true
+    // positive for the least c with c / npig >= point (the first detection for the point 0).
+    {
+      size_t c = 0;
+      for (int r = 0; r < R; ++r) {
+        while (static_cast<double>(c) / npd < rec_thrs[r]) ++c;
+        tp_needed[r] = c;
+      }
+    }
     for (int m = 0; m < M; ++m) {
       const int max_det = kCocoMaxDetsValues[m];
       for (int t = 0; t < T; ++t) {
-        // Ignored detections change neither tp nor fp: leaving them out changes no precision
-        // value at any recall point.
-        rc.clear();
-        pr.clear();
-        double tp = 0, fp = 0;
-        for (uint32_t i : order) {
-          const DtEval& e = dts[i];
-          if (e.rank >= max_det) continue;
-          const uint8_t st = e.state[a][t];
-          if (st == kIgnored) continue;
-          if (st == kTruePositive) {
-            tp += 1;
-          } else {
-            fp += 1;
-          }
-          rc.push_back(tp / npd);
-          const double denom = fp + tp + kEps;
-          pr.push_back(tp / denom);
+        const uint8_t* st = states.data() + (static_cast<size_t>(a) * T + t) * n;
+        // Ignored detections change neither tp nor fp and are skipped.
+        uint32_t tp = 0, fp = 0;
+        bool any = false;
+        for (size_t p = 0; p < n; ++p) {
+          const uint8_t v = st[p];
+          const bool counted = rank[p] < max_det && v != kIgnored;
+          any |= counted;
+          const bool is_tp = counted && v == kTruePositive;
+          fp += static_cast<uint32_t>(counted && v == kFalsePositive);
+          fp_at_tp[tp] = fp;
+          tp += static_cast<uint32_t>(is_tp);
         }
-        res.recall[res.RecallIndex(t, k, a, m)] = rc.empty() ? 0 : rc.back();
-        // The monotone envelope: precision made non-increasing from the right.
-        for (size_t i = pr.size(); i-- > 1;) {
-          if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+        res.recall[res.RecallIndex(t, k, a, m)] = any ? static_cast<double>(tp) / npd : 0;
+        // Precision tp / (tp + fp + eps) at each true positive. Between two true positives
+        // precision only falls, so the monotone envelope (the maximum to the right) at any
+        // detection equals the maximum over the true positives from there on.
+        for (uint32_t c = 1; c <= tp; ++c) {
+          const double tpd = c;
+          const double denom = static_cast<double>(fp_at_tp[c - 1]) + tpd + kEps;
+          env[c] = tpd / denom;
         }
-        // np.searchsorted(rc, recThrs, side='left'); points past the last recall stay 0.
-        size_t i = 0;
+        env[0] = 0;  // the point 0 with no true positive at all: precision 0 everywhere
+        for (uint32_t c = tp; c >= 1; --c) {
+          if (c < tp && env[c + 1] > env[c]) env[c] = env[c + 1];
+        }
+        if (tp >= 1 && env[1] > env[0]) env[0] = env[1];
         for (int r = 0; r < R; ++r) {
-          while (i < rc.size() && rc[i] < rec_thrs[r]) ++i;
-          res.precision[res.PrecisionIndex(t, r, k, a, m)] = i < rc.size() ? pr[i] : 0.0;
+          const size_t c = tp_needed[r];
+          // No detection reaches the point: it and every later point stay 0 (COCOeval's
+          // IndexError). Without any counted detection even the point 0 is 0.
+          const double q = !any || c > tp ? 0.0 : env[c];
+          res.precision[res.PrecisionIndex(t, r, k, a, m)] = q;
         }
       }
     }
@@ -493,13 +580,17 @@ Result<CocoEvalResult> EvaluateCoco(const CocoGroundTruthSet& gt,
   if (threads <= 0) threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
 
   // Evaluation in chunks of groups of similar work, each worker with its own scratch space.
+  // Groups are visited image by image (h = i * K + k), the order of most files, so that the
+  // annotations and detections are read roughly in memory order.
+  auto group_at = [&](size_t h) { return (h % K) * I + h / K; };
   constexpr size_t kChunkWork = 4096;
   std::vector<size_t> chunk_start{0};
   size_t work = 0;
-  for (size_t g = 0; g < n_groups; ++g) {
+  for (size_t h = 0; h < n_groups; ++h) {
+    const size_t g = group_at(h);
     work += 1 + (groups.gt_start[g + 1] - groups.gt_start[g]) + (groups.dt_start[g + 1] - groups.dt_start[g]);
     if (work >= kChunkWork) {
-      chunk_start.push_back(g + 1);
+      chunk_start.push_back(h + 1);
       work = 0;
     }
   }
@@ -508,7 +599,8 @@ Result<CocoEvalResult> EvaluateCoco(const CocoGroundTruthSet& gt,
   for (Scratch& s : scratch) s.npig.assign(K * A, 0);
   ParallelFor(chunk_start.size() - 1, threads, [&](size_t c, int worker) {
     Scratch& s = scratch[static_cast<size_t>(worker)];
-    for (size_t g = chunk_start[c]; g < chunk_start[c + 1]; ++g) {
+    for (size_t h = chunk_start[c]; h < chunk_start[c + 1]; ++h) {
+      const size_t g = group_at(h);
       EvaluateGroup(gt, detections, options.iou_type, groups, g, s, kept.data() + groups.kept_start[g]);
     }
   });
