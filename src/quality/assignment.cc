@@ -4,7 +4,7 @@
 #include <cassert>
 #include <cmath>
 
-namespace gtops {
+namespace gtops::quality {
 namespace {
 
 // Forbidden pairs cost (1, 0) and allowed ones (0, c): minimising the pair lexicographically over
@@ -117,4 +117,4 @@ Assignment SolveAssignment(std::span<const double> costs, std::size_t rows, std:
   return solver.Solve(costs, rows, cols);
 }
 
-}  // namespace gtops
+}  // namespace gtops::quality

@@ -18,7 +18,7 @@
 #include <span>
 #include <vector>
 
-namespace gtops {
+namespace gtops::quality {
 
 // A conventional forbidden entry (any non-finite value forbids the pair).
 inline constexpr double kForbiddenCost = std::numeric_limits<double>::infinity();
@@ -56,4 +56,4 @@ class AssignmentSolver {
   std::vector<unsigned char> used_;
 };
 
-}  // namespace gtops
+}  // namespace gtops::quality

@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-namespace gtops {
+namespace gtops::quality {
 namespace {
 
 struct Best {
@@ -154,4 +154,4 @@ TEST(AssignmentTest, LargeRectangularIsOptimalAgainstTransposed) {
 }
 
 }  // namespace
-}  // namespace gtops
+}  // namespace gtops::quality
