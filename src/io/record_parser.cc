@@ -52,25 +52,53 @@ double AsDouble(element e) {
 
 std::string Num(double v) { return fmt::format("{}", v); }
 
+// True when one of the 8 bytes of `w` is a control character, '"' or '\\' (SWAR).
+inline bool NeedsEscape8(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
+  return (below_space | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'))) != 0;
+}
+
 void AppendEscaped(std::string_view s, std::string& out) {
-  out += '"';
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (NeedsEscape8(w)) break;
+  }
+  for (; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + start, i - start);
+    if (c < 0x20 || c == '"' || c == '\\') break;
+  }
+  const size_t n = out.size();
+  if (i == s.size()) {  // nothing to escape: one copy
+    out.resize(n + s.size() + 2);
+    char* p = out.data() + n;
+    *p++ = '"';
+    std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '"';
+    return;
+  }
+  out.push_back('"');
+  out.append(s.data(), i);
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
       case '\r': out += "\\r"; break;
-      default: fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+      default:
+        if (c < 0x20) {
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
     }
-    start = i + 1;
   }
-  out.append(s.data() + start, s.size() - start);
-  out += '"';
+  out.push_back('"');
 }
 
 // Appends `e` as compact JSON (numbers in their shortest round-trip form).
@@ -109,18 +137,43 @@ void AppendJson(element e, std::string& out) {
   }
 }
 
-// Index of `key` in `names`, or -1. Names are short; a linear scan beats hashing here.
+// Finds a key among a fixed set of names: a table indexed by a hash of the key's length, first
+// and last character, then one comparison. Names whose hashes collide are looked up linearly.
 template <size_t N>
-int KeyIndex(std::string_view key, const std::array<std::string_view, N>& names) {
-  if (key.empty()) return -1;
-  for (size_t i = 0; i < N; ++i) {
-    if (names[i].size() == key.size() && names[i][0] == key[0] &&
-        std::memcmp(names[i].data(), key.data(), key.size()) == 0) {
-      return static_cast<int>(i);
+class KeyTable {
+ public:
+  explicit KeyTable(const std::array<std::string_view, N>& names) : names_(names) {
+    slot_.fill(-1);
+    for (size_t i = 0; i < N; ++i) {
+      int8_t& s = slot_[Hash(names[i])];
+      s = s == -1 ? static_cast<int8_t>(i) : int8_t{-2};
     }
   }
-  return -1;
-}
+
+  // Index of `key` in the names, or -1.
+  int Find(std::string_view key) const {
+    if (key.empty()) return -1;
+    const int s = slot_[Hash(key)];
+    if (s >= 0) {
+      const std::string_view name = names_[static_cast<size_t>(s)];
+      return name.size() == key.size() && std::memcmp(name.data(), key.data(), key.size()) == 0
+                 ? s : -1;
+    }
+    if (s == -1) return -1;
+    for (size_t i = 0; i < N; ++i) {
+      if (names_[i] == key) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+ private:
+  static size_t Hash(std::string_view k) {
+    return (k.size() * 131 + static_cast<unsigned char>(k.front()) * 31 +
+            static_cast<unsigned char>(k.back())) & 255;
+  }
+  const std::array<std::string_view, N>& names_;
+  std::array<int8_t, 256> slot_;
+};
 
 // Record-level keys of all three kinds; a record's kind decides which are allowed to mean
 // something (the others are ignored, as unknown fields are).
@@ -328,6 +381,7 @@ struct RecordParser::Impl {
   }
 
   std::vector<std::string_view> ids;  // object ids of the current record, to find duplicates
+  std::vector<std::pair<uint64_t, size_t>> id_hashes;
 
   bool Fail(std::string_view what) {
     switch (where) {
@@ -340,10 +394,15 @@ struct RecordParser::Impl {
     return false;
   }
 
+  const KeyTable<kRecordKeyCount> record_keys{kRecordKeys};
+  const KeyTable<kObjectKeyCount> object_keys{kObjectKeys};
+  const KeyTable<kAuditErrorKeyCount> audit_error_keys{kAuditErrorKeys};
+
   template <size_t N>
-  bool Collect(object obj, const std::array<std::string_view, N>& names, Slots<N>& slots) {
+  bool Collect(object obj, const std::array<std::string_view, N>& names, const KeyTable<N>& table,
+               Slots<N>& slots) {
     for (auto field : obj) {
-      int k = KeyIndex(field.key, names);
+      int k = table.Find(field.key);
       if (k < 0) continue;  // fields not in the format are allowed and ignored
       if (slots.has(k)) return Fail(fmt::format("duplicate key \"{}\"", names[k]));
       slots.present |= uint64_t{1} << k;
@@ -628,7 +687,7 @@ struct RecordParser::Impl {
     Slots<kObjectKeyCount> f;
     where = Where::kObjectIndex;
     where_index = index;
-    if (!Collect(object(e), kObjectKeys, f)) return false;
+    if (!Collect(object(e), kObjectKeys, object_keys, f)) return false;
     if (!String(f.at[kId], f.has(kId), "id", true, o.id)) return false;
     where = Where::kObjectId;
     where_id = o.id;
@@ -814,9 +873,20 @@ struct RecordParser::Impl {
       ++i;
     }
     where = Where::kRecord;
-    std::sort(ids.begin(), ids.end());
-    auto dup = std::adjacent_find(ids.begin(), ids.end());
-    if (dup != ids.end()) {
+    // Duplicates by hash first (sorting integers is cheap), then by text among equal hashes.
+    const std::string_view* dup = nullptr;
+    id_hashes.clear();
+    for (size_t x = 0; x < ids.size(); ++x) id_hashes.emplace_back(HashBytes(ids[x]), x);
+    std::sort(id_hashes.begin(), id_hashes.end());
+    for (size_t x = 1; x < id_hashes.size() && !dup; ++x) {
+      for (size_t y = x; y > 0 && id_hashes[y - 1].first == id_hashes[x].first; --y) {
+        if (ids[id_hashes[y - 1].second] == ids[id_hashes[x].second]) {
+          dup = &ids[id_hashes[x].second];
+          break;
+        }
+      }
+    }
+    if (dup != nullptr) {
       return Fail(fmt::format("object \"{}\": duplicate object id (ids must be unique within a record)",
                               *dup));
     }
@@ -874,7 +944,7 @@ struct RecordParser::Impl {
       return Fail(fmt::format("must be an object (got {})", TypeName(e)));
     }
     Slots<kAuditErrorKeyCount> f;
-    if (!Collect(object(e), kAuditErrorKeys, f)) return false;
+    if (!Collect(object(e), kAuditErrorKeys, audit_error_keys, f)) return false;
     std::string s;
     if (!String(f.at[kErrType], f.has(kErrType), "type", true, s)) return false;
     auto t = ParseErrorType(s);
@@ -969,7 +1039,7 @@ struct RecordParser::Impl {
       return Fail(fmt::format("a record must be a JSON object (got {})", TypeName(doc)));
     }
     Slots<kRecordKeyCount> f;
-    if (!Collect(object(doc), kRecordKeys, f)) return false;
+    if (!Collect(object(doc), kRecordKeys, record_keys, f)) return false;
     const int kinds = f.has(kObjects) + f.has(kEvent) + f.has(kVerdict);
     if (kinds == 0) {
       return Fail("record has no discriminating key: labels need \"objects\", events \"event\", "
