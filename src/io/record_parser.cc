@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <algorithm>
 #include <cstdlib>
@@ -101,6 +102,14 @@ void AppendEscaped(std::string_view s, std::string& out) {
   out.push_back('"');
 }
 
+// Shortest round-trip text of a number (std::to_chars: no format string to interpret).
+template <typename T>
+void AppendNumber(T v, std::string& out) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
 // Appends `e` as compact JSON (numbers in their shortest round-trip form).
 void AppendJson(element e, std::string& out) {
   switch (e.type()) {
@@ -128,9 +137,9 @@ void AppendJson(element e, std::string& out) {
       out += '}';
       break;
     }
-    case element_type::INT64: fmt::format_to(std::back_inserter(out), "{}", int64_t(e)); break;
-    case element_type::UINT64: fmt::format_to(std::back_inserter(out), "{}", uint64_t(e)); break;
-    case element_type::DOUBLE: fmt::format_to(std::back_inserter(out), "{}", double(e)); break;
+    case element_type::INT64: AppendNumber(int64_t(e), out); break;
+    case element_type::UINT64: AppendNumber(uint64_t(e), out); break;
+    case element_type::DOUBLE: AppendNumber(double(e), out); break;
     case element_type::STRING: AppendEscaped(e.get_string().value_unsafe(), out); break;
     case element_type::BOOL: out += bool(e) ? "true" : "false"; break;
     case element_type::NULL_VALUE: out += "null"; break;
