@@ -241,18 +241,20 @@ TEST_F(CrashTest, KillsDuringIngestLeaveAConsistentStoreThatAReRunCompletes) {
   std::mt19937_64 rng(kSeed);
   std::uniform_real_distribution<double> when(write_first, write_last);
   int kills = 0, in_transaction = 0, finished_first = 0, partial_stores = 0;
-  for (int k = 0; k < kKills; ++k) {
+  // Machine load varies, so a run may finish before its kill time: draw again until kKills kills
+  // have landed (within a bound).
+  for (int k = 0; kills < kKills && k < 3 * kKills; ++k) {
     SCOPED_TRACE(fmt::format("kill {}", k));
     const std::string store = stores_ / fmt::format("kill{}/gtops.db", k);
     const double at = when(rng);
     const auto start = Clock::now();
     const pid_t pid = Spawn(IngestArgs(store));
     std::this_thread::sleep_until(start + std::chrono::duration<double>(at));
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
+    ASSERT_EQ(::kill(pid, SIGSTOP), 0);  // a child that has exited is a zombie: this still works
+    ASSERT_EQ(::waitpid(pid, &status, WUNTRACED), pid);
+    if (!WIFSTOPPED(status)) {
       ++finished_first;  // faster than the measured run: nothing to kill
     } else {
-      ASSERT_EQ(::kill(pid, SIGSTOP), 0);
-      ASSERT_EQ(::waitpid(pid, &status, WUNTRACED), pid);
       const bool locked = HoldsWriteLock(store, pid);
       const int64_t wal = FileSize(store + "-wal");
       ASSERT_EQ(::kill(pid, SIGKILL), 0);
@@ -285,7 +287,7 @@ TEST_F(CrashTest, KillsDuringIngestLeaveAConsistentStoreThatAReRunCompletes) {
   std::printf("[ crash    ] %d kills (%d inside a write transaction, %d left some files to "
               "redo), %d runs finished before their kill time; %.1f s in all\n",
               kills, in_transaction, partial_stores, finished_first, total);
-  EXPECT_GE(kills, kKills * 3 / 4) << "most runs should be killed, not finish first";
+  EXPECT_GE(kills, kKills) << "too many runs finished before their kill time";
   EXPECT_GE(in_transaction, kMinKillsInTransaction);
 }
 
