@@ -38,7 +38,7 @@ Result<NuscenesResults> ParseNuscenesResults(std::string_view json, std::string_
 // equal scores). The two must cover the same samples, as the devkit requires.
 Result<std::vector<NuscenesSample>> PairNuscenesSamples(NuscenesResults gt, NuscenesResults pred);
 
-// Reads and pairs the two files.
+// Reads and pairs the two files (parsed on two threads).
 Result<std::vector<NuscenesSample>> ReadNuscenesDetection(const std::string& gt_path,
                                                           const std::string& pred_path);
 

@@ -11,11 +11,10 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kRecallPoints = 101;
-constexpr double kMinRecall = 0.1;
 constexpr double kMinPrecision = 0.1;
 constexpr double kTpDistThreshold = 2.0;
 constexpr int kTpDistIndex = 2;  // kNuscenesDistThresholds[2] == 2.0
-constexpr int kFirstRecallIndex = 11;  // round(100 * min_recall) + 1: excludes the 0.1 bin
+constexpr int kFirstRecallIndex = 11;  // round(100 * min_recall) + 1 with min_recall 0.1
 constexpr int kCone = 8;
 constexpr int kBarrier = 9;
 
@@ -139,32 +138,45 @@ MetricData NoPredictions() {
 struct ClassBoxes {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> gt_per_sample;  // [begin, end) in gt_refs
   std::vector<const NuscenesBox*> gt_refs;
+  std::vector<std::array<double, 2>> gt_xy;  // beside gt_refs: the greedy loop reads only these
   std::vector<std::uint32_t> pred_sample;
   std::vector<const NuscenesBox*> pred;
 };
 
-MetricData Accumulate(const ClassBoxes& boxes, int cls, double dist_th,
-                      const std::vector<std::size_t>& order, std::vector<unsigned char>& taken) {
+// The predictions of one class in ranking order, their centres copied out so that the greedy
+// matching, repeated per threshold, walks memory in order.
+struct RankedPreds {
+  std::vector<std::uint32_t> index;
+  std::vector<std::array<double, 2>> xy;
+  std::vector<double> score;
+  std::vector<std::uint32_t> sample;
+};
+
+MetricData Accumulate(const ClassBoxes& boxes, int cls, double dist_th, const RankedPreds& ranked,
+                      std::vector<unsigned char>& taken) {
   const std::size_t npos = boxes.gt_refs.size();
   if (npos == 0) return NoPredictions();
   taken.assign(npos, 0);
   std::vector<double> tp, fp, conf;
-  tp.reserve(order.size());
-  fp.reserve(order.size());
-  conf.reserve(order.size());
+  const std::size_t n = ranked.index.size();
+  tp.reserve(n);
+  fp.reserve(n);
+  conf.reserve(n);
   std::array<std::vector<double>, 5> err;
   std::vector<double> match_conf;
   const bool want_tp = dist_th == kTpDistThreshold;
   const double period = cls == kBarrier ? std::numbers::pi : 2 * std::numbers::pi;
   double tp_sum = 0.0, fp_sum = 0.0;
-  for (std::size_t ind : order) {
-    const NuscenesBox& p = *boxes.pred[ind];
-    const auto [begin, end] = boxes.gt_per_sample[boxes.pred_sample[ind]];
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto [begin, end] = boxes.gt_per_sample[ranked.sample[r]];
+    const double px = ranked.xy[r][0], py = ranked.xy[r][1];
     double min_dist = std::numeric_limits<double>::infinity();
     std::uint32_t match = end;
     for (std::uint32_t g = begin; g < end; ++g) {
       if (taken[g]) continue;
-      const double d = CenterDistance(*boxes.gt_refs[g], p);
+      // The devkit's center_distance: norm of pred - gt over x and y.
+      const double dx = px - boxes.gt_xy[g][0], dy = py - boxes.gt_xy[g][1];
+      const double d = std::sqrt(dx * dx + dy * dy);
       if (d < min_dist) {
         min_dist = d;
         match = g;
@@ -174,6 +186,7 @@ MetricData Accumulate(const ClassBoxes& boxes, int cls, double dist_th,
       taken[match] = 1;
       tp_sum += 1.0;
       if (want_tp) {
+        const NuscenesBox& p = *boxes.pred[ranked.index[r]];
         const NuscenesBox& g = *boxes.gt_refs[match];
         err[0].push_back(CenterDistance(g, p));
         err[1].push_back(1.0 - ScaleIou(g, p));
@@ -181,13 +194,13 @@ MetricData Accumulate(const ClassBoxes& boxes, int cls, double dist_th,
         err[3].push_back(VelocityL2(g, p));
         err[4].push_back(1.0 - AttrAcc(g, p));
       }
-      match_conf.push_back(p.score);
+      match_conf.push_back(ranked.score[r]);
     } else {
       fp_sum += 1.0;
     }
     tp.push_back(tp_sum);
     fp.push_back(fp_sum);
-    conf.push_back(p.score);
+    conf.push_back(ranked.score[r]);
   }
   if (match_conf.empty()) return NoPredictions();
 
@@ -287,6 +300,7 @@ NuscenesMetrics EvaluateNuscenesDetection(std::span<const NuscenesSample> sample
     for (const NuscenesBox& b : samples[s].gt) {
       ClassBoxes& c = classes[static_cast<std::size_t>(b.detection_class)];
       c.gt_refs.push_back(&b);
+      c.gt_xy.push_back({b.translation[0], b.translation[1]});
       ++c.gt_per_sample[s].second;
     }
     for (const NuscenesBox& b : samples[s].pred) {
@@ -299,6 +313,8 @@ NuscenesMetrics EvaluateNuscenesDetection(std::span<const NuscenesSample> sample
   }
 
   std::vector<std::size_t> order;
+  std::vector<std::pair<double, std::size_t>> keyed;
+  RankedPreds ranked;
   std::vector<unsigned char> taken;
   std::array<double, kNuscenesClassCount> class_ap{};
   std::array<std::array<double, kNuscenesClassCount>, 5> class_tp{};
@@ -306,15 +322,27 @@ NuscenesMetrics EvaluateNuscenesDetection(std::span<const NuscenesSample> sample
     const ClassBoxes& boxes = classes[static_cast<std::size_t>(cls)];
     NuscenesClassMetrics& cm = out.per_class[static_cast<std::size_t>(cls)];
     // Score descending; ties: the later box first (the devkit sorts (score, index) and reverses).
-    order.resize(boxes.pred.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      const double sa = boxes.pred[a]->score, sb = boxes.pred[b]->score;
-      return sa != sb ? sa > sb : a > b;
+    keyed.resize(boxes.pred.size());
+    for (std::size_t i = 0; i < keyed.size(); ++i) keyed[i] = {boxes.pred[i]->score, i};
+    std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second > b.second;
     });
+    order.resize(keyed.size());
+    for (std::size_t i = 0; i < keyed.size(); ++i) order[i] = keyed[i].second;
+    ranked.index.resize(order.size());
+    ranked.xy.resize(order.size());
+    ranked.sample.resize(order.size());
+    ranked.score.resize(order.size());
+    for (std::size_t r = 0; r < order.size(); ++r) {
+      const NuscenesBox& p = *boxes.pred[order[r]];
+      ranked.index[r] = static_cast<std::uint32_t>(order[r]);
+      ranked.xy[r] = {p.translation[0], p.translation[1]};
+      ranked.sample[r] = boxes.pred_sample[order[r]];
+      ranked.score[r] = p.score;
+    }
     MetricData tp_data;
     for (std::size_t t = 0; t < kNuscenesDistThresholds.size(); ++t) {
-      MetricData md = Accumulate(boxes, cls, kNuscenesDistThresholds[t], order, taken);
+      MetricData md = Accumulate(boxes, cls, kNuscenesDistThresholds[t], ranked, taken);
       cm.ap[t] = CalcAp(md);
       if (static_cast<int>(t) == kTpDistIndex) tp_data = md;
     }
