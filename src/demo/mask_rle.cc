@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "geometry/rle.h"
+
 namespace gtops::demo {
 
 void ColumnMaskCounts(std::span<const int> top, int h, std::vector<int64_t>& counts) {
@@ -26,21 +28,10 @@ void ColumnMaskCounts(std::span<const int> top, int h, std::vector<int64_t>& cou
 }
 
 std::string CocoRleString(std::span<const int64_t> counts) {
-  std::string s;
-  s.reserve(counts.size() * 2);
-  for (size_t i = 0; i < counts.size(); ++i) {
-    int64_t x = counts[i];
-    if (i > 2) x -= counts[i - 2];
-    bool more = true;
-    while (more) {
-      int c = static_cast<int>(x & 0x1f);
-      x >>= 5;  // arithmetic shift in C++20, as the C original relies on
-      more = (c & 0x10) != 0 ? x != -1 : x != 0;
-      if (more) c |= 0x20;
-      s.push_back(static_cast<char>(c + 48));
-    }
-  }
-  return s;
+  std::vector<uint32_t> c;
+  c.reserve(counts.size());
+  for (int64_t v : counts) c.push_back(static_cast<uint32_t>(v));
+  return geometry::EncodeRleCounts(c);
 }
 
 double ColumnMaskIou(std::span<const int> a, std::span<const int> b, int h) {
