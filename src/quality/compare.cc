@@ -1,0 +1,634 @@
+#include "quality/compare.h"
+
+#include <algorithm>
+#include <numbers>
+#include <numeric>
+
+namespace gtops::quality {
+namespace {
+
+using geometry::Point2;
+using geometry::Point3;
+using geometry::Ring;
+
+std::vector<Point3> ParsePolyline(std::string_view json) {
+  std::vector<Point3> out;
+  JsonValue v = ParseJson(json);
+  out.reserve(v.items.size());
+  for (const JsonValue& p : v.items) {
+    Point3 q;
+    if (p.items.size() >= 2) {
+      q.x = p.items[0].number;
+      q.y = p.items[1].number;
+      if (p.items.size() >= 3) q.z = p.items[2].number;
+    }
+    out.push_back(q);
+  }
+  return out;
+}
+
+Ring ToRing(const JsonValue& ring) {
+  Ring r;
+  r.reserve(ring.items.size());
+  for (const JsonValue& p : ring.items) {
+    if (p.items.size() >= 2) r.push_back({p.items[0].number, p.items[1].number});
+  }
+  return r;
+}
+
+// One ring [[x, y], ...] or several [[[x, y], ...], ...].
+std::vector<Ring> ToRings(const JsonValue& v) {
+  std::vector<Ring> rings;
+  if (v.items.empty()) return rings;
+  const JsonValue& first = v.items[0];
+  bool multi = !first.items.empty() && first.items[0].type == JsonValue::Type::kArray;
+  if (multi) {
+    for (const JsonValue& ring : v.items) rings.push_back(ToRing(ring));
+  } else {
+    rings.push_back(ToRing(v));
+  }
+  return rings;
+}
+
+geometry::Rle ParseMask(std::string_view json) {
+  geometry::Rle rle;
+  JsonValue v = ParseJson(json);
+  if (const JsonValue* size = v.Find("size"); size && size->items.size() == 2) {
+    rle.h = static_cast<uint32_t>(size->items[0].number);
+    rle.w = static_cast<uint32_t>(size->items[1].number);
+  }
+  if (const JsonValue* counts = v.Find("counts")) {
+    if (counts->type == JsonValue::Type::kString) {
+      auto decoded = geometry::DecodeRleCounts(counts->text);
+      if (decoded.ok()) rle.counts = std::move(*decoded);
+    } else {
+      rle.counts.reserve(counts->items.size());
+      for (const JsonValue& c : counts->items) rle.counts.push_back(static_cast<uint32_t>(c.number));
+    }
+  }
+  return rle;
+}
+
+bool InsideRing(const Ring& ring, double x, double y) {  // even-odd rule
+  bool inside = false;
+  for (size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
+    const Point2& a = ring[i];
+    const Point2& b = ring[j];
+    if ((a.y > y) != (b.y > y) && x < (b.x - a.x) * (y - a.y) / (b.y - a.y) + a.x) inside = !inside;
+  }
+  return inside;
+}
+
+Point2 RingsBoxCentre(const std::vector<Ring>& rings) {
+  double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
+  for (const Ring& r : rings) {
+    for (const Point2& p : r) {
+      x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
+    }
+  }
+  return {(x0 + x1) / 2, (y0 + y1) / 2};
+}
+
+}  // namespace
+
+std::string_view Name(OutcomeKind k) {
+  switch (k) {
+    case OutcomeKind::kPaired: return "paired";
+    case OutcomeKind::kMissing: return "missing";
+    case OutcomeKind::kExtra: return "extra";
+    case OutcomeKind::kDuplicate: return "duplicate";
+    case OutcomeKind::kIgnored: return "ignored";
+    case OutcomeKind::kTag: return "tag";
+  }
+  return "?";
+}
+
+double HeadingErrorDeg(double yaw_a, double yaw_b) {
+  double d = std::fmod(std::abs(yaw_a - yaw_b), 2 * std::numbers::pi);
+  if (d > std::numbers::pi) d = 2 * std::numbers::pi - d;
+  return d * (180.0 / std::numbers::pi);
+}
+
+std::string_view TrackHistory::LastLabelTrack(std::string_view reference_track) const {
+  auto it = last_.find(reference_track);
+  return it == last_.end() ? std::string_view() : std::string_view(it->second.label_track);
+}
+
+void TrackHistory::Observe(FrameComparison& frame) {
+  if (frame.labels == nullptr || frame.reference == nullptr) return;
+  for (Outcome& o : frame.outcomes) {
+    if (o.reference < 0 || (o.kind != OutcomeKind::kPaired && o.kind != OutcomeKind::kMissing)) {
+      continue;
+    }
+    const std::string& ref_track = frame.reference->objects[static_cast<size_t>(o.reference)].track;
+    if (ref_track.empty()) continue;
+    auto it = last_.find(std::string_view(ref_track));
+    if (it == last_.end()) it = last_.emplace(ref_track, State{}).first;
+    State& s = it->second;
+    if (o.kind == OutcomeKind::kMissing) {
+      s.paired_last_seen = false;
+      continue;
+    }
+    const std::string& lab_track = frame.labels->objects[static_cast<size_t>(o.label)].track;
+    if (!s.label_track.empty()) {
+      if (!lab_track.empty() && lab_track != s.label_track) o.errors |= ErrorBit(ErrorType::kIdSwitch);
+      if (!s.paired_last_seen) o.errors |= ErrorBit(ErrorType::kFragmentation);
+    }
+    if (!lab_track.empty()) s.label_track = lab_track;
+    s.paired_last_seen = true;
+  }
+}
+
+FrameComparer::FrameComparer(const PipelineSpec& pipeline, CompareOptions options)
+    : pipeline_(pipeline), options_(options) {
+  default_class_.rule = pipeline.match;
+  for (const ClassSpec& c : pipeline.classes) {
+    classes_.push_back({c.name, c.match.value_or(pipeline.match), c.safety_weight});
+  }
+}
+
+const FrameComparer::ClassInfo& FrameComparer::InfoOf(std::string_view cls) const {
+  for (const ClassInfo& c : classes_) {
+    if (c.name == cls) return c;
+  }
+  return default_class_;
+}
+
+void FrameComparer::ParseRegions(std::string_view ignore_json) {
+  regions_.clear();
+  if (ignore_json.empty()) return;
+  JsonValue v = ParseJson(ignore_json);
+  for (const JsonValue& item : v.items) {
+    Region region;
+    bool numbers = !item.items.empty() && item.items[0].type == JsonValue::Type::kNumber;
+    if (numbers && item.items.size() == 4) {
+      region.kind = Region::Kind::kBox2d;
+      region.box2d = {item.items[0].number, item.items[1].number, item.items[2].number,
+                      item.items[3].number};
+    } else if (numbers && item.items.size() == 7) {
+      region.kind = Region::Kind::kBox3d;
+      const auto& n = item.items;
+      region.box3d = {n[0].number, n[1].number, n[2].number, n[3].number,
+                      n[4].number, n[5].number, n[6].number};
+    } else if (!numbers) {
+      region.kind = Region::Kind::kPolygon;
+      region.rings = ToRings(item);
+    } else {
+      continue;
+    }
+    regions_.push_back(std::move(region));
+  }
+}
+
+// "Inside" an ignore region: the object's centre lies in the region (borders included). The
+// centre is the box centre (box2d, box3d bird's-eye), the centre of the bounding box of a polygon
+// or a mask, the mean of a polyline's points.
+bool FrameComparer::InsideIgnore(const Object& obj, int32_t index, bool is_reference) const {
+  if (regions_.empty()) return false;
+  double x = 0, y = 0;
+  size_t i = static_cast<size_t>(index);
+  switch (obj.kind) {
+    case GeometryKind::kBox2d: x = obj.box2d.x + obj.box2d.w / 2, y = obj.box2d.y + obj.box2d.h / 2; break;
+    case GeometryKind::kBox3d: x = obj.box3d.x, y = obj.box3d.y; break;
+    case GeometryKind::kPolygon: {
+      Point2 c = RingsBoxCentre(is_reference ? ref_poly_[i] : lab_poly_[i]);
+      x = c.x, y = c.y;
+      break;
+    }
+    case GeometryKind::kMask: {
+      auto b = geometry::RleToBbox(is_reference ? ref_mask_[i] : lab_mask_[i]);
+      x = b.x + b.w / 2, y = b.y + b.h / 2;
+      break;
+    }
+    case GeometryKind::kPolyline: {
+      const auto& line = is_reference ? ref_line_[i] : lab_line_[i];
+      for (const Point3& p : line) x += p.x, y += p.y;
+      if (!line.empty()) x /= static_cast<double>(line.size()), y /= static_cast<double>(line.size());
+      break;
+    }
+    case GeometryKind::kTags: return false;
+  }
+  for (const Region& r : regions_) {
+    switch (r.kind) {
+      case Region::Kind::kBox2d:
+        if (x >= r.box2d.x && x <= r.box2d.x + r.box2d.w && y >= r.box2d.y && y <= r.box2d.y + r.box2d.h) return true;
+        break;
+      case Region::Kind::kBox3d: {
+        double dx = x - r.box3d.x, dy = y - r.box3d.y;
+        double c = std::cos(r.box3d.yaw), s = std::sin(r.box3d.yaw);
+        double u = c * dx + s * dy, v = -s * dx + c * dy;
+        if (std::abs(u) <= r.box3d.l / 2 && std::abs(v) <= r.box3d.w / 2) return true;
+        break;
+      }
+      case Region::Kind::kPolygon:
+        for (const Ring& ring : r.rings) {
+          if (ring.size() >= 3 && InsideRing(ring, x, y)) return true;
+        }
+        break;
+    }
+  }
+  return false;
+}
+
+void FrameComparer::Prepare(const LabelRecord& labels, const LabelRecord& reference) {
+  const size_t nr = reference.objects.size(), nl = labels.objects.size();
+  ref_info_.resize(nr);
+  for (size_t r = 0; r < nr; ++r) ref_info_[r] = &InfoOf(reference.objects[r].cls);
+  switch (pipeline_.geometry) {
+    case GeometryKind::kBox3d:
+      ref_box3d_.resize(nr);
+      lab_box3d_.resize(nl);
+      for (size_t r = 0; r < nr; ++r) ref_box3d_[r] = geometry::PrepareBox3d(reference.objects[r].box3d);
+      for (size_t l = 0; l < nl; ++l) lab_box3d_[l] = geometry::PrepareBox3d(labels.objects[l].box3d);
+      break;
+    case GeometryKind::kPolyline:
+      ref_line_.clear(), lab_line_.clear();
+      for (const Object& o : reference.objects) ref_line_.push_back(ParsePolyline(o.geometry_json));
+      for (const Object& o : labels.objects) lab_line_.push_back(ParsePolyline(o.geometry_json));
+      break;
+    case GeometryKind::kPolygon:
+      ref_poly_.clear(), lab_poly_.clear();
+      for (const Object& o : reference.objects) ref_poly_.push_back(ToRings(ParseJson(o.geometry_json)));
+      for (const Object& o : labels.objects) lab_poly_.push_back(ToRings(ParseJson(o.geometry_json)));
+      break;
+    case GeometryKind::kMask:
+      ref_mask_.clear(), lab_mask_.clear();
+      for (const Object& o : reference.objects) ref_mask_.push_back(ParseMask(o.geometry_json));
+      for (const Object& o : labels.objects) lab_mask_.push_back(ParseMask(o.geometry_json));
+      break;
+    case GeometryKind::kBox2d:
+    case GeometryKind::kTags:
+      break;
+  }
+  ParseRegions(reference.ignore_json);
+}
+
+// The gate of the reference's match rule. IoU rules pass at IoU >= threshold (and > 0),
+// distance rules at distance <= threshold. The cost is normalised into [0, 1] so that pairs
+// under different rules (per-class overrides) compete in one assignment.
+bool FrameComparer::Gate(const Object& ref, const Object& lab, int32_t r, int32_t l,
+                         const MatchRule& rule, Edge& edge) const {
+  const size_t ri = static_cast<size_t>(r), li = static_cast<size_t>(l);
+  switch (rule.kind) {
+    case MatchRule::Kind::kIou: {
+      double iou = 0;
+      if (pipeline_.geometry == GeometryKind::kBox2d) {
+        iou = geometry::Box2dIou(lab.box2d, ref.box2d);
+      } else if (pipeline_.geometry == GeometryKind::kPolygon) {
+        iou = geometry::PolygonIou(ref_poly_[ri], lab_poly_[li]);
+      } else if (pipeline_.geometry == GeometryKind::kMask) {
+        iou = geometry::RleIou(lab_mask_[li], ref_mask_[ri]);
+      } else if (pipeline_.geometry == GeometryKind::kBox3d) {
+        iou = geometry::BevIou(ref_box3d_[ri], lab_box3d_[li]);
+      }
+      if (!(iou > 0 && iou >= rule.value)) return false;
+      edge.iou = iou;
+      edge.cost = 1 - iou;
+      return true;
+    }
+    case MatchRule::Kind::kBevIou: {
+      if (pipeline_.geometry != GeometryKind::kBox3d) return false;
+      const auto& a = ref_box3d_[ri];
+      const auto& b = lab_box3d_[li];
+      double dx = a.x - b.x, dy = a.y - b.y, reach = a.radius + b.radius;
+      if (dx * dx + dy * dy >= reach * reach) return false;  // footprints cannot overlap
+      double iou = geometry::BevIou(a, b);
+      if (!(iou > 0 && iou >= rule.value)) return false;
+      edge.iou = iou;
+      edge.cost = 1 - iou;
+      return true;
+    }
+    case MatchRule::Kind::kCenterDistanceM: {
+      double d = 0;
+      if (pipeline_.geometry == GeometryKind::kBox3d) {
+        double dx = ref.box3d.x - lab.box3d.x, dy = ref.box3d.y - lab.box3d.y;
+        d = std::sqrt(dx * dx + dy * dy);
+      } else if (pipeline_.geometry == GeometryKind::kBox2d) {
+        d = std::hypot(ref.box2d.x + ref.box2d.w / 2 - lab.box2d.x - lab.box2d.w / 2,
+                       ref.box2d.y + ref.box2d.h / 2 - lab.box2d.y - lab.box2d.h / 2);
+      } else {
+        return false;
+      }
+      if (!(d <= rule.value)) return false;
+      edge.distance = d;
+      edge.cost = rule.value > 0 ? d / rule.value : 0;
+      return true;
+    }
+    case MatchRule::Kind::kPolylineMatchM: {
+      if (pipeline_.geometry != GeometryKind::kPolyline) return false;
+      double d = geometry::MeanSymmetricDistance(ref_line_[ri], lab_line_[li]);
+      if (!(d <= rule.value)) return false;
+      edge.distance = d;
+      edge.cost = rule.value > 0 ? d / rule.value : 0;
+      return true;
+    }
+    case MatchRule::Kind::kNone:
+      return false;
+  }
+  return false;
+}
+
+void FrameComparer::BuildEdges(const LabelRecord& labels, const LabelRecord& reference,
+                               const TrackHistory* history) {
+  edges_.clear();
+  const int32_t nr = static_cast<int32_t>(reference.objects.size());
+  const int32_t nl = static_cast<int32_t>(labels.objects.size());
+  for (int32_t r = 0; r < nr; ++r) {
+    const Object& ref = reference.objects[static_cast<size_t>(r)];
+    const MatchRule& rule = ref_info_[static_cast<size_t>(r)]->rule;
+    std::string_view continuing;
+    if (history != nullptr && !ref.track.empty()) continuing = history->LastLabelTrack(ref.track);
+    for (int32_t l = 0; l < nl; ++l) {
+      const Object& lab = labels.objects[static_cast<size_t>(l)];
+      Edge e;
+      e.ref = r, e.label = l;
+      if (!Gate(ref, lab, r, l, rule, e)) continue;
+      if (!continuing.empty() && lab.track == continuing) e.cost -= 1;
+      edges_.push_back(e);
+    }
+  }
+}
+
+// Connected components of the gate graph are solved separately: most are one reference and one
+// label, paired without the solver; the rest go to the assignment solver on their own submatrix.
+void FrameComparer::PairOptimal(size_t num_refs, size_t num_labels) {
+  const size_t n = num_refs + num_labels;
+  parent_.resize(n);
+  std::iota(parent_.begin(), parent_.end(), 0);
+  auto find = [&](int32_t x) {
+    while (parent_[static_cast<size_t>(x)] != x) {
+      parent_[static_cast<size_t>(x)] = parent_[static_cast<size_t>(parent_[static_cast<size_t>(x)])];
+      x = parent_[static_cast<size_t>(x)];
+    }
+    return x;
+  };
+  for (const Edge& e : edges_) {
+    int32_t a = find(e.ref), b = find(static_cast<int32_t>(num_refs) + e.label);
+    if (a != b) parent_[static_cast<size_t>(std::max(a, b))] = std::min(a, b);
+  }
+  // Count edges per component root; single-edge components pair directly.
+  local_.assign(n, 0);
+  for (const Edge& e : edges_) ++local_[static_cast<size_t>(find(e.ref))];
+  for (size_t i = 0; i < edges_.size(); ++i) {
+    const Edge& e = edges_[i];
+    if (local_[static_cast<size_t>(find(e.ref))] == 1) {
+      ref_pair_[static_cast<size_t>(e.ref)] = static_cast<int32_t>(i);
+      lab_pair_[static_cast<size_t>(e.label)] = static_cast<int32_t>(i);
+    }
+  }
+  // Larger components: in order of their root.
+  for (size_t root = 0; root < num_refs; ++root) {
+    if (local_[root] <= 1 || find(static_cast<int32_t>(root)) != static_cast<int32_t>(root)) continue;
+    comp_refs_.clear(), comp_labels_.clear();
+    for (size_t r = 0; r < num_refs; ++r) {
+      if (find(static_cast<int32_t>(r)) == static_cast<int32_t>(root)) comp_refs_.push_back(static_cast<int32_t>(r));
+    }
+    for (size_t l = 0; l < num_labels; ++l) {
+      if (find(static_cast<int32_t>(num_refs + l)) == static_cast<int32_t>(root)) comp_labels_.push_back(static_cast<int32_t>(l));
+    }
+    const size_t rows = comp_refs_.size(), cols = comp_labels_.size();
+    costs_.assign(rows * cols, kForbiddenCost);
+    // Position of each label within the component.
+    order_.assign(num_labels, -1);
+    for (size_t c = 0; c < cols; ++c) order_[static_cast<size_t>(comp_labels_[c])] = static_cast<int32_t>(c);
+    for (size_t row = 0; row < rows; ++row) {
+      int32_t r = comp_refs_[row];
+      for (size_t i = 0; i < edges_.size(); ++i) {
+        if (edges_[i].ref != r) continue;
+        costs_[row * cols + static_cast<size_t>(order_[static_cast<size_t>(edges_[i].label)])] = edges_[i].cost;
+      }
+    }
+    const Assignment& a = solver_.Solve(costs_, rows, cols);
+    for (size_t row = 0; row < rows; ++row) {
+      int c = a.row_to_col[row];
+      if (c < 0) continue;
+      int32_t r = comp_refs_[row], l = comp_labels_[static_cast<size_t>(c)];
+      for (size_t i = 0; i < edges_.size(); ++i) {
+        if (edges_[i].ref == r && edges_[i].label == l) {
+          ref_pair_[static_cast<size_t>(r)] = static_cast<int32_t>(i);
+          lab_pair_[static_cast<size_t>(l)] = static_cast<int32_t>(i);
+          break;
+        }
+      }
+    }
+  }
+}
+
+// COCO's greedy matching: labels by descending score (ties in input order), each takes the free
+// gated reference of lowest cost (highest IoU).
+void FrameComparer::PairGreedy(const LabelRecord& labels) {
+  const size_t nl = labels.objects.size();
+  order_.resize(nl);
+  std::iota(order_.begin(), order_.end(), 0);
+  std::stable_sort(order_.begin(), order_.end(), [&](int32_t a, int32_t b) {
+    return labels.objects[static_cast<size_t>(a)].score.value_or(0) >
+           labels.objects[static_cast<size_t>(b)].score.value_or(0);
+  });
+  // Edges grouped by label.
+  std::stable_sort(edges_.begin(), edges_.end(), [](const Edge& a, const Edge& b) { return a.label < b.label; });
+  local_.assign(nl + 1, 0);
+  for (const Edge& e : edges_) ++local_[static_cast<size_t>(e.label) + 1];
+  for (size_t l = 0; l < nl; ++l) local_[l + 1] += local_[l];
+  for (int32_t l : order_) {
+    int32_t best = -1;
+    for (int32_t i = local_[static_cast<size_t>(l)]; i < local_[static_cast<size_t>(l) + 1]; ++i) {
+      const Edge& e = edges_[static_cast<size_t>(i)];
+      if (ref_pair_[static_cast<size_t>(e.ref)] >= 0) continue;
+      if (best < 0 || e.cost < edges_[static_cast<size_t>(best)].cost) best = i;
+    }
+    if (best < 0) continue;
+    ref_pair_[static_cast<size_t>(edges_[static_cast<size_t>(best)].ref)] = best;
+    lab_pair_[static_cast<size_t>(l)] = best;
+  }
+}
+
+void FrameComparer::Measure(const Object& ref, const Object& lab, const Edge& edge, Outcome& o) const {
+  const Tolerances& tol = pipeline_.tolerances;
+  if (ref.cls != lab.cls) o.errors |= ErrorBit(ErrorType::kWrongClass);
+  switch (pipeline_.geometry) {
+    case GeometryKind::kBox3d: {
+      const Box3d& a = ref.box3d;
+      const Box3d& b = lab.box3d;
+      o.iou = std::isnan(edge.iou)
+                  ? geometry::BevIou(ref_box3d_[static_cast<size_t>(edge.ref)], lab_box3d_[static_cast<size_t>(edge.label)])
+                  : edge.iou;
+      o.center_error_m = std::hypot(a.x - b.x, a.y - b.y);
+      o.size_error_rel = std::max({std::abs(b.l - a.l) / a.l, std::abs(b.w - a.w) / a.w, std::abs(b.h - a.h) / a.h});
+      o.heading_error_deg = HeadingErrorDeg(a.yaw, b.yaw);
+      o.distance = o.center_error_m;
+      if (tol.position_m && o.center_error_m > *tol.position_m) o.errors |= ErrorBit(ErrorType::kPosition);
+      if (tol.size_rel && o.size_error_rel > *tol.size_rel) o.errors |= ErrorBit(ErrorType::kSize);
+      if (o.heading_error_deg > 150.0) {
+        o.errors |= ErrorBit(ErrorType::kHeadingFlip);
+      } else if (tol.heading_deg && o.heading_error_deg > *tol.heading_deg) {
+        o.errors |= ErrorBit(ErrorType::kHeading);
+      }
+      break;
+    }
+    case GeometryKind::kBox2d: {
+      const Box2d& a = ref.box2d;
+      const Box2d& b = lab.box2d;
+      o.iou = std::isnan(edge.iou) ? geometry::Box2dIou(b, a) : edge.iou;
+      double dcx = (b.x + b.w / 2) - (a.x + a.w / 2), dcy = (b.y + b.h / 2) - (a.y + a.h / 2);
+      double dw = b.w - a.w, dh = b.h - a.h;
+      o.distance = std::hypot(dcx, dcy);
+      o.size_error_rel = std::max(std::abs(dw) / a.w, std::abs(dh) / a.h);
+      if (tol.min_iou && o.iou < *tol.min_iou) {
+        o.errors |= ErrorBit(o.distance > std::hypot(dw, dh) ? ErrorType::kPosition : ErrorType::kSize);
+      }
+      break;
+    }
+    case GeometryKind::kPolygon:
+      o.iou = std::isnan(edge.iou) ? geometry::PolygonIou(ref_poly_[static_cast<size_t>(edge.ref)], lab_poly_[static_cast<size_t>(edge.label)]) : edge.iou;
+      if (tol.min_iou && o.iou < *tol.min_iou) o.errors |= ErrorBit(ErrorType::kGeometry);
+      break;
+    case GeometryKind::kMask:
+      o.iou = std::isnan(edge.iou) ? geometry::RleIou(lab_mask_[static_cast<size_t>(edge.label)], ref_mask_[static_cast<size_t>(edge.ref)]) : edge.iou;
+      if (tol.min_iou && o.iou < *tol.min_iou) o.errors |= ErrorBit(ErrorType::kGeometry);
+      break;
+    case GeometryKind::kPolyline:
+      o.distance = std::isnan(edge.distance) ? geometry::MeanSymmetricDistance(ref_line_[static_cast<size_t>(edge.ref)], lab_line_[static_cast<size_t>(edge.label)]) : edge.distance;
+      if (tol.polyline_m && o.distance > *tol.polyline_m) o.errors |= ErrorBit(ErrorType::kGeometry);
+      break;
+    case GeometryKind::kTags:
+      break;
+  }
+}
+
+// The reference's attributes are the ones compared: each is equal when the label has the same
+// key with the same value; a key the label lacks differs. Keys only the label has are not
+// compared (the reference says nothing about them).
+void FrameComparer::CompareAttributes(const Object& ref, const Object& lab, FrameComparison& out, Outcome& o) {
+  o.attribute_begin = static_cast<uint32_t>(out.attributes.size());
+  if (!ref.attributes_json.empty()) {
+    ref_members_.clear(), lab_members_.clear();
+    ParseFlatObject(ref.attributes_json, ref_members_);
+    ParseFlatObject(lab.attributes_json, lab_members_);
+    for (const JsonMember& m : ref_members_) {
+      bool equal = false;
+      for (const JsonMember& n : lab_members_) {
+        if (n.key == m.key) {
+          equal = SameJsonValue(m.value, n.value);
+          break;
+        }
+      }
+      out.attributes.push_back({m.key, equal});
+      if (!equal) o.errors |= ErrorBit(ErrorType::kAttribute);
+    }
+  }
+  o.attribute_end = static_cast<uint32_t>(out.attributes.size());
+}
+
+void FrameComparer::CompareTags(const LabelRecord& labels, const LabelRecord& reference, FrameComparison& out) {
+  ref_members_.clear(), lab_members_.clear();
+  ParseFlatObject(reference.tags_json, ref_members_);
+  ParseFlatObject(labels.tags_json, lab_members_);
+  for (const JsonMember& m : ref_members_) {
+    Outcome o;
+    o.kind = OutcomeKind::kTag;
+    o.tag = m.key;
+    bool equal = false;
+    for (const JsonMember& n : lab_members_) {
+      if (n.key == m.key) {
+        equal = SameJsonValue(m.value, n.value);
+        break;
+      }
+    }
+    if (!equal) o.errors |= ErrorBit(ErrorType::kTag);
+    out.outcomes.push_back(o);
+  }
+}
+
+void FrameComparer::Compare(const LabelRecord& labels, const LabelRecord& reference,
+                            FrameComparison& out, const TrackHistory* history) {
+  out.labels = &labels;
+  out.reference = &reference;
+  out.tracking = pipeline_.tracking;
+  out.outcomes.clear();
+  out.attributes.clear();
+  if (pipeline_.geometry == GeometryKind::kTags) {
+    CompareTags(labels, reference, out);
+    return;
+  }
+  const size_t nr = reference.objects.size(), nl = labels.objects.size();
+  Prepare(labels, reference);
+  BuildEdges(labels, reference, history);
+  ref_pair_.assign(nr, -1);
+  lab_pair_.assign(nl, -1);
+  if (options_.method == MatchMethod::kGreedyByScore) {
+    PairGreedy(labels);
+  } else {
+    PairOptimal(nr, nl);
+  }
+
+  auto context = [&](Outcome& o, const Object& obj, const ClassInfo& info) {
+    o.cls = obj.cls;
+    o.attributes_json = obj.attributes_json;
+    o.safety_weight = info.safety_weight;
+    if (obj.kind == GeometryKind::kBox3d) o.range_m = std::hypot(obj.box3d.x, obj.box3d.y);
+    if (obj.num_points) o.num_points = *obj.num_points;
+  };
+
+  out.outcomes.reserve(nr + nl);
+  for (size_t r = 0; r < nr; ++r) {
+    const Object& ref = reference.objects[r];
+    Outcome o;
+    o.reference = static_cast<int32_t>(r);
+    context(o, ref, *ref_info_[r]);
+    int32_t e = ref_pair_[r];
+    if (e >= 0) {
+      const Edge& edge = edges_[static_cast<size_t>(e)];
+      const Object& lab = labels.objects[static_cast<size_t>(edge.label)];
+      o.kind = OutcomeKind::kPaired;
+      o.label = edge.label;
+      o.label_cls = lab.cls;
+      if (lab.score) o.score = static_cast<float>(*lab.score);
+      Measure(ref, lab, edge, o);
+      CompareAttributes(ref, lab, out, o);
+    } else if (InsideIgnore(ref, static_cast<int32_t>(r), true)) {
+      o.kind = OutcomeKind::kIgnored;
+    } else {
+      o.kind = OutcomeKind::kMissing;
+      o.errors = ErrorBit(ErrorType::kMissing);
+    }
+    out.outcomes.push_back(o);
+  }
+  // Unpaired labels: a duplicate when one of its gated references is paired with another label
+  // (the best such reference by cost is named), else ignored inside an ignore region, else extra.
+  // Edges are in reference-major order (label-major after greedy pairing): scan them once.
+  order_.assign(nl, -1);
+  for (size_t i = 0; i < edges_.size(); ++i) {
+    const Edge& e = edges_[i];
+    size_t l = static_cast<size_t>(e.label);
+    if (lab_pair_[l] >= 0 || ref_pair_[static_cast<size_t>(e.ref)] < 0) continue;
+    if (order_[l] < 0 || e.cost < edges_[static_cast<size_t>(order_[l])].cost) order_[l] = static_cast<int32_t>(i);
+  }
+  for (size_t l = 0; l < nl; ++l) {
+    if (lab_pair_[l] >= 0) continue;
+    const Object& lab = labels.objects[l];
+    Outcome o;
+    o.label = static_cast<int32_t>(l);
+    o.label_cls = lab.cls;
+    if (lab.score) o.score = static_cast<float>(*lab.score);
+    if (order_[l] >= 0) {
+      const Edge& edge = edges_[static_cast<size_t>(order_[l])];
+      o.kind = OutcomeKind::kDuplicate;
+      o.reference = edge.ref;
+      context(o, reference.objects[static_cast<size_t>(edge.ref)], *ref_info_[static_cast<size_t>(edge.ref)]);
+      o.errors = ErrorBit(ErrorType::kDuplicate);
+      o.iou = edge.iou;
+      o.distance = edge.distance;
+    } else {
+      context(o, lab, InfoOf(lab.cls));
+      if (InsideIgnore(lab, static_cast<int32_t>(l), false)) {
+        o.kind = OutcomeKind::kIgnored;
+      } else {
+        o.kind = OutcomeKind::kExtra;
+        o.errors = ErrorBit(ErrorType::kExtra);
+      }
+    }
+    out.outcomes.push_back(o);
+  }
+}
+
+}  // namespace gtops::quality
