@@ -19,9 +19,10 @@ int RunEvalCoco(const EvalCocoArgs& args) {
   } else {
     return Fail(Status::Usage("--iou-type must be bbox or segm (got \"" + args.iou_type + "\")"), args.json);
   }
-  Result<eval::CocoGroundTruthFile> gt = eval::ReadCocoGroundTruth(args.ground_truth, type);
+  eval::CocoJsonReader reader;
+  Result<eval::CocoGroundTruthFile> gt = reader.ReadGroundTruth(args.ground_truth, type);
   if (!gt.ok()) return Fail(gt.status(), args.json);
-  Result<std::vector<quality::CocoDetection>> dts = eval::ReadCocoResults(args.results, *gt, type);
+  Result<std::vector<quality::CocoDetection>> dts = reader.ReadResults(args.results, *gt, type);
   if (!dts.ok()) return Fail(dts.status(), args.json);
   quality::CocoEvalOptions options;
   options.iou_type = type;

@@ -221,10 +221,10 @@ const CocoImageSize* CocoGroundTruthFile::FindImage(int64_t image_id) const {
 
 namespace {
 
-Result<CocoGroundTruthFile> ParseGroundTruth(const simdjson::padded_string& padded, std::string_view name,
+Result<CocoGroundTruthFile> ParseGroundTruth(simdjson::dom::parser& parser,
+                                             const simdjson::padded_string& padded, std::string_view name,
                                              CocoIouType type) {
   const Errors err(name);
-  simdjson::dom::parser parser;
   element root;
   if (auto code = parser.parse(padded).get(root); code != simdjson::SUCCESS) return ParseError(err, code);
   object top;
@@ -319,10 +319,10 @@ Result<CocoGroundTruthFile> ParseGroundTruth(const simdjson::padded_string& padd
   return out;
 }
 
-Result<std::vector<CocoDetection>> ParseResults(const simdjson::padded_string& padded, std::string_view name,
+Result<std::vector<CocoDetection>> ParseResults(simdjson::dom::parser& parser,
+                                                const simdjson::padded_string& padded, std::string_view name,
                                                 const CocoGroundTruthFile& gt, CocoIouType type) {
   const Errors err(name);
-  simdjson::dom::parser parser;
   element root;
   if (auto code = parser.parse(padded).get(root); code != simdjson::SUCCESS) return ParseError(err, code);
   array results;
@@ -404,27 +404,45 @@ Result<std::vector<CocoDetection>> ParseResults(const simdjson::padded_string& p
 
 }  // namespace
 
+struct CocoJsonReader::Parser {
+  simdjson::dom::parser dom;
+};
+
+CocoJsonReader::CocoJsonReader() : parser_(std::make_unique<Parser>()) {}
+CocoJsonReader::~CocoJsonReader() = default;
+
+Result<CocoGroundTruthFile> CocoJsonReader::ReadGroundTruth(const std::string& path, CocoIouType type) {
+  Result<simdjson::padded_string> text = Load(path);
+  if (!text.ok()) return text.status();
+  return ParseGroundTruth(parser_->dom, *text, path, type);
+}
+
+Result<std::vector<CocoDetection>> CocoJsonReader::ReadResults(const std::string& path,
+                                                               const CocoGroundTruthFile& gt, CocoIouType type) {
+  Result<simdjson::padded_string> text = Load(path);
+  if (!text.ok()) return text.status();
+  return ParseResults(parser_->dom, *text, path, gt, type);
+}
+
 Result<CocoGroundTruthFile> ParseCocoGroundTruth(std::string_view json, std::string_view name,
                                                  CocoIouType type) {
-  return ParseGroundTruth(simdjson::padded_string(json), name, type);
+  simdjson::dom::parser parser;
+  return ParseGroundTruth(parser, simdjson::padded_string(json), name, type);
 }
 
 Result<CocoGroundTruthFile> ReadCocoGroundTruth(const std::string& path, CocoIouType type) {
-  Result<simdjson::padded_string> text = Load(path);
-  if (!text.ok()) return text.status();
-  return ParseGroundTruth(*text, path, type);
+  return CocoJsonReader().ReadGroundTruth(path, type);
 }
 
 Result<std::vector<CocoDetection>> ParseCocoResults(std::string_view json, std::string_view name,
                                                     const CocoGroundTruthFile& gt, CocoIouType type) {
-  return ParseResults(simdjson::padded_string(json), name, gt, type);
+  simdjson::dom::parser parser;
+  return ParseResults(parser, simdjson::padded_string(json), name, gt, type);
 }
 
 Result<std::vector<CocoDetection>> ReadCocoResults(const std::string& path, const CocoGroundTruthFile& gt,
                                                    CocoIouType type) {
-  Result<simdjson::padded_string> text = Load(path);
-  if (!text.ok()) return text.status();
-  return ParseResults(*text, path, gt, type);
+  return CocoJsonReader().ReadResults(path, gt, type);
 }
 
 }  // namespace gtops::eval
