@@ -543,6 +543,7 @@ void FrameComparer::Compare(const LabelRecord& labels, const LabelRecord& refere
                             FrameComparison& out, const TrackHistory* history) {
   out.labels = &labels;
   out.reference = &reference;
+  out.geometry = pipeline_.geometry;
   out.tracking = pipeline_.tracking;
   out.outcomes.clear();
   out.attributes.clear();

@@ -76,6 +76,7 @@ struct AttributeCheck {
 struct FrameComparison {
   const LabelRecord* labels = nullptr;
   const LabelRecord* reference = nullptr;
+  GeometryKind geometry = GeometryKind::kBox3d;  // the pipeline's
   bool tracking = false;  // the pipeline has tracking = true
   std::vector<Outcome> outcomes;
   std::vector<AttributeCheck> attributes;
