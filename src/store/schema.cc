@@ -213,7 +213,72 @@ CREATE VIEW quarantined_records AS
   FROM quarantine q JOIN ingest_files f USING (file_id);
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations{kV1};
+// Version 2: the quality engine's fact table. One row per reference object and per unpaired label
+// of each comparison (docs/metrics.md), written per evaluation run; a new run of the same
+// (pipeline, source, against, batch) replaces the previous one's rows.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE evaluation_runs (
+  evaluation_id INTEGER PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  source TEXT NOT NULL,
+  against TEXT NOT NULL,
+  batch TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  outcomes INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE outcomes (
+  evaluation_id INTEGER NOT NULL,
+  pipeline TEXT NOT NULL,
+  batch TEXT,
+  task TEXT NOT NULL,
+  frame TEXT NOT NULL,
+  source TEXT NOT NULL,
+  producer TEXT NOT NULL,
+  vendor TEXT,
+  annotator TEXT,
+  spec_version TEXT,
+  tool_version TEXT,
+  kind TEXT NOT NULL CHECK (kind IN ('paired', 'missing', 'extra', 'duplicate', 'ignored', 'tag')),
+  reference_id TEXT,
+  label_id TEXT,
+  class TEXT,
+  label_class TEXT,
+  tag_name TEXT,
+  range_m REAL,
+  num_points INTEGER,
+  safety_weight REAL,
+  score REAL,
+  iou REAL,
+  center_error_m REAL,
+  size_error_rel REAL,
+  heading_error_deg REAL,
+  distance REAL,
+  missing INTEGER NOT NULL DEFAULT 0,
+  extra INTEGER NOT NULL DEFAULT 0,
+  duplicate INTEGER NOT NULL DEFAULT 0,
+  wrong_class INTEGER NOT NULL DEFAULT 0,
+  position INTEGER NOT NULL DEFAULT 0,
+  size INTEGER NOT NULL DEFAULT 0,
+  heading INTEGER NOT NULL DEFAULT 0,
+  heading_flip INTEGER NOT NULL DEFAULT 0,
+  attribute INTEGER NOT NULL DEFAULT 0,
+  id_switch INTEGER NOT NULL DEFAULT 0,
+  fragmentation INTEGER NOT NULL DEFAULT 0,
+  geometry INTEGER NOT NULL DEFAULT 0,
+  tag INTEGER NOT NULL DEFAULT 0,
+  errors TEXT NOT NULL,
+  attributes_compared INTEGER NOT NULL DEFAULT 0,
+  attributes_equal INTEGER NOT NULL DEFAULT 0,
+  attributes_differing TEXT,
+  attributes TEXT,
+  scene TEXT
+);
+CREATE INDEX outcomes_by_run ON outcomes (evaluation_id);
+CREATE INDEX outcomes_by_frame ON outcomes (pipeline, frame);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations{kV1, kV2};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 // committed state intact.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -197,6 +198,12 @@ class SqliteStore : public Store {
   Result<StoreSummary> Summarize() override;
   Status ForEachQuarantined(const std::function<void(const QuarantineRow&)>& fn) override;
   Result<QueryResult> QueryReadOnly(std::string_view sql) override;
+  Status ForEachFrame(std::string_view pipeline,
+                      const std::function<Status(const FrameLabels&)>& fn) override;
+  Result<int64_t> BeginEvaluation(const EvaluationRunInfo& info) override;
+  Status PutOutcome(int64_t evaluation_id, const OutcomeRow& row) override;
+  Status CommitEvaluation(int64_t evaluation_id, int64_t outcomes) override;
+  void AbortEvaluation() override;
 
  private:
   // A cached prepared statement, reset and ready to bind.
@@ -236,6 +243,9 @@ class SqliteStore : public Store {
   std::string last_task_, last_batch_, last_vendor_;
   int64_t file_id_ = 0;
   int64_t run_id_ = 0;
+  // Evaluation writes (BeginEvaluation .. CommitEvaluation).
+  bool in_evaluation_ = false;
+  std::unique_ptr<Stmt> outcome_insert_;
 };
 
 // Objects are keyed by label set and position, packed into the rowid so that the objects of a
@@ -1008,6 +1018,236 @@ Result<QueryResult> SqliteStore::QueryReadOnly(std::string_view sql) {
     q.rows.push_back(std::move(row));
   }
   return q;
+}
+
+
+// The quality engine's reads and writes (ForEachFrame, outcomes): their own statements, apart
+// from the ingest path's.
+
+Status SqliteStore::ForEachFrame(std::string_view pipeline,
+                                 const std::function<Status(const FrameLabels&)>& fn) {
+  Stmt geo;
+  GTOPS_RETURN_IF_ERROR(geo.Prepare(db_, "SELECT geometry FROM pipelines WHERE pipeline = ?1"));
+  geo.Text(1, pipeline);
+  GTOPS_STEP(geo);
+  GeometryKind kind = GeometryKind::kBox3d;
+  if (auto k = ParseGeometryKind(geo.ColText(0))) kind = *k;
+  geo.Reset();
+
+  Stmt sets, objs;
+  GTOPS_RETURN_IF_ERROR(sets.Prepare(
+      db_,
+      "SELECT label_set_id, frame, task, source, batch, vendor, annotator, model, timestamp, "
+      "spec_version, tool_version, labeled_at, sensor, scene, ego_pose, ignore_regions, tags "
+      "FROM label_sets WHERE pipeline = ?1 ORDER BY task, frame, source, producer"));
+  GTOPS_RETURN_IF_ERROR(objs.Prepare(
+      db_,
+      "SELECT object_id, track, class, x, y, z, l, w, h, yaw, geometry, attributes, score, "
+      "num_points FROM objects WHERE object_key BETWEEN ?1 AND ?2 ORDER BY object_key"));
+  sets.Text(1, pipeline);
+
+  std::vector<FrameLabels> task_frames;
+  auto flush = [&]() -> Status {
+    std::stable_sort(task_frames.begin(), task_frames.end(), [](const FrameLabels& a, const FrameLabels& b) {
+      double ta = a.timestamp.value_or(0), tb = b.timestamp.value_or(0);
+      return ta != tb ? ta < tb : a.frame < b.frame;
+    });
+    for (const FrameLabels& f : task_frames) GTOPS_RETURN_IF_ERROR(fn(f));
+    task_frames.clear();
+    return Status::Ok();
+  };
+  while (true) {
+    auto rc = sets.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc != SQLITE_ROW) break;
+    LabelRecord r;
+    const int64_t id = sets.ColInt(0);
+    r.pipeline = std::string(pipeline);
+    r.frame = sets.ColText(1);
+    r.task = sets.ColText(2);
+    r.source = ParseSource(sets.ColText(3)).value_or(Source::kVendor);
+    r.batch = sets.ColText(4);
+    r.vendor = sets.ColText(5);
+    r.annotator = sets.ColText(6);
+    r.model = sets.ColText(7);
+    if (!sets.ColNull(8)) r.timestamp = sets.ColReal(8);
+    r.spec_version = sets.ColText(9);
+    r.tool_version = sets.ColText(10);
+    r.labeled_at = sets.ColText(11);
+    r.sensor = sets.ColText(12);
+    r.scene_json = sets.ColText(13);
+    r.ego_pose_json = sets.ColText(14);
+    r.ignore_json = sets.ColText(15);
+    r.tags_json = sets.ColText(16);
+    objs.Reset();
+    objs.Int(1, ObjectKey(id, 0));
+    objs.Int(2, ObjectKey(id, kMaxObjectsPerRecord - 1));
+    while (true) {
+      auto orc = objs.Step(db_);
+      if (!orc.ok()) return orc.status();
+      if (*orc != SQLITE_ROW) break;
+      Object o;
+      o.id = objs.ColText(0);
+      o.track = objs.ColText(1);
+      o.cls = objs.ColText(2);
+      o.kind = kind;
+      if (kind == GeometryKind::kBox3d) {
+        o.box3d = {objs.ColReal(3), objs.ColReal(4), objs.ColReal(5), objs.ColReal(6),
+                   objs.ColReal(7), objs.ColReal(8), objs.ColReal(9)};
+      } else if (kind == GeometryKind::kBox2d) {
+        o.box2d = {objs.ColReal(3), objs.ColReal(4), objs.ColReal(7), objs.ColReal(8)};
+      } else {
+        o.geometry_json = objs.ColText(10);
+      }
+      o.attributes_json = objs.ColText(11);
+      if (!objs.ColNull(12)) o.score = objs.ColReal(12);
+      if (!objs.ColNull(13)) o.num_points = objs.ColInt(13);
+      r.objects.push_back(std::move(o));
+    }
+    if (!task_frames.empty() && task_frames.back().task != r.task) GTOPS_RETURN_IF_ERROR(flush());
+    if (task_frames.empty() || task_frames.back().frame != r.frame) {
+      FrameLabels f;
+      f.pipeline = r.pipeline;
+      f.task = r.task;
+      f.frame = r.frame;
+      task_frames.push_back(std::move(f));
+    }
+    FrameLabels& f = task_frames.back();
+    if (r.timestamp && (!f.timestamp || *r.timestamp < *f.timestamp)) f.timestamp = r.timestamp;
+    f.records.push_back(std::move(r));
+  }
+  sets.Reset();
+  return flush();
+}
+
+Result<int64_t> SqliteStore::BeginEvaluation(const EvaluationRunInfo& info) {
+  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  in_evaluation_ = true;
+  Stmt del, ins;
+  auto fail = [&](Status s) {
+    AbortEvaluation();
+    return s;
+  };
+  Status s = del.Prepare(db_,
+                         "DELETE FROM outcomes WHERE evaluation_id IN (SELECT evaluation_id FROM "
+                         "evaluation_runs WHERE pipeline = ?1 AND source = ?2 AND against = ?3 AND "
+                         "batch = ?4)");
+  if (!s.ok()) return fail(s);
+  for (int pass = 0; pass < 2; ++pass) {
+    del.Text(1, info.pipeline);
+    del.Text(2, info.source);
+    del.Text(3, info.against);
+    del.Text(4, info.batch);
+    auto rc = del.Step(db_);
+    if (!rc.ok()) return fail(rc.status());
+    del.Reset();
+    if (pass == 0) {
+      s = del.Prepare(db_, "DELETE FROM evaluation_runs WHERE pipeline = ?1 AND source = ?2 AND "
+                           "against = ?3 AND batch = ?4");
+      if (!s.ok()) return fail(s);
+    }
+  }
+  s = ins.Prepare(db_, "INSERT INTO evaluation_runs (pipeline, source, against, batch, started_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!s.ok()) return fail(s);
+  ins.Text(1, info.pipeline);
+  ins.Text(2, info.source);
+  ins.Text(3, info.against);
+  ins.Text(4, info.batch);
+  std::string now = NowRfc3339();
+  ins.Text(5, now);
+  auto rc = ins.Step(db_);
+  if (!rc.ok()) return fail(rc.status());
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+}
+
+Status SqliteStore::PutOutcome(int64_t evaluation_id, const OutcomeRow& o) {
+  if (!outcome_insert_) {
+    outcome_insert_ = std::make_unique<Stmt>();
+    GTOPS_RETURN_IF_ERROR(outcome_insert_->Prepare(
+        db_,
+        "INSERT INTO outcomes (evaluation_id, pipeline, batch, task, frame, source, producer, "
+        "vendor, annotator, spec_version, tool_version, kind, reference_id, label_id, class, "
+        "label_class, tag_name, range_m, num_points, safety_weight, score, iou, center_error_m, "
+        "size_error_rel, heading_error_deg, distance, missing, extra, duplicate, wrong_class, "
+        "position, size, heading, heading_flip, attribute, id_switch, fragmentation, geometry, "
+        "tag, errors, attributes_compared, attributes_equal, attributes_differing, attributes, "
+        "scene) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+        "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, "
+        "?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45)"));
+  }
+  Stmt& s = *outcome_insert_;
+  s.Reset();
+  s.Int(1, evaluation_id);
+  s.Text(2, o.pipeline);
+  s.TextOrNull(3, o.batch);
+  s.Text(4, o.task);
+  s.Text(5, o.frame);
+  s.Text(6, o.source);
+  s.Text(7, o.producer);
+  s.TextOrNull(8, o.vendor);
+  s.TextOrNull(9, o.annotator);
+  s.TextOrNull(10, o.spec_version);
+  s.TextOrNull(11, o.tool_version);
+  s.Text(12, o.kind);
+  s.TextOrNull(13, o.reference_id);
+  s.TextOrNull(14, o.label_id);
+  s.TextOrNull(15, o.cls);
+  s.TextOrNull(16, o.label_cls);
+  s.TextOrNull(17, o.tag_name);
+  s.Opt(18, o.range_m);
+  s.Opt(19, o.num_points);
+  s.Opt(20, o.safety_weight);
+  s.Opt(21, o.score);
+  s.Opt(22, o.iou);
+  s.Opt(23, o.center_error_m);
+  s.Opt(24, o.size_error_rel);
+  s.Opt(25, o.heading_error_deg);
+  s.Opt(26, o.distance);
+  // Columns 27..39: one 0/1 flag per error type, in the order of the columns.
+  constexpr ErrorType kFlags[] = {
+      ErrorType::kMissing, ErrorType::kExtra, ErrorType::kDuplicate, ErrorType::kWrongClass,
+      ErrorType::kPosition, ErrorType::kSize, ErrorType::kHeading, ErrorType::kHeadingFlip,
+      ErrorType::kAttribute, ErrorType::kIdSwitch, ErrorType::kFragmentation, ErrorType::kGeometry,
+      ErrorType::kTag};
+  std::string errors;
+  for (int i = 0; i < 13; ++i) {
+    bool has = std::find(o.errors.begin(), o.errors.end(), kFlags[i]) != o.errors.end();
+    s.Int(27 + i, has ? 1 : 0);
+  }
+  for (ErrorType t : o.errors) {
+    if (!errors.empty()) errors += ',';
+    errors += Name(t);
+  }
+  s.Text(40, errors);
+  s.Int(41, o.attributes_compared);
+  s.Int(42, o.attributes_equal);
+  s.TextOrNull(43, o.attributes_differing);
+  s.TextOrNull(44, o.attributes_json);
+  s.TextOrNull(45, o.scene_json);
+  GTOPS_STEP(s);
+  return Status::Ok();
+}
+
+Status SqliteStore::CommitEvaluation(int64_t evaluation_id, int64_t outcomes) {
+  Stmt up;
+  GTOPS_RETURN_IF_ERROR(up.Prepare(db_, "UPDATE evaluation_runs SET finished_at = ?1, outcomes = ?2 "
+                                        "WHERE evaluation_id = ?3"));
+  std::string now = NowRfc3339();
+  up.Text(1, now);
+  up.Int(2, outcomes);
+  up.Int(3, evaluation_id);
+  GTOPS_STEP(up);
+  up.Reset();
+  outcome_insert_.reset();
+  in_evaluation_ = false;
+  return Exec("COMMIT");
+}
+
+void SqliteStore::AbortEvaluation() {
+  outcome_insert_.reset();
+  if (in_evaluation_) (void)Exec("ROLLBACK");
+  in_evaluation_ = false;
 }
 
 }  // namespace

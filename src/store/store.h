@@ -76,6 +76,37 @@ struct QueryResult {
   std::vector<bool> numeric;  // per column: every non-null cell was a number
 };
 
+// One frame of a pipeline with every label record of it (all sources), for the quality engine.
+struct FrameLabels {
+  std::string pipeline, task, frame;
+  std::optional<double> timestamp;  // the smallest of its records'
+  std::vector<LabelRecord> records;  // ordered by source, then producer
+};
+
+// What an evaluation run compares (docs/schema.md, `evaluation_runs`).
+struct EvaluationRunInfo {
+  std::string pipeline;
+  std::string source;   // "vendor" or "model"
+  std::string against;  // "gold" or "model"
+  std::string batch;    // "" for all batches
+};
+
+// One row of the `outcomes` table (docs/schema.md): what one comparison found about one
+// reference object or unpaired label. Optional values are NULL when not measured.
+struct OutcomeRow {
+  std::string pipeline, batch, task, frame, source, producer, vendor, annotator;
+  std::string spec_version, tool_version;
+  std::string kind;  // "paired", "missing", "extra", "duplicate", "ignored", "tag"
+  std::string reference_id, label_id, cls, label_cls, tag_name;
+  std::optional<double> range_m, safety_weight, score, iou, center_error_m, size_error_rel;
+  std::optional<double> heading_error_deg, distance;
+  std::optional<int64_t> num_points;
+  std::vector<ErrorType> errors;
+  int64_t attributes_compared = 0, attributes_equal = 0;
+  std::string attributes_differing;  // comma-separated attribute names
+  std::string attributes_json, scene_json;  // the context object's attributes; the frame's scene
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -110,6 +141,20 @@ class Store {
 
   // Runs one read-only SQL statement; a statement that would write is refused (kUsage).
   virtual Result<QueryResult> QueryReadOnly(std::string_view sql) = 0;
+
+  // Calls `fn` for every frame of `pipeline` that has label records, the frames of one task
+  // together and in timestamp order (then by frame id); tasks in id order. Holds one task's
+  // records in memory at a time. Stops at, and returns, the first non-ok Status of `fn`.
+  virtual Status ForEachFrame(std::string_view pipeline,
+                              const std::function<Status(const FrameLabels&)>& fn) = 0;
+
+  // Outcomes of one evaluation run, in one transaction: BeginEvaluation (which removes the rows
+  // of earlier runs of the same pipeline, source, against and batch), PutOutcome for each row,
+  // then CommitEvaluation (or AbortEvaluation). Returns the run's evaluation_id.
+  virtual Result<int64_t> BeginEvaluation(const EvaluationRunInfo& info) = 0;
+  virtual Status PutOutcome(int64_t evaluation_id, const OutcomeRow& row) = 0;
+  virtual Status CommitEvaluation(int64_t evaluation_id, int64_t outcomes) = 0;
+  virtual void AbortEvaluation() = 0;
 };
 
 struct StoreOptions {
