@@ -1,0 +1,68 @@
+// Evaluation of a pipeline from the store: reads its frames (Store::ForEachFrame), compares each
+// compared-source record with the frame's reference under the pipeline's rules
+// (quality::FrameComparer), writes the outcomes (Store outcomes table) and aggregates the
+// metrics overall and per group (docs/metrics.md).
+//
+// Orchestration only: the comparison and the metrics are the quality kernels'. Not thread-safe
+// (one store connection); memory is one task's records plus the aggregates.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/status.h"
+#include "quality/compare.h"
+#include "quality/metrics.h"
+#include "store/store.h"
+
+namespace gtops {
+
+struct EvaluateOptions {
+  std::string pipeline;
+  std::string batch;              // "": every batch; else only compared records of this batch
+  Source source = Source::kVendor;   // what is compared: kVendor or kModel
+  Source against = Source::kGold;    // the reference: kGold or kModel
+  std::vector<std::string> by;    // group keys: vendor, annotator, batch, class, spec_version,
+                                  // tool_version, task, producer, range_m (20 m bands),
+                                  // scene.<key>, attr.<key>
+  bool write_outcomes = true;     // write the outcomes table (one evaluation run)
+  quality::MetricOptions metrics;
+  // Called after each compared record (for tests and tools that inspect outcomes); may be empty.
+  std::function<void(const FrameLabels& frame, const LabelRecord& compared,
+                     const quality::FrameComparison& comparison)>
+      on_comparison;
+};
+
+struct EvaluationGroup {
+  std::vector<std::pair<std::string, std::string>> by;  // (key, value) in the order of `by`
+  std::vector<quality::MetricValue> metrics;
+  std::array<int64_t, kErrorTypeCount> errors{};       // outcomes with each error type
+};
+
+struct EvaluationResult {
+  std::string pipeline;
+  int64_t frames_compared = 0;   // frames with a reference and at least one compared record
+  int64_t records_compared = 0;  // compared label records
+  int64_t outcomes = 0;
+  std::vector<quality::MetricValue> metrics;
+  std::array<int64_t, kErrorTypeCount> errors{};
+  std::vector<EvaluationGroup> groups;  // ordered by their values
+};
+
+// Usage error for an unknown group key, unknown pipeline or source/against pair that makes no
+// sense (model against model); store errors as they come.
+Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& config,
+                                          const EvaluateOptions& options);
+
+// The value of group key `key` for one outcome ("" when it has none), e.g. "vendor",
+// "scene.weather", "attr.occlusion", "range_m" ("[20,40)").
+std::string GroupValue(std::string_view key, const LabelRecord& compared,
+                       const quality::Outcome& outcome);
+
+// True when `key` is a group key EvaluatePipeline understands.
+bool IsGroupKey(std::string_view key);
+
+}  // namespace gtops
