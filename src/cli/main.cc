@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/eval_commands.h"
 #include "cli/eval_tracking_commands.h"
+#include "cli/quality_commands.h"
 
 #ifndef GTOPS_VERSION
 #define GTOPS_VERSION "dev"
@@ -83,7 +84,21 @@ int main(int argc, char** argv) {
   demo_cmd->add_flag("--json", demo.json, "Print JSON instead of text");
 
   auto* eval_cmd = app.add_subcommand("eval", "Score results against ground truth as the field's reference tools do");
-  eval_cmd->require_subcommand(1);
+  // With no sub-subcommand, `gtops eval --pipeline P` evaluates a pipeline of the program.
+  eval_cmd->require_subcommand(0, 1);
+  EvalQualityArgs eval_quality;
+  AddCommon(eval_cmd, eval_quality.common);
+  eval_cmd->add_option("--pipeline", eval_quality.pipeline, "Pipeline to evaluate (quality against the reference)");
+  eval_cmd->add_option("--batch", eval_quality.batch, "Only the labels of this batch");
+  eval_cmd->add_option("--source", eval_quality.source, "What is compared: vendor or model")
+      ->check(CLI::IsMember({"vendor", "model"}))->capture_default_str();
+  eval_cmd->add_option("--against", eval_quality.against, "The reference: gold or model")
+      ->check(CLI::IsMember({"gold", "model"}))->capture_default_str();
+  eval_cmd->add_option("--by", eval_quality.by,
+                       "Group keys, comma-separated: vendor, annotator, batch, class, spec_version, "
+                       "tool_version, task, producer, range_m, scene.<key>, attr.<key>")
+      ->delimiter(',');
+  eval_cmd->add_option("--resamples", eval_quality.resamples, "Cluster-bootstrap resamples")->capture_default_str();
 
   EvalCocoArgs eval_coco;
   auto* eval_coco_cmd = eval_cmd->add_subcommand(
@@ -128,6 +143,13 @@ int main(int argc, char** argv) {
     if (*eval_coco_cmd) return RunEvalCoco(eval_coco);
     if (*eval_mot_cmd) return RunEvalMot(eval_mot);
     if (*eval_nusc_cmd) return RunEvalNuscenes(eval_nusc);
+    if (*eval_cmd) {
+      if (eval_quality.pipeline.empty()) {
+        return Fail(gtops::Status::Usage("eval: give --pipeline P, or one of coco, mot, nuscenes (see gtops eval --help)"),
+                    eval_quality.common.json);
+      }
+      return RunEvalQuality(eval_quality);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gtops: internal error: %s\n", e.what());
     return kExitInternal;

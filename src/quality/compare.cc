@@ -497,10 +497,11 @@ void FrameComparer::Measure(const Object& ref, const Object& lab, const Edge& ed
 
 // The reference's attributes are the ones compared: each is equal when the label has the same
 // key with the same value; a key the label lacks differs. Keys only the label has are not
-// compared (the reference says nothing about them).
+// compared (the reference says nothing about them). A label with no attributes at all (model
+// predictions usually) has nothing compared.
 void FrameComparer::CompareAttributes(const Object& ref, const Object& lab, FrameComparison& out, Outcome& o) {
   o.attribute_begin = static_cast<uint32_t>(out.attributes.size());
-  if (!ref.attributes_json.empty()) {
+  if (!ref.attributes_json.empty() && !lab.attributes_json.empty()) {
     ref_members_.clear(), lab_members_.clear();
     ParseFlatObject(ref.attributes_json, ref_members_);
     ParseFlatObject(lab.attributes_json, lab_members_);

@@ -257,6 +257,15 @@ TEST(Compare, AttributeDifferenceNamesTheAttribute) {
   EXPECT_EQ(differing, std::vector<std::string>{"occlusion"});
 }
 
+TEST(Compare, LabelWithoutAttributesHasNoneCompared) {
+  PipelineSpec p = Box3dPipeline();
+  Object g = Car3d("g1", 10, 0);
+  g.attributes_json = R"({"moving":true})";
+  auto outcomes = CompareFrame(p, Record(Source::kModel, {Car3d("m1", 10, 0)}), Record(Source::kGold, {g}));
+  EXPECT_EQ(outcomes[0].errors, 0u);
+  EXPECT_EQ(outcomes[0].attribute_end, outcomes[0].attribute_begin);
+}
+
 TEST(Compare, PolylineGeometryBeyondTolerance) {
   PipelineSpec p;
   p.geometry = GeometryKind::kPolyline;
