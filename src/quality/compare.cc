@@ -149,7 +149,8 @@ FrameComparer::FrameComparer(const PipelineSpec& pipeline, CompareOptions option
 
 const FrameComparer::ClassInfo& FrameComparer::InfoOf(std::string_view cls) const {
   for (const ClassInfo& c : classes_) {
-    if (c.name == cls) return c;
+    // Size and first letter first: most candidates differ there (no call to memcmp).
+    if (c.name.size() == cls.size() && (cls.empty() || c.name[0] == cls[0]) && c.name == cls) return c;
   }
   return default_class_;
 }
@@ -333,18 +334,55 @@ void FrameComparer::BuildEdges(const LabelRecord& labels, const LabelRecord& ref
   edges_.clear();
   const int32_t nr = static_cast<int32_t>(reference.objects.size());
   const int32_t nl = static_cast<int32_t>(labels.objects.size());
+  // box3d: only labels whose centre lies within reach along x are candidates (labels sorted by
+  // x once per frame), so the gate is evaluated on O(n) pairs in a sparse scene, not n^2.
+  const bool windowed = pipeline_.geometry == GeometryKind::kBox3d;
+  double max_label_radius = 0;
+  if (windowed) {
+    order_.resize(static_cast<size_t>(nl));
+    std::iota(order_.begin(), order_.end(), 0);
+    std::sort(order_.begin(), order_.end(), [&](int32_t a, int32_t b) {
+      return lab_box3d_[static_cast<size_t>(a)].x < lab_box3d_[static_cast<size_t>(b)].x;
+    });
+    label_xy_.resize(static_cast<size_t>(nl));
+    for (int32_t i = 0; i < nl; ++i) {
+      const int32_t l = order_[static_cast<size_t>(i)];
+      const auto& b = lab_box3d_[static_cast<size_t>(l)];
+      label_xy_[static_cast<size_t>(i)] = {b.x, b.y, l};
+      max_label_radius = std::max(max_label_radius, b.radius);
+    }
+  }
   for (int32_t r = 0; r < nr; ++r) {
     const Object& ref = reference.objects[static_cast<size_t>(r)];
     const MatchRule& rule = ref_info_[static_cast<size_t>(r)]->rule;
     std::string_view continuing;
     if (history != nullptr && !ref.track.empty()) continuing = history->LastLabelTrack(ref.track);
-    for (int32_t l = 0; l < nl; ++l) {
+    auto consider = [&](int32_t l) {
       const Object& lab = labels.objects[static_cast<size_t>(l)];
       Edge e;
       e.ref = r, e.label = l;
-      if (!Gate(ref, lab, r, l, rule, e)) continue;
+      if (!Gate(ref, lab, r, l, rule, e)) return;
       if (!continuing.empty() && lab.track == continuing) e.cost -= 1;
       edges_.push_back(e);
+    };
+    if (!windowed) {
+      for (int32_t l = 0; l < nl; ++l) consider(l);
+      continue;
+    }
+    const auto& a = ref_box3d_[static_cast<size_t>(r)];
+    double reach = 0;
+    if (rule.kind == MatchRule::Kind::kCenterDistanceM) {
+      reach = rule.value;
+    } else if (rule.kind == MatchRule::Kind::kBevIou || rule.kind == MatchRule::Kind::kIou) {
+      reach = a.radius + max_label_radius;
+    } else {
+      continue;
+    }
+    auto first = std::lower_bound(label_xy_.begin(), label_xy_.end(), a.x - reach,
+                                  [](const LabelXY& p, double x) { return p.x < x; });
+    for (auto it = first; it != label_xy_.end() && it->x <= a.x + reach; ++it) {
+      if (std::abs(it->y - a.y) > reach) continue;
+      consider(it->index);
     }
   }
 }
@@ -366,51 +404,63 @@ void FrameComparer::PairOptimal(size_t num_refs, size_t num_labels) {
     int32_t a = find(e.ref), b = find(static_cast<int32_t>(num_refs) + e.label);
     if (a != b) parent_[static_cast<size_t>(std::max(a, b))] = std::min(a, b);
   }
-  // Count edges per component root; single-edge components pair directly.
-  local_.assign(n, 0);
+  // Edges per component (its root is always a reference: the smallest index in it).
+  local_.assign(num_refs, 0);
   for (const Edge& e : edges_) ++local_[static_cast<size_t>(find(e.ref))];
+  comp_edges_.clear();
   for (size_t i = 0; i < edges_.size(); ++i) {
     const Edge& e = edges_[i];
-    if (local_[static_cast<size_t>(find(e.ref))] == 1) {
+    int32_t root = find(e.ref);
+    if (local_[static_cast<size_t>(root)] == 1) {
       ref_pair_[static_cast<size_t>(e.ref)] = static_cast<int32_t>(i);
       lab_pair_[static_cast<size_t>(e.label)] = static_cast<int32_t>(i);
+    } else {
+      comp_edges_.push_back({root, static_cast<int32_t>(i)});
     }
   }
-  // Larger components: in order of their root.
-  for (size_t root = 0; root < num_refs; ++root) {
-    if (local_[root] <= 1 || find(static_cast<int32_t>(root)) != static_cast<int32_t>(root)) continue;
+  if (comp_edges_.empty()) return;
+  std::sort(comp_edges_.begin(), comp_edges_.end());
+  // Local row of each reference and column of each label within their component.
+  ref_local_.assign(num_refs, -1);
+  order_.assign(num_labels, -1);
+  for (size_t begin = 0; begin < comp_edges_.size();) {
+    size_t end = begin;
+    while (end < comp_edges_.size() && comp_edges_[end].first == comp_edges_[begin].first) ++end;
     comp_refs_.clear(), comp_labels_.clear();
-    for (size_t r = 0; r < num_refs; ++r) {
-      if (find(static_cast<int32_t>(r)) == static_cast<int32_t>(root)) comp_refs_.push_back(static_cast<int32_t>(r));
-    }
-    for (size_t l = 0; l < num_labels; ++l) {
-      if (find(static_cast<int32_t>(num_refs + l)) == static_cast<int32_t>(root)) comp_labels_.push_back(static_cast<int32_t>(l));
+    for (size_t i = begin; i < end; ++i) {
+      const Edge& e = edges_[static_cast<size_t>(comp_edges_[i].second)];
+      if (ref_local_[static_cast<size_t>(e.ref)] < 0) {
+        ref_local_[static_cast<size_t>(e.ref)] = static_cast<int32_t>(comp_refs_.size());
+        comp_refs_.push_back(e.ref);
+      }
+      if (order_[static_cast<size_t>(e.label)] < 0) {
+        order_[static_cast<size_t>(e.label)] = static_cast<int32_t>(comp_labels_.size());
+        comp_labels_.push_back(e.label);
+      }
     }
     const size_t rows = comp_refs_.size(), cols = comp_labels_.size();
     costs_.assign(rows * cols, kForbiddenCost);
-    // Position of each label within the component.
-    order_.assign(num_labels, -1);
-    for (size_t c = 0; c < cols; ++c) order_[static_cast<size_t>(comp_labels_[c])] = static_cast<int32_t>(c);
-    for (size_t row = 0; row < rows; ++row) {
-      int32_t r = comp_refs_[row];
-      for (size_t i = 0; i < edges_.size(); ++i) {
-        if (edges_[i].ref != r) continue;
-        costs_[row * cols + static_cast<size_t>(order_[static_cast<size_t>(edges_[i].label)])] = edges_[i].cost;
-      }
+    edge_at_.assign(rows * cols, -1);
+    for (size_t i = begin; i < end; ++i) {
+      const int32_t ei = comp_edges_[i].second;
+      const Edge& e = edges_[static_cast<size_t>(ei)];
+      size_t cell = static_cast<size_t>(ref_local_[static_cast<size_t>(e.ref)]) * cols +
+                    static_cast<size_t>(order_[static_cast<size_t>(e.label)]);
+      costs_[cell] = e.cost;
+      edge_at_[cell] = ei;
     }
     const Assignment& a = solver_.Solve(costs_, rows, cols);
     for (size_t row = 0; row < rows; ++row) {
       int c = a.row_to_col[row];
       if (c < 0) continue;
-      int32_t r = comp_refs_[row], l = comp_labels_[static_cast<size_t>(c)];
-      for (size_t i = 0; i < edges_.size(); ++i) {
-        if (edges_[i].ref == r && edges_[i].label == l) {
-          ref_pair_[static_cast<size_t>(r)] = static_cast<int32_t>(i);
-          lab_pair_[static_cast<size_t>(l)] = static_cast<int32_t>(i);
-          break;
-        }
-      }
+      int32_t ei = edge_at_[row * cols + static_cast<size_t>(c)];
+      const Edge& e = edges_[static_cast<size_t>(ei)];
+      ref_pair_[static_cast<size_t>(e.ref)] = ei;
+      lab_pair_[static_cast<size_t>(e.label)] = ei;
     }
+    for (int32_t r : comp_refs_) ref_local_[static_cast<size_t>(r)] = -1;
+    for (int32_t l : comp_labels_) order_[static_cast<size_t>(l)] = -1;
+    begin = end;
   }
 }
 
@@ -452,7 +502,7 @@ void FrameComparer::Measure(const Object& ref, const Object& lab, const Edge& ed
       o.iou = std::isnan(edge.iou)
                   ? geometry::BevIou(ref_box3d_[static_cast<size_t>(edge.ref)], lab_box3d_[static_cast<size_t>(edge.label)])
                   : edge.iou;
-      o.center_error_m = std::hypot(a.x - b.x, a.y - b.y);
+      o.center_error_m = std::sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y));
       o.size_error_rel = std::max({std::abs(b.l - a.l) / a.l, std::abs(b.w - a.w) / a.w, std::abs(b.h - a.h) / a.h});
       o.heading_error_deg = HeadingErrorDeg(a.yaw, b.yaw);
       o.distance = o.center_error_m;
@@ -504,6 +554,11 @@ void FrameComparer::CompareAttributes(const Object& ref, const Object& lab, Fram
   if (!ref.attributes_json.empty() && !lab.attributes_json.empty()) {
     ref_members_.clear(), lab_members_.clear();
     ParseFlatObject(ref.attributes_json, ref_members_);
+    if (ref.attributes_json == lab.attributes_json) {  // the same text: every value equal
+      for (const JsonMember& m : ref_members_) out.attributes.push_back({m.key, true});
+      o.attribute_end = static_cast<uint32_t>(out.attributes.size());
+      return;
+    }
     ParseFlatObject(lab.attributes_json, lab_members_);
     for (const JsonMember& m : ref_members_) {
       bool equal = false;
@@ -540,6 +595,28 @@ void FrameComparer::CompareTags(const LabelRecord& labels, const LabelRecord& re
   }
 }
 
+size_t FrameComparer::ScratchBytes() const {
+  auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  size_t b = bytes(ref_box3d_) + bytes(lab_box3d_) + bytes(ref_info_) + bytes(edges_) + bytes(ref_pair_) +
+             bytes(lab_pair_) + bytes(parent_) + bytes(comp_refs_) + bytes(comp_labels_) + bytes(local_) +
+             bytes(costs_) + bytes(order_) + bytes(label_xy_) + bytes(comp_edges_) + bytes(ref_local_) + bytes(edge_at_) + bytes(ref_members_) + bytes(lab_members_) + bytes(regions_);
+  for (const auto* lines : {&ref_line_, &lab_line_}) {
+    b += bytes(*lines);
+    for (const auto& l : *lines) b += bytes(l);
+  }
+  for (const auto* polys : {&ref_poly_, &lab_poly_}) {
+    b += bytes(*polys);
+    for (const auto& p : *polys) {
+      for (const auto& r : p) b += bytes(r);
+    }
+  }
+  for (const auto* masks : {&ref_mask_, &lab_mask_}) {
+    b += bytes(*masks);
+    for (const auto& m : *masks) b += bytes(m.counts);
+  }
+  return b;
+}
+
 void FrameComparer::Compare(const LabelRecord& labels, const LabelRecord& reference,
                             FrameComparison& out, const TrackHistory* history) {
   out.labels = &labels;
@@ -567,7 +644,7 @@ void FrameComparer::Compare(const LabelRecord& labels, const LabelRecord& refere
     o.cls = obj.cls;
     o.attributes_json = obj.attributes_json;
     o.safety_weight = info.safety_weight;
-    if (obj.kind == GeometryKind::kBox3d) o.range_m = std::hypot(obj.box3d.x, obj.box3d.y);
+    if (obj.kind == GeometryKind::kBox3d) o.range_m = std::sqrt(obj.box3d.x * obj.box3d.x + obj.box3d.y * obj.box3d.y);
     if (obj.num_points) o.num_points = *obj.num_points;
   };
 

@@ -127,6 +127,10 @@ class FrameComparer {
 
   const PipelineSpec& pipeline() const { return pipeline_; }
 
+  // Bytes of scratch memory held between frames: it grows to the largest frame compared and
+  // does not grow with the number of frames.
+  size_t ScratchBytes() const;
+
  private:
   struct ClassInfo {
     std::string name;
@@ -177,7 +181,15 @@ class FrameComparer {
   std::vector<int32_t> parent_;
   std::vector<int32_t> comp_refs_, comp_labels_, local_;
   std::vector<double> costs_;
+  std::vector<int32_t> edge_at_, ref_local_;
+  std::vector<std::pair<int32_t, int32_t>> comp_edges_;  // (component root, edge) of components
+                                                        // with several edges
   std::vector<int32_t> order_;
+  struct LabelXY {
+    double x = 0, y = 0;
+    int32_t index = 0;
+  };
+  std::vector<LabelXY> label_xy_;  // box3d labels sorted by x: the candidate window
   std::vector<Region> regions_;
   std::vector<JsonMember> ref_members_, lab_members_;
   AssignmentSolver solver_;
