@@ -160,6 +160,21 @@ std::pair<double, double> WilsonInterval(double successes, double n, double z) {
   return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
+ClusterTotals::AttributeCounts& ClusterTotals::Attribute(std::string_view name) {
+  for (AttributeCounts& a : attributes) {
+    if (a.name == name) return a;
+  }
+  attributes.push_back({std::string(name), 0, 0});
+  return attributes.back();
+}
+
+const ClusterTotals::AttributeCounts* ClusterTotals::FindAttribute(std::string_view name) const {
+  for (const AttributeCounts& a : attributes) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
 void ClusterTotals::Merge(const ClusterTotals& o) {
   for (int i = 0; i < kRateMetricCount; ++i) num[i] += o.num[i], den[i] += o.den[i];
   for (int i = 0; i < kErrorTypeCount; ++i) errors[i] += o.errors[i];
@@ -169,9 +184,9 @@ void ClusterTotals::Merge(const ClusterTotals& o) {
   position_error_m.insert(position_error_m.end(), o.position_error_m.begin(), o.position_error_m.end());
   size_error_rel.insert(size_error_rel.end(), o.size_error_rel.begin(), o.size_error_rel.end());
   heading_error_deg.insert(heading_error_deg.end(), o.heading_error_deg.begin(), o.heading_error_deg.end());
-  for (const auto& [name, c] : o.attributes) {
-    auto& mine = attributes[name];
-    mine.first += c.first, mine.second += c.second;
+  for (const AttributeCounts& a : o.attributes) {
+    AttributeCounts& mine = Attribute(a.name);
+    mine.equal += a.equal, mine.compared += a.compared;
   }
 }
 
@@ -219,10 +234,9 @@ void QualityAggregate::AddOutcome(const FrameComparison& frame, const Outcome& o
   for (uint32_t i = o.attribute_begin; i < o.attribute_end; ++i) {
     const AttributeCheck& a = frame.attributes[i];
     count(RateMetric::kAttributeAccuracy, a.equal);
-    auto at = c.attributes.find(a.name);
-    if (at == c.attributes.end()) at = c.attributes.emplace(std::string(a.name), std::pair<int64_t, int64_t>{}).first;
-    at->second.first += a.equal ? 1 : 0;
-    ++at->second.second;
+    ClusterTotals::AttributeCounts& counts = c.Attribute(a.name);
+    counts.equal += a.equal ? 1 : 0;
+    ++counts.compared;
   }
   if (!std::isnan(o.iou)) {
     ++c.iou_n;
@@ -413,17 +427,19 @@ std::vector<MetricValue> ComputeMetrics(const QualityAggregate& aggregate, const
   }
 
   // Per attribute.
-  for (const auto& [name, counts] : total.attributes) {
+  std::vector<ClusterTotals::AttributeCounts> names = total.attributes;
+  std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  for (const auto& counts : names) {
     Ratio r;
     for (const auto& [key, c] : clusters) {
-      auto it = c.attributes.find(name);
-      r.num.push_back(it == c.attributes.end() ? 0.0 : static_cast<double>(it->second.first));
-      r.den.push_back(it == c.attributes.end() ? 0.0 : static_cast<double>(it->second.second));
+      const auto* a = c.FindAttribute(counts.name);
+      r.num.push_back(a == nullptr ? 0.0 : static_cast<double>(a->equal));
+      r.den.push_back(a == nullptr ? 0.0 : static_cast<double>(a->compared));
     }
     MetricValue v;
-    v.name = "attribute_accuracy." + name;
-    v.n = counts.second;
-    RateInterval(r, static_cast<double>(counts.second), boot, options, v);
+    v.name = "attribute_accuracy." + counts.name;
+    v.n = counts.compared;
+    RateInterval(r, static_cast<double>(counts.compared), boot, options, v);
     out.push_back(v);
   }
   return out;

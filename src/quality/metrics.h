@@ -53,7 +53,14 @@ struct ClusterTotals {
   int64_t iou_n = 0, iou_sum = 0, iou_sum_sq = 0;  // fixed point
   int64_t safety_missed = 0, safety_total = 0, safety_total_sq = 0, safety_n = 0;  // fixed point
   std::vector<float> position_error_m, size_error_rel, heading_error_deg;  // paired box3d
-  std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> attributes;  // name -> (equal, compared)
+  struct AttributeCounts {
+    std::string name;
+    int64_t equal = 0, compared = 0;
+  };
+  std::vector<AttributeCounts> attributes;  // per attribute name, in first-seen order (few: a
+                                            // linear search beats a map)
+  AttributeCounts& Attribute(std::string_view name);
+  const AttributeCounts* FindAttribute(std::string_view name) const;
 
   void Merge(const ClusterTotals& other);
 };
