@@ -193,14 +193,18 @@ void ClusterTotals::Merge(const ClusterTotals& o) {
 void QualityAggregate::Add(const FrameComparison& frame, std::string_view cluster) {
   auto it = clusters_.find(cluster);
   if (it == clusters_.end()) it = clusters_.emplace(std::string(cluster), ClusterTotals{}).first;
-  for (const Outcome& o : frame.outcomes) AddOutcome(frame, o, it->first);
+  for (const Outcome& o : frame.outcomes) AddTo(it->second, frame, o);
 }
 
 void QualityAggregate::AddOutcome(const FrameComparison& frame, const Outcome& o, std::string_view cluster) {
   if (o.kind == OutcomeKind::kIgnored) return;
   auto it = clusters_.find(cluster);
   if (it == clusters_.end()) it = clusters_.emplace(std::string(cluster), ClusterTotals{}).first;
-  ClusterTotals& c = it->second;
+  AddTo(it->second, frame, o);
+}
+
+void QualityAggregate::AddTo(ClusterTotals& c, const FrameComparison& frame, const Outcome& o) {
+  if (o.kind == OutcomeKind::kIgnored) return;
   auto count = [&](RateMetric m, bool success) {
     ++c.den[static_cast<int>(m)];
     if (success) ++c.num[static_cast<int>(m)];

@@ -79,6 +79,7 @@ class QualityAggregate {
   bool empty() const { return clusters_.empty(); }
 
  private:
+  static void AddTo(ClusterTotals& c, const FrameComparison& frame, const Outcome& o);
   std::map<std::string, ClusterTotals, std::less<>> clusters_;
 };
 
