@@ -50,10 +50,6 @@ std::string StorePath(const CommonArgs& c) {
   return c.store.empty() ? DefaultStorePath(c.program) : c.store;
 }
 
-bool IsPostgres(const std::string& loc) {
-  return loc.starts_with("postgresql://") || loc.starts_with("postgres://");
-}
-
 // Shows progress on stderr when it is a terminal; clears the line when done.
 class ProgressLine {
  public:
@@ -131,7 +127,7 @@ int IngestAndReport(const CommonArgs& common, const std::vector<std::string>& pa
   auto report = check ? CheckInput(*config, options) : Ingest(*store, *config, options);
   if (!report.ok()) return Fail(report.status(), common.json);
   std::string quarantine_file;
-  if (!check && !IsPostgres(store_path)) {
+  if (!check && !IsPostgresLocation(store_path)) {
     quarantine_file = (fs::path(store_path).parent_path() / "quarantine.jsonl").string();
     Status s = WriteQuarantineFile(*store, quarantine_file);
     if (!s.ok()) return Fail(s, common.json);

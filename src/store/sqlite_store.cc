@@ -84,12 +84,12 @@ class Stmt {
   }
   int64_t ColInt(int c) const { return sqlite3_column_int64(s_, c); }
   double ColReal(int c) const { return sqlite3_column_double(s_, c); }
+  bool ColNull(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
   std::string ColText(int c) const {
     const auto* p = sqlite3_column_text(s_, c);
     return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, c)))
              : std::string();
   }
-  bool ColNull(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
 
  private:
   sqlite3_stmt* s_ = nullptr;
@@ -1252,6 +1252,10 @@ void SqliteStore::AbortEvaluation() {
 
 }  // namespace
 
+bool IsPostgresLocation(std::string_view location) {
+  return location.starts_with(kPostgresPrefix1) || location.starts_with(kPostgresPrefix2);
+}
+
 int Store::SchemaVersion() { return static_cast<int>(SchemaMigrations().size()); }
 
 Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
@@ -1261,7 +1265,7 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   });
   const std::string& loc = options.location;
-  if (loc.starts_with(kPostgresPrefix1) || loc.starts_with(kPostgresPrefix2)) {
+  if (IsPostgresLocation(loc)) {
     return Status::StoreError(fmt::format(
         "{}: this build of gtops has no PostgreSQL backend yet; use a SQLite store path", loc));
   }

@@ -162,6 +162,9 @@ struct StoreOptions {
   bool read_only = false;  // open for reading only (status, sql): never creates or migrates
 };
 
+// True for a postgresql:// (or postgres://) URL, which selects the PostgreSQL backend.
+bool IsPostgresLocation(std::string_view location);
+
 // Opens (creating and migrating as needed, unless read-only) the store at `options.location`.
 // kStoreError when it cannot be opened, is corrupt, or has a newer schema than this build.
 Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
