@@ -1,5 +1,6 @@
 // The SQLite store: schema versions, identity-keyed writes, transactions, read-only queries.
 #include "store/store.h"
+#include "store/schema.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -74,6 +75,27 @@ TEST_F(StoreTest, NewerSchemaVersionIsRefusedWithClearMessage) {
   EXPECT_EQ(s.status().code(), StatusCode::kStoreError);
   EXPECT_NE(s.status().message().find("schema version 99, newer than this gtops"), std::string::npos)
       << s.status().message();
+}
+
+TEST_F(StoreTest, OlderStoreIsMigratedForwardKeepingItsData) {
+  // A store written by a build that knew only schema version 1.
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  const std::string v1(SchemaMigrations()[0]);
+  ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO vendors (vendor) VALUES ('acme'); PRAGMA user_version = 1",
+                         nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  // A read-only open does not migrate: it says what to do.
+  auto ro = OpenStore(StoreOptions{path_, true});
+  if (Store::SchemaVersion() > 1) {
+    ASSERT_FALSE(ro.ok());
+    EXPECT_NE(ro.status().message().find("run `gtops ingest` to migrate"), std::string::npos);
+  }
+  auto store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(Scalar(*store, "PRAGMA user_version"), Store::SchemaVersion());
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM vendors WHERE vendor = 'acme'"), 1);
 }
 
 TEST_F(StoreTest, ForeignSqliteDatabaseIsRefused) {
