@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -75,6 +76,10 @@ int RunEvalQuality(const EvalQualityArgs& args) {
   options.by = SplitKeys(args.by);
   options.metrics.resamples = args.resamples;
   const std::string store_path = args.common.store.empty() ? DefaultStorePath(args.common.program) : args.common.store;
+  // Evaluation writes outcomes, so the store is opened for writing; it must already exist.
+  if (!store_path.starts_with("postgres") && !std::filesystem::exists(store_path)) {
+    return Fail(Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` first", store_path)), json);
+  }
   auto store = OpenStore(StoreOptions{store_path, false});
   if (!store.ok()) return Fail(store.status(), json);
   auto result = EvaluatePipeline(**store, *config, options);
