@@ -77,7 +77,7 @@ int RunEvalQuality(const EvalQualityArgs& args) {
   options.metrics.resamples = args.resamples;
   const std::string store_path = args.common.store.empty() ? DefaultStorePath(args.common.program) : args.common.store;
   // Evaluation writes outcomes, so the store is opened for writing; it must already exist.
-  if (!store_path.starts_with("postgres") && !std::filesystem::exists(store_path)) {
+  if (!IsPostgresLocation(store_path) && !std::filesystem::exists(store_path)) {
     return Fail(Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` first", store_path)), json);
   }
   auto store = OpenStore(StoreOptions{store_path, false});
