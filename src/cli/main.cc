@@ -92,8 +92,12 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--batch", eval_quality.batch, "Only the labels of this batch");
   eval_cmd->add_option("--source", eval_quality.source, "What is compared: vendor or model")
       ->check(CLI::IsMember({"vendor", "model"}))->capture_default_str();
-  eval_cmd->add_option("--against", eval_quality.against, "The reference: gold or model")
-      ->check(CLI::IsMember({"gold", "model"}))->capture_default_str();
+  eval_cmd->add_option("--against", eval_quality.against,
+                       "The reference: gold or model (vendor: a model against the vendor labels)")
+      ->check(CLI::IsMember({"gold", "model", "vendor"}))->capture_default_str();
+  eval_cmd->add_flag("--distortion", eval_quality.distortion,
+                     "How label noise moves a model's metrics: the model against gold and against "
+                     "the vendor labels of the same frames");
   eval_cmd->add_option("--by", eval_quality.by,
                        "Group keys, comma-separated: vendor, annotator, batch, class, spec_version, "
                        "tool_version, task, producer, range_m, scene.<key>, attr.<key>")

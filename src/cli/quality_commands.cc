@@ -57,6 +57,38 @@ std::vector<std::string> SplitKeys(const std::vector<std::string>& raw) {
   return keys;
 }
 
+// `--distortion`: the model against gold and against the vendor labels of the same frames.
+int RunDistortion(const EvalQualityArgs& args, Store& store, const ProgramConfig& config,
+                  const EvaluateOptions& options) {
+  const bool json = args.common.json;
+  auto d = EvaluateLabelNoiseDistortion(store, config, options.pipeline, options.batch, options.metrics);
+  if (!d.ok()) return Fail(d.status(), json);
+  if (json) {
+    ordered_json metrics = ordered_json::object();
+    for (const MetricShift& m : d->shifts) {
+      metrics[m.name] = ordered_json{{"against_gold", Number(m.against_gold)},
+                                     {"against_vendor", Number(m.against_vendor)},
+                                     {"shift", Number(m.shift)}};
+    }
+    ordered_json out{{"pipeline", d->against_gold.pipeline},
+                     {"batch", args.batch.empty() ? ordered_json(nullptr) : ordered_json(args.batch)},
+                     {"frames", d->against_gold.frames_compared},
+                     {"against_gold", MetricsJson(d->against_gold.metrics)},
+                     {"against_vendor", MetricsJson(d->against_vendor.metrics)},
+                     {"metrics", metrics}};
+    std::puts(out.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("%s: the model against gold and against the vendor labels of the same %lld frames\n",
+              d->against_gold.pipeline.c_str(), static_cast<long long>(d->against_gold.frames_compared));
+  Table t({"metric", "against gold", "against vendor labels", "shift"});
+  for (const MetricShift& m : d->shifts) {
+    t.Add({m.name, Fmt(m.against_gold), Fmt(m.against_vendor), fmt::format("{:+.4f}", m.shift)});
+  }
+  std::fputs(t.Render().c_str(), stdout);
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunEvalQuality(const EvalQualityArgs& args) {
@@ -68,7 +100,7 @@ int RunEvalQuality(const EvalQualityArgs& args) {
   options.batch = args.batch;
   auto source = ParseSource(args.source), against = ParseSource(args.against);
   if (!source || !against) {
-    return Fail(Status::Usage(fmt::format("--source {} --against {}: use vendor|model and gold|model",
+    return Fail(Status::Usage(fmt::format("--source {} --against {}: use vendor|model and gold|model|vendor",
                                           args.source, args.against)), json);
   }
   options.source = *source;
@@ -82,6 +114,7 @@ int RunEvalQuality(const EvalQualityArgs& args) {
   }
   auto store = OpenStore(StoreOptions{store_path, false});
   if (!store.ok()) return Fail(store.status(), json);
+  if (args.distortion) return RunDistortion(args, **store, *config, options);
   auto result = EvaluatePipeline(**store, *config, options);
   if (!result.ok()) return Fail(result.status(), json);
 

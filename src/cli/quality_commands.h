@@ -19,6 +19,7 @@ struct EvalQualityArgs {
   std::string against = "gold";    // gold | model
   std::vector<std::string> by;     // group keys, e.g. vendor,class
   int resamples = 1000;            // bootstrap resamples
+  bool distortion = false;         // the model against gold and against vendor labels
 };
 int RunEvalQuality(const EvalQualityArgs& args);
 

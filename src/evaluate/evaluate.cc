@@ -114,8 +114,9 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
   if (options.source != Source::kVendor && options.source != Source::kModel) {
     return Status::Usage("--source must be vendor or model");
   }
-  if (options.against != Source::kGold && options.against != Source::kModel) {
-    return Status::Usage("--against must be gold or model");
+  if (options.against != Source::kGold && options.against != Source::kModel &&
+      !(options.against == Source::kVendor && options.source == Source::kModel)) {
+    return Status::Usage("--against must be gold or model (or vendor, for a model's labels)");
   }
   if (options.source == options.against) {
     return Status::Usage(fmt::format("comparing {} labels against {} labels compares a source with itself",
@@ -154,6 +155,11 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
     if (frame.task != current_task) {
       tracks.clear();
       current_task = frame.task;
+    }
+    for (Source required : options.require_sources) {
+      bool has = false;
+      for (const LabelRecord& r : frame.records) has = has || r.source == required;
+      if (!has) return Status::Ok();
     }
     const LabelRecord* reference = nullptr;
     for (const LabelRecord& r : frame.records) {
@@ -207,6 +213,36 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
     result.groups.push_back(std::move(g));
   }
   return result;
+}
+
+Result<DistortionResult> EvaluateLabelNoiseDistortion(Store& store, const ProgramConfig& config,
+                                                      const std::string& pipeline,
+                                                      const std::string& batch,
+                                                      const quality::MetricOptions& metrics) {
+  EvaluateOptions options;
+  options.pipeline = pipeline;
+  options.batch = batch;
+  options.source = Source::kModel;
+  options.require_sources = {Source::kGold, Source::kVendor, Source::kModel};
+  options.write_outcomes = false;
+  options.metrics = metrics;
+  DistortionResult d;
+  options.against = Source::kGold;
+  auto gold = EvaluatePipeline(store, config, options);
+  if (!gold.ok()) return gold.status();
+  options.against = Source::kVendor;
+  auto vendor = EvaluatePipeline(store, config, options);
+  if (!vendor.ok()) return vendor.status();
+  d.against_gold = std::move(*gold);
+  d.against_vendor = std::move(*vendor);
+  for (const quality::MetricValue& g : d.against_gold.metrics) {
+    for (const quality::MetricValue& v : d.against_vendor.metrics) {
+      if (v.name != g.name) continue;
+      d.shifts.push_back(MetricShift{g.name, g.value, v.value, v.value - g.value});
+      break;
+    }
+  }
+  return d;
 }
 
 }  // namespace gtops

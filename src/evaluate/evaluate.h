@@ -24,7 +24,12 @@ struct EvaluateOptions {
   std::string pipeline;
   std::string batch;              // "": every batch; else only compared records of this batch
   Source source = Source::kVendor;   // what is compared: kVendor or kModel
-  Source against = Source::kGold;    // the reference: kGold or kModel
+  // The reference: kGold or kModel; kVendor (for a model only) takes the frame's first vendor
+  // record, by annotator id, as the reference (in an overlap set: one of its annotators).
+  Source against = Source::kGold;
+  // Frames are skipped unless they hold records of each of these sources (e.g. gold and vendor:
+  // to compare evaluations of the same frames against different references).
+  std::vector<Source> require_sources;
   std::vector<std::string> by;    // group keys: vendor, annotator, batch, class, spec_version,
                                   // tool_version, task, producer, range_m (20 m bands),
                                   // scene.<key>, attr.<key>
@@ -56,6 +61,22 @@ struct EvaluationResult {
 // sense (model against model); store errors as they come.
 Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& config,
                                           const EvaluateOptions& options);
+
+// How label noise distorts a model's evaluation: the model evaluated against gold and against the
+// vendor labels of the same frames (frames that have gold, vendor labels and the model's).
+struct MetricShift {
+  std::string name;
+  double against_gold = 0, against_vendor = 0;
+  double shift = 0;  // against_vendor - against_gold
+};
+struct DistortionResult {
+  EvaluationResult against_gold, against_vendor;
+  std::vector<MetricShift> shifts;  // metrics present in both, in against_gold's order
+};
+Result<DistortionResult> EvaluateLabelNoiseDistortion(Store& store, const ProgramConfig& config,
+                                                      const std::string& pipeline,
+                                                      const std::string& batch,
+                                                      const quality::MetricOptions& metrics);
 
 // The value of group key `key` for one outcome ("" when it has none), e.g. "vendor",
 // "scene.weather", "attr.occlusion", "range_m" ("[20,40)").
