@@ -278,7 +278,130 @@ CREATE INDEX outcomes_by_run ON outcomes (evaluation_id);
 CREATE INDEX outcomes_by_frame ON outcomes (pipeline, frame);
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations{kV1, kV2};
+// Version 3: operations views over `events` and `audits` (docs/kpis.md): one row per task with
+// its timeline, the latest-audit outcome per task, and KPIs per pipeline and week and per vendor
+// and week, for users who query the store directly. Views cost ingest nothing and are always
+// consistent; `gtops ops` computes the same figures (and percentiles) in the ops module.
+constexpr std::string_view kV3 = R"sql(
+CREATE VIEW task_timelines AS
+WITH steps AS (
+  SELECT e.*,
+         CASE WHEN e.event IN ('submitted', 'review_passed', 'review_failed')
+              THEN lag(e.event) OVER (PARTITION BY e.task,
+                                        e.event IN ('submitted', 'review_passed', 'review_failed')
+                                      ORDER BY e.at_ms) END AS previous_step
+  FROM events e
+),
+per_task AS (
+  SELECT task, min(pipeline) AS pipeline, min(batch) AS batch, min(vendor) AS vendor,
+         min(CASE WHEN event = 'created' THEN at_ms END) AS created_ms,
+         min(CASE WHEN event = 'created' THEN due_ms END) AS given_due_ms,
+         min(CASE WHEN event = 'assigned' THEN at_ms END) AS assigned_ms,
+         min(CASE WHEN event = 'submitted' THEN at_ms END) AS first_submitted_ms,
+         min(CASE WHEN event = 'accepted' THEN at_ms END) AS accepted_ms,
+         min(CASE WHEN event = 'delivered' THEN at_ms END) AS delivered_ms,
+         max(event = 'rejected') AS rejected,
+         max(event = 'cancelled') AS cancelled,
+         sum(event = 'submitted') AS submissions,
+         sum(event IN ('review_passed', 'review_failed')) AS reviews,
+         sum(event = 'review_failed') AS review_failures,
+         sum(event = 'submitted' AND previous_step = 'review_failed') AS rework_rounds,
+         total(cost_usd) AS cost_usd,
+         total(CASE WHEN event = 'submitted' AND previous_step IS NOT 'review_failed' THEN cost_usd END) AS cost_labeling_usd,
+         total(CASE WHEN event IN ('review_passed', 'review_failed') THEN cost_usd END) AS cost_review_usd,
+         total(CASE WHEN event = 'submitted' AND previous_step = 'review_failed' THEN cost_usd END) AS cost_rework_usd,
+         total(work_s) AS work_s,
+         total(CASE WHEN event = 'submitted' THEN work_s END) AS labeling_work_s
+  FROM steps GROUP BY task
+),
+timed AS (
+  SELECT p.*,
+         (SELECT a.annotator FROM events a WHERE a.task = p.task AND a.event = 'assigned'
+          ORDER BY a.at_ms LIMIT 1) AS annotator,
+         coalesce(p.given_due_ms,
+                  p.created_ms + CAST(pl.sla_turnaround_hours * 3600000 AS INTEGER)) AS due_ms,
+         (SELECT s.object_count FROM events s WHERE s.task = p.task AND s.event = 'submitted'
+            AND s.object_count IS NOT NULL ORDER BY s.at_ms DESC LIMIT 1) AS object_count,
+         (SELECT max(at_ms) FROM events) AS as_of_ms
+  FROM per_task p LEFT JOIN pipelines pl USING (pipeline)
+)
+SELECT task, pipeline, batch, vendor, annotator,
+       created_ms, assigned_ms, first_submitted_ms, accepted_ms, delivered_ms, due_ms,
+       CASE WHEN cancelled THEN 'cancelled' WHEN accepted_ms IS NOT NULL THEN 'accepted'
+            WHEN rejected THEN 'rejected' ELSE 'open' END AS state,
+       CASE WHEN due_ms IS NULL THEN NULL
+            WHEN accepted_ms IS NOT NULL THEN accepted_ms <= due_ms
+            WHEN cancelled THEN NULL
+            WHEN due_ms < as_of_ms THEN 0 ELSE NULL END AS on_time,
+       (delivered_ms - created_ms) / 3600000.0 AS lead_time_h,
+       (first_submitted_ms - assigned_ms) / 3600000.0 AS labeling_time_h,
+       submissions, reviews, review_failures, rework_rounds,
+       coalesce(object_count, 0) AS object_count, work_s, labeling_work_s,
+       cost_usd, cost_labeling_usd, cost_review_usd, cost_rework_usd,
+       CASE WHEN review_failures > 0 THEN cost_review_usd + cost_rework_usd ELSE 0 END
+         AS cost_of_poor_quality_usd,
+       printf('%s-W%02d', strftime('%Y', thursday), (strftime('%j', thursday) - 1) / 7 + 1) AS week
+FROM (SELECT *, date(coalesce(created_ms, assigned_ms, first_submitted_ms) / 1000, 'unixepoch',
+                     '-3 days', 'weekday 4') AS thursday FROM timed);
+
+CREATE VIEW task_audits AS
+SELECT task, min(pipeline) AS pipeline, min(vendor) AS vendor, count(*) AS audited_frames,
+       min(verdict = 'pass') AS pass, max(at_ms) AS latest_at_ms
+FROM (SELECT a.*, row_number() OVER (PARTITION BY task, frame ORDER BY at_ms DESC,
+                                      verdict = 'pass') AS recency FROM audits a)
+WHERE recency = 1 GROUP BY task;
+
+CREATE VIEW kpis_by_pipeline_week AS
+SELECT t.pipeline, t.week, count(*) AS tasks,
+       sum(state = 'accepted') AS tasks_accepted,
+       sum(state = 'open') AS backlog,
+       sum(state = 'open' AND assigned_ms IS NOT NULL) AS wip,
+       avg(t.on_time) AS on_time_rate,
+       count(t.on_time) AS tasks_due,
+       1.0 * sum(review_failures > 0) / nullif(sum(reviews > 0), 0) AS rework_rate,
+       1.0 * sum(state = 'accepted' AND review_failures = 0)
+         / nullif(sum(state IN ('accepted', 'rejected')), 0) AS first_pass_yield,
+       1.0 * sum(CASE WHEN reviews > 0 THEN rework_rounds END) / nullif(sum(reviews > 0), 0)
+         AS mean_rework_rounds,
+       avg(ta.pass) AS audit_pass_rate,
+       count(ta.task) AS tasks_audited,
+       avg(lead_time_h) AS lead_time_mean_h,
+       avg(labeling_time_h) AS labeling_time_mean_h,
+       total(cost_usd) AS cost_usd,
+       total(cost_usd) / count(*) AS cost_per_task_usd,
+       total(cost_usd) / nullif(sum(state = 'accepted'), 0) AS cost_per_accepted_task_usd,
+       total(cost_usd) / nullif(sum(object_count), 0) AS cost_per_object_usd,
+       total(cost_of_poor_quality_usd) AS cost_of_poor_quality_usd,
+       total(labeling_work_s) / 3.6 / nullif(sum(object_count), 0) AS labeling_hours_per_1000_objects
+FROM task_timelines t LEFT JOIN task_audits ta USING (task)
+GROUP BY t.pipeline, t.week;
+CREATE VIEW kpis_by_vendor_week AS
+SELECT t.vendor, t.week, count(*) AS tasks,
+       sum(state = 'accepted') AS tasks_accepted,
+       sum(state = 'open') AS backlog,
+       sum(state = 'open' AND assigned_ms IS NOT NULL) AS wip,
+       avg(t.on_time) AS on_time_rate,
+       count(t.on_time) AS tasks_due,
+       1.0 * sum(review_failures > 0) / nullif(sum(reviews > 0), 0) AS rework_rate,
+       1.0 * sum(state = 'accepted' AND review_failures = 0)
+         / nullif(sum(state IN ('accepted', 'rejected')), 0) AS first_pass_yield,
+       1.0 * sum(CASE WHEN reviews > 0 THEN rework_rounds END) / nullif(sum(reviews > 0), 0)
+         AS mean_rework_rounds,
+       avg(ta.pass) AS audit_pass_rate,
+       count(ta.task) AS tasks_audited,
+       avg(lead_time_h) AS lead_time_mean_h,
+       avg(labeling_time_h) AS labeling_time_mean_h,
+       total(cost_usd) AS cost_usd,
+       total(cost_usd) / count(*) AS cost_per_task_usd,
+       total(cost_usd) / nullif(sum(state = 'accepted'), 0) AS cost_per_accepted_task_usd,
+       total(cost_usd) / nullif(sum(object_count), 0) AS cost_per_object_usd,
+       total(cost_of_poor_quality_usd) AS cost_of_poor_quality_usd,
+       total(labeling_work_s) / 3.6 / nullif(sum(object_count), 0) AS labeling_hours_per_1000_objects
+FROM task_timelines t LEFT JOIN task_audits ta USING (task)
+GROUP BY t.vendor, t.week;
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations{kV1, kV2, kV3};
 
 }  // namespace
 
