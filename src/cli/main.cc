@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/eval_commands.h"
 #include "cli/eval_tracking_commands.h"
+#include "cli/ops_commands.h"
 #include "cli/quality_commands.h"
 
 #ifndef GTOPS_VERSION
@@ -83,6 +84,17 @@ int main(int argc, char** argv) {
   demo_cmd->add_flag("--no-ingest", demo.no_ingest, "Only write the files");
   demo_cmd->add_flag("--json", demo.json, "Print JSON instead of text");
 
+  OpsArgs ops;
+  auto* ops_cmd = app.add_subcommand(
+      "ops", "Operational KPIs: throughput, WIP, lead time, on_time_rate, rework_rate, cost (docs/kpis.md)");
+  AddCommon(ops_cmd, ops.common);
+  ops_cmd->add_option("--by", ops.by, "Group keys, comma-separated: pipeline, vendor, annotator, batch, week")
+      ->delimiter(',');
+  ops_cmd->add_option("--pipeline", ops.pipeline, "Only this pipeline");
+  ops_cmd->add_option("--from", ops.from, "Only tasks created at or after this RFC 3339 time");
+  ops_cmd->add_option("--to", ops.to, "Only tasks created before this RFC 3339 time");
+  ops_cmd->add_flag("--anomalies", ops.anomalies, "List every task anomaly (with --json)");
+
   auto* eval_cmd = app.add_subcommand("eval", "Score results against ground truth as the field's reference tools do");
   // With no sub-subcommand, `gtops eval --pipeline P` evaluates a pipeline of the program.
   eval_cmd->require_subcommand(0, 1);
@@ -144,6 +156,7 @@ int main(int argc, char** argv) {
     if (*status_cmd) return RunStatus(status);
     if (*sql_cmd) return RunSql(sql);
     if (*demo_cmd) return RunDemo(demo);
+    if (*ops_cmd) return RunOps(ops);
     if (*eval_coco_cmd) return RunEvalCoco(eval_coco);
     if (*eval_mot_cmd) return RunEvalMot(eval_mot);
     if (*eval_nusc_cmd) return RunEvalNuscenes(eval_nusc);

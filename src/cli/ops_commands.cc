@@ -1,0 +1,257 @@
+#include "cli/ops_commands.h"
+
+#include <cmath>
+#include <cstdio>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/render.h"
+#include "config/config.h"
+#include "core/time.h"
+#include "ingest/ingest.h"
+#include "ops/kpis.h"
+#include "ops/timeline.h"
+#include "store/store.h"
+
+namespace gtops::cli {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json Number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
+std::string Fmt(double v, int digits = 3) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : "-"; }
+
+const std::string& Cell(const std::vector<std::optional<std::string>>& row, size_t i) {
+  static const std::string kEmpty;
+  return row[i] ? *row[i] : kEmpty;
+}
+std::optional<double> Real(const std::vector<std::optional<std::string>>& row, size_t i) {
+  if (!row[i]) return std::nullopt;
+  return std::stod(*row[i]);
+}
+
+// The store's events, one timeline per task (rows come ordered by task).
+Result<std::vector<ops::TaskTimeline>> LoadTimelines(Store& store, const ProgramConfig& config, int64_t& as_of_ms) {
+  auto q = store.QueryReadOnly(
+      "SELECT task, pipeline, batch, vendor, annotator, event, at_ms, due_ms, cost_usd, work_s, "
+      "object_count FROM events ORDER BY task, at_ms");
+  if (!q.ok()) return q.status();
+  as_of_ms = 0;
+  std::vector<Event> task_events;
+  for (const auto& row : q->rows) {
+    Event e;
+    e.task = Cell(row, 0);
+    e.pipeline = Cell(row, 1);
+    e.batch = Cell(row, 2);
+    e.vendor = Cell(row, 3);
+    e.annotator = Cell(row, 4);
+    auto kind = ParseEventKind(Cell(row, 5));
+    if (!kind) return Status::StoreError(fmt::format("events: task {}: unknown event '{}'", e.task, Cell(row, 5)));
+    e.kind = *kind;
+    e.at_epoch_ms = std::stoll(Cell(row, 6));
+    if (row[7]) e.due_epoch_ms = std::stoll(*row[7]);
+    e.cost_usd = Real(row, 8);
+    e.work_s = Real(row, 9);
+    if (row[10]) e.object_count = std::stoll(*row[10]);
+    as_of_ms = std::max(as_of_ms, e.at_epoch_ms);
+    task_events.push_back(std::move(e));
+  }
+  std::vector<ops::TaskTimeline> out;
+  ops::TimelineOptions options{as_of_ms, &config};
+  size_t begin = 0;
+  for (size_t i = 1; i <= task_events.size(); ++i) {
+    if (i == task_events.size() || task_events[i].task != task_events[begin].task) {
+      out.push_back(ops::BuildTimeline(std::span(task_events).subspan(begin, i - begin), options));
+      begin = i;
+    }
+  }
+  return out;
+}
+
+Result<std::vector<ops::TaskAudit>> LoadAudits(Store& store) {
+  auto q = store.QueryReadOnly(
+      "SELECT task, frame, pipeline, batch, vendor, annotator, at_ms, verdict FROM audits");
+  if (!q.ok()) return q.status();
+  std::vector<Audit> audits;
+  audits.reserve(q->rows.size());
+  for (const auto& row : q->rows) {
+    Audit a;
+    a.task = Cell(row, 0);
+    a.frame = Cell(row, 1);
+    a.pipeline = Cell(row, 2);
+    a.batch = Cell(row, 3);
+    a.vendor = Cell(row, 4);
+    a.annotator = Cell(row, 5);
+    a.at_epoch_ms = std::stoll(Cell(row, 6));
+    a.pass = Cell(row, 7) == "pass";
+    audits.push_back(std::move(a));
+  }
+  return ops::AuditOutcomes(audits);
+}
+
+Result<std::optional<int64_t>> ParseInstant(const std::string& text, std::string_view option) {
+  if (text.empty()) return std::optional<int64_t>();
+  auto ms = ParseRfc3339Ms(text);
+  if (!ms) return Status::Usage(fmt::format("{} {}: not an RFC 3339 date-time (e.g. 2026-11-01T00:00:00Z)", option, text));
+  return std::optional<int64_t>(*ms);
+}
+
+void AddRate(ordered_json& j, const char* name, const ops::Rate& r) {
+  j[name] = Number(r.value);
+  j[std::string(name) + "_ci"] = ordered_json::array({Number(r.lo), Number(r.hi)});
+  j[std::string(name) + "_n"] = r.n;
+}
+
+ordered_json KpiJson(const ops::KpiRow& r, const ops::GroupBy& by) {
+  ordered_json j;
+  if (by.pipeline) j["pipeline"] = r.key.pipeline;
+  if (by.vendor) j["vendor"] = r.key.vendor;
+  if (by.annotator) j["annotator"] = r.key.annotator;
+  if (by.batch) j["batch"] = r.key.batch;
+  if (by.week) j["week"] = r.key.week;
+  j["tasks"] = r.tasks;
+  j["tasks_accepted"] = r.tasks_accepted;
+  j["tasks_rejected"] = r.tasks_rejected;
+  j["tasks_cancelled"] = r.tasks_cancelled;
+  j["wip"] = r.wip;
+  j["backlog"] = r.backlog;
+  j["days"] = r.days;
+  j["completed"] = r.completed;
+  j["throughput_tasks_per_day"] = Number(r.throughput_tasks_per_day);
+  j["throughput_objects_per_day"] = Number(r.throughput_objects_per_day);
+  j["lead_time_p50_h"] = Number(r.lead_time_p50_h);
+  j["lead_time_p90_h"] = Number(r.lead_time_p90_h);
+  j["labeling_time_p50_h"] = Number(r.labeling_time_p50_h);
+  j["labeling_time_p90_h"] = Number(r.labeling_time_p90_h);
+  j["review_latency_mean_h"] = Number(r.review_latency_mean_h);
+  AddRate(j, "on_time_rate", r.on_time_rate);
+  AddRate(j, "rework_rate", r.rework_rate);
+  AddRate(j, "first_pass_yield", r.first_pass_yield);
+  AddRate(j, "audit_pass_rate", r.audit_pass_rate);
+  j["mean_rework_rounds"] = Number(r.mean_rework_rounds);
+  j["objects"] = r.objects;
+  j["cost_usd"] = r.cost_usd;
+  j["cost_per_task_usd"] = Number(r.cost_per_task_usd);
+  j["cost_per_accepted_task_usd"] = Number(r.cost_per_accepted_task_usd);
+  j["cost_per_object_usd"] = Number(r.cost_per_object_usd);
+  j["cost_of_poor_quality_usd"] = r.cost_of_poor_quality_usd;
+  j["labeling_hours_per_1000_objects"] = Number(r.labeling_hours_per_1000_objects);
+  j["anomalies"] = r.anomalies;
+  return j;
+}
+
+}  // namespace
+
+int RunOps(const OpsArgs& args) {
+  const bool json = args.common.json;
+  auto by = ops::ParseGroupBy(args.by);
+  if (!by.ok()) return Fail(by.status(), json);
+  auto from = ParseInstant(args.from, "--from");
+  if (!from.ok()) return Fail(from.status(), json);
+  auto to = ParseInstant(args.to, "--to");
+  if (!to.ok()) return Fail(to.status(), json);
+  auto config = LoadConfig(args.common.program);
+  if (!config.ok()) return Fail(config.status(), json);
+  if (!args.pipeline.empty() && config->FindPipeline(args.pipeline) == nullptr) {
+    return Fail(Status::Usage(fmt::format("--pipeline {}: no such pipeline in gtops.toml", args.pipeline)), json);
+  }
+  const std::string store_path = args.common.store.empty() ? DefaultStorePath(args.common.program) : args.common.store;
+  auto store = OpenStore(StoreOptions{store_path, true});
+  if (!store.ok()) return Fail(store.status(), json);
+
+  int64_t as_of_ms = 0;
+  auto timelines = LoadTimelines(**store, *config, as_of_ms);
+  if (!timelines.ok()) return Fail(timelines.status(), json);
+  auto audits = LoadAudits(**store);
+  if (!audits.ok()) return Fail(audits.status(), json);
+
+  ops::KpiOptions options;
+  options.by = *by;
+  options.as_of_ms = as_of_ms;
+  options.from_ms = *from;
+  options.to_ms = *to;
+  options.pipeline = args.pipeline;
+  const std::vector<ops::KpiRow> rows = ops::ComputeKpis(*timelines, *audits, options);
+  const ops::AnomalyCounts anomalies = ops::CountAnomalies(*timelines);
+
+  if (json) {
+    ordered_json j;
+    j["as_of"] = as_of_ms > 0 ? FormatRfc3339(as_of_ms) : "";
+    j["tasks"] = timelines->size();
+    ordered_json an;
+    an["tasks_with_anomalies"] = anomalies.tasks_with_anomalies;
+    ordered_json kinds = ordered_json::object();
+    for (int k = 0; k < ops::kAnomalyKindCount; ++k) {
+      kinds[std::string(ops::Name(static_cast<ops::AnomalyKind>(k)))] = anomalies.by_kind[k];
+    }
+    an["by_kind"] = kinds;
+    if (args.anomalies) {
+      ordered_json list = ordered_json::array();
+      for (const ops::TaskTimeline& t : *timelines) {
+        for (const ops::Anomaly& a : t.anomalies) {
+          list.push_back({{"task", t.task}, {"kind", ops::Name(a.kind)}, {"event", Name(a.event)},
+                          {"at", FormatRfc3339(a.at_ms)}, {"detail", a.detail}});
+        }
+      }
+      an["tasks"] = list;
+    }
+    j["anomalies"] = an;
+    ordered_json kpis = ordered_json::array();
+    for (const ops::KpiRow& r : rows) kpis.push_back(KpiJson(r, *by));
+    j["kpis"] = kpis;
+    j["alerts"] = ordered_json::array();  // alert detectors are not built yet (issue 5)
+    std::puts(j.dump(2).c_str());
+    return kExitOk;
+  }
+
+  std::vector<std::string> header;
+  if (by->pipeline) header.emplace_back("pipeline");
+  if (by->vendor) header.emplace_back("vendor");
+  if (by->annotator) header.emplace_back("annotator");
+  if (by->batch) header.emplace_back("batch");
+  if (by->week) header.emplace_back("week");
+  for (const char* h : {"tasks", "done/day", "wip", "backlog", "lead_p50_h", "lead_p90_h", "label_p50_h",
+                        "on_time", "rework", "fpy", "audit_pass", "$/accepted", "$/object", "copq_$"}) {
+    header.emplace_back(h);
+  }
+  Table table(header);
+  for (const ops::KpiRow& r : rows) {
+    std::vector<std::string> cells;
+    if (by->pipeline) cells.push_back(r.key.pipeline);
+    if (by->vendor) cells.push_back(r.key.vendor);
+    if (by->annotator) cells.push_back(r.key.annotator);
+    if (by->batch) cells.push_back(r.key.batch);
+    if (by->week) cells.push_back(r.key.week);
+    cells.push_back(std::to_string(r.tasks));
+    cells.push_back(Fmt(r.throughput_tasks_per_day, 2));
+    cells.push_back(std::to_string(r.wip));
+    cells.push_back(std::to_string(r.backlog));
+    cells.push_back(Fmt(r.lead_time_p50_h, 1));
+    cells.push_back(Fmt(r.lead_time_p90_h, 1));
+    cells.push_back(Fmt(r.labeling_time_p50_h, 1));
+    cells.push_back(Fmt(r.on_time_rate.value));
+    cells.push_back(Fmt(r.rework_rate.value));
+    cells.push_back(Fmt(r.first_pass_yield.value));
+    cells.push_back(Fmt(r.audit_pass_rate.value));
+    cells.push_back(Fmt(r.cost_per_accepted_task_usd, 2));
+    cells.push_back(Fmt(r.cost_per_object_usd, 3));
+    cells.push_back(Fmt(r.cost_of_poor_quality_usd, 2));
+    table.Add(std::move(cells));
+  }
+  std::fputs(table.Render().c_str(), stdout);
+  std::printf("%zu tasks as of %s; %lld with anomalies", timelines->size(),
+              as_of_ms > 0 ? FormatRfc3339(as_of_ms).c_str() : "-",
+              static_cast<long long>(anomalies.tasks_with_anomalies));
+  std::string kinds;
+  for (int k = 0; k < ops::kAnomalyKindCount; ++k) {
+    if (anomalies.by_kind[k] == 0) continue;
+    kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", anomalies.by_kind[k],
+                         ops::Name(static_cast<ops::AnomalyKind>(k)));
+  }
+  std::printf("%s%s%s\n", kinds.empty() ? "" : " (", kinds.c_str(), kinds.empty() ? "" : ")");
+  return kExitOk;
+}
+
+}  // namespace gtops::cli

@@ -1,0 +1,23 @@
+// `gtops ops`: operational KPIs (throughput, WIP, lead and labeling time, on_time_rate,
+// rework_rate, first_pass_yield, audit_pass_rate, cost) per any combination of pipeline, vendor,
+// annotator, batch and ISO week, from the store's events and audits (docs/kpis.md, docs/cli.md).
+// Parses nothing (main.cc does), calls the engine (ops/), renders, returns the exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace gtops::cli {
+
+struct OpsArgs {
+  CommonArgs common;
+  std::vector<std::string> by;  // pipeline, vendor, annotator, batch, week
+  std::string pipeline;         // only this pipeline
+  std::string from, to;         // RFC 3339: only tasks created in [from, to)
+  bool anomalies = false;       // list every task anomaly
+};
+int RunOps(const OpsArgs& args);
+
+}  // namespace gtops::cli
