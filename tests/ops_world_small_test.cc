@@ -77,7 +77,27 @@ TEST_F(OpsWorldSmall, TotalsMatchTheEventFile) {
   EXPECT_EQ(all["tasks_accepted"], 3572);  // 3,572 `accepted` events, one per task
   EXPECT_EQ(all["completed"], 3572);
   EXPECT_NEAR(all["cost_usd"].get<double>(), 14998.27, 1e-6);  // the sum of every cost_usd
-  EXPECT_EQ(j["alerts"].size(), 0u);
+}
+
+TEST_F(OpsWorldSmall, AlertsNameExactlyTheInjectedFaults) {
+  const json j = Ops("");
+  // Nothing but the two faults pages someone.
+  ASSERT_EQ(j["alerts"].size(), 2u) << j["alerts"].dump(2);
+  for (const json& a : j["alerts"]) {
+    EXPECT_EQ(a["level"], "page");
+    const json& fault = Fault(a["kind"]);
+    EXPECT_EQ(a["vendor"], fault["vendor"]) << a.dump();
+    if (fault.contains("pipeline")) {
+      EXPECT_EQ(a["pipeline"], fault["pipeline"]) << a.dump();
+    } else {
+      EXPECT_FALSE(a.contains("pipeline")) << a.dump();
+    }
+    // The change began in the fault's window: the week of `from` or the one after it.
+    const std::string since = a["since"];
+    std::printf("%s: %s\n", a["kind"].get<std::string>().c_str(), a["evidence"].get<std::string>().c_str());
+    EXPECT_TRUE(since == (a["kind"] == "sla_breach" ? "2025-W50" : "2025-W47")) << since;  // from: 12-08, 11-19
+    EXPECT_FALSE(a["evidence"].get<std::string>().empty());
+  }
 }
 
 TEST_F(OpsWorldSmall, SlaBreachVendorIsLateInsideItsWindow) {

@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "core/time.h"
 #include "ingest/ingest.h"
+#include "ops/alerts.h"
 #include "ops/kpis.h"
 #include "ops/timeline.h"
 #include "store/store.h"
@@ -175,6 +176,12 @@ int RunOps(const OpsArgs& args) {
   options.pipeline = args.pipeline;
   const std::vector<ops::KpiRow> rows = ops::ComputeKpis(*timelines, *audits, options);
   const ops::AnomalyCounts anomalies = ops::CountAnomalies(*timelines);
+  ops::AlertOptions alert_options;
+  alert_options.as_of_ms = as_of_ms;
+  std::vector<ops::Alert> alerts = ops::DetectAlerts(*timelines, alert_options);
+  if (!args.pipeline.empty()) {
+    std::erase_if(alerts, [&](const ops::Alert& a) { return !a.pipeline.empty() && a.pipeline != args.pipeline; });
+  }
 
   if (json) {
     ordered_json j;
@@ -201,7 +208,24 @@ int RunOps(const OpsArgs& args) {
     ordered_json kpis = ordered_json::array();
     for (const ops::KpiRow& r : rows) kpis.push_back(KpiJson(r, *by));
     j["kpis"] = kpis;
-    j["alerts"] = ordered_json::array();  // alert detectors are not built yet (issue 5)
+    ordered_json alerts_json = ordered_json::array();
+    for (const ops::Alert& a : alerts) {
+      ordered_json aj;
+      aj["kind"] = a.kind;
+      aj["level"] = a.level;
+      if (!a.pipeline.empty()) aj["pipeline"] = a.pipeline;
+      aj["vendor"] = a.vendor;
+      aj["since"] = a.since;
+      aj["detected"] = a.detected;
+      aj["metric"] = a.metric;
+      aj["baseline"] = a.baseline;
+      aj["current"] = a.current;
+      aj["tasks"] = a.tasks;
+      aj["cusum"] = a.statistic;
+      aj["evidence"] = a.evidence;
+      alerts_json.push_back(aj);
+    }
+    j["alerts"] = alerts_json;
     std::puts(j.dump(2).c_str());
     return kExitOk;
   }
@@ -251,6 +275,10 @@ int RunOps(const OpsArgs& args) {
                          ops::Name(static_cast<ops::AnomalyKind>(k)));
   }
   std::printf("%s%s%s\n", kinds.empty() ? "" : " (", kinds.c_str(), kinds.empty() ? "" : ")");
+  for (const ops::Alert& a : alerts) {
+    std::printf("%s %s: %s%s%s since %s: %s\n", a.level.c_str(), a.kind.c_str(), a.pipeline.c_str(),
+                a.pipeline.empty() ? "" : " x ", a.vendor.c_str(), a.since.c_str(), a.evidence.c_str());
+  }
   return kExitOk;
 }
 

@@ -1,0 +1,41 @@
+// Operational alerts: a KPI of a vendor (and pipeline) that moves beyond its own recent behaviour,
+// found by a Bernoulli CUSUM on its weekly series (docs/kpis.md, "Alerts"). Pure functions over
+// values: no I/O, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ops/timeline.h"
+
+namespace gtops::ops {
+
+struct Alert {
+  std::string kind;      // "sla_breach" (per vendor), "rework_spike" (per pipeline and vendor)
+  std::string level;     // "page": a change the detector found in the KPI's own series
+  std::string pipeline;  // "" for a vendor-wide alert
+  std::string vendor;
+  std::string since;     // the ISO week the change began (the CUSUM's change point)
+  std::string detected;  // the ISO week the CUSUM crossed its threshold
+  std::string metric;    // "on_time_rate" or "rework_rate"
+  double baseline = 0;   // the metric over the series' better half of weeks (shrunk towards the program's)
+  double current = 0;    // the metric from `since` to `detected`
+  int64_t tasks = 0;     // tasks behind `current`
+  double statistic = 0;  // the CUSUM at detection
+  std::string evidence;  // a sentence for people
+};
+
+struct AlertOptions {
+  int64_t as_of_ms = 0;       // the end of the data: the week holding it is partial
+  int min_weeks = 3;          // complete weeks a series needs before it is watched
+  double prior_tasks = 20;    // shrinkage of a baseline towards the program-wide rate, in tasks
+  double threshold = 8.0;     // the CUSUM's decision interval h
+};
+
+// Alerts over complete weeks (a partial week, and the weeks after the last task was created,
+// raise nothing), in kind, pipeline, vendor order. A series alerts at most once.
+std::vector<Alert> DetectAlerts(std::span<const TaskTimeline> timelines, const AlertOptions& options);
+
+}  // namespace gtops::ops

@@ -1,0 +1,133 @@
+// Alerts on hand-built weekly series: a vendor whose lateness jumps, a pipeline x vendor whose
+// rework jumps, steady series that must stay quiet, and the partial and wind-down weeks that
+// must raise nothing.
+#include "ops/alerts.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "core/time.h"
+
+namespace gtops::ops {
+namespace {
+
+constexpr int64_t kHour = 3600 * 1000;
+constexpr int64_t kWeek = 7 * 24 * kHour;
+
+int64_t Ms(const char* at) { return *ParseRfc3339Ms(at); }
+
+// `n` tasks of `vendor` on `pipeline` created in the week starting `week_ms`, of which `late` were
+// accepted after their due time and `reworked` failed a review.
+void AddWeek(std::vector<TaskTimeline>& out, const char* pipeline, const char* vendor, int64_t week_ms, int n,
+             int late, int reworked) {
+  for (int i = 0; i < n; ++i) {
+    TaskTimeline t;
+    t.task = fmt::format("{}-{}-{}-{}", pipeline, vendor, week_ms, i);
+    t.pipeline = pipeline;
+    t.vendor = vendor;
+    t.created_ms = week_ms + i * kHour;
+    t.first_event_ms = *t.created_ms;
+    t.state = TaskState::kAccepted;
+    t.sla = i < late ? SlaState::kLate : SlaState::kOnTime;
+    t.reviews = 1;
+    t.review_failures = i < reworked ? 1 : 0;
+    out.push_back(std::move(t));
+  }
+}
+
+const int64_t kW45 = Ms("2026-11-02T00:00:00Z");  // a Monday
+
+// Eight complete weeks of two vendors on one pipeline: 40 tasks a week, 1 late, 4 reworked.
+std::vector<TaskTimeline> Steady() {
+  std::vector<TaskTimeline> out;
+  for (int w = 0; w < 8; ++w) {
+    AddWeek(out, "lidar", "acme", kW45 + w * kWeek, 40, 1, 4);
+    AddWeek(out, "lidar", "cortex", kW45 + w * kWeek, 40, 1, 4);
+  }
+  return out;
+}
+
+AlertOptions EndOfWeek8() {
+  AlertOptions o;
+  o.as_of_ms = kW45 + 8 * kWeek;
+  return o;
+}
+
+TEST(AlertsTest, SteadySeriesRaiseNothing) { EXPECT_TRUE(DetectAlerts(Steady(), EndOfWeek8()).empty()); }
+
+TEST(AlertsTest, LatenessJumpIsAnSlaBreachOfTheVendorSinceItsWeek) {
+  std::vector<TaskTimeline> tasks;
+  for (int w = 0; w < 8; ++w) {
+    AddWeek(tasks, "lidar", "acme", kW45 + w * kWeek, 40, 1, 4);
+    AddWeek(tasks, "lidar", "cortex", kW45 + w * kWeek, 40, w >= 5 ? 20 : 1, 4);  // from W50
+  }
+  const std::vector<Alert> alerts = DetectAlerts(tasks, EndOfWeek8());
+  ASSERT_EQ(alerts.size(), 1u);
+  const Alert& a = alerts[0];
+  EXPECT_EQ(a.kind, "sla_breach");
+  EXPECT_EQ(a.level, "page");
+  EXPECT_EQ(a.vendor, "cortex");
+  EXPECT_EQ(a.pipeline, "");  // vendor-wide
+  EXPECT_EQ(a.since, "2026-W50");
+  EXPECT_EQ(a.detected, "2026-W50");
+  EXPECT_EQ(a.metric, "on_time_rate");
+  EXPECT_DOUBLE_EQ(a.current, 0.5);  // 20 of 40 late
+  EXPECT_EQ(a.tasks, 40);
+  EXPECT_GT(a.statistic, 8.0);
+  EXPECT_NE(a.evidence.find("on_time_rate 0.500"), std::string::npos) << a.evidence;
+}
+
+TEST(AlertsTest, ReworkJumpIsAReworkSpikeOfThePipelineAndVendor) {
+  std::vector<TaskTimeline> tasks = Steady();
+  for (int w = 0; w < 8; ++w) {
+    AddWeek(tasks, "lanes", "acme", kW45 + w * kWeek, 20, 0, w >= 3 && w < 6 ? 8 : 1);  // W48..W50
+  }
+  const std::vector<Alert> alerts = DetectAlerts(tasks, EndOfWeek8());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, "rework_spike");
+  EXPECT_EQ(alerts[0].pipeline, "lanes");
+  EXPECT_EQ(alerts[0].vendor, "acme");
+  EXPECT_EQ(alerts[0].since, "2026-W48");
+  EXPECT_EQ(alerts[0].metric, "rework_rate");
+  // p0: its better half of weeks (4 weeks of 1 in 20) shrunk by 20 tasks towards the program's
+  // rework rate over every complete week, (16 * 4 + 5 * 1 + 3 * 8) / 800.
+  EXPECT_NEAR(alerts[0].baseline, (4 + 20 * (93.0 / 800.0)) / 100.0, 1e-12);
+  // CUSUM: 8 of 20 in W48 gives 6.2 (below h = 8), 8 more of 20 in W49 gives 12.4.
+  EXPECT_EQ(alerts[0].detected, "2026-W49");
+  EXPECT_EQ(alerts[0].tasks, 40);
+}
+
+TEST(AlertsTest, AChangeEveryVendorSharesIsNotOneVendors) {
+  std::vector<TaskTimeline> tasks;
+  for (int w = 0; w < 8; ++w) {
+    const int reworked = w >= 3 && w < 6 ? 16 : 4;  // both vendors, the same weeks
+    AddWeek(tasks, "lidar", "acme", kW45 + w * kWeek, 40, 1, reworked);
+    AddWeek(tasks, "lidar", "cortex", kW45 + w * kWeek, 40, 1, reworked);
+  }
+  EXPECT_TRUE(DetectAlerts(tasks, EndOfWeek8()).empty());
+}
+
+TEST(AlertsTest, AVendorWorseSinceItsSeriesBeganIsNoChange) {
+  std::vector<TaskTimeline> tasks;
+  for (int w = 0; w < 8; ++w) {
+    AddWeek(tasks, "lidar", "acme", kW45 + w * kWeek, 40, 1, 4);
+    AddWeek(tasks, "lidar", "cortex", kW45 + w * kWeek, 40, 6, 12);  // always worse
+  }
+  EXPECT_TRUE(DetectAlerts(tasks, EndOfWeek8()).empty());
+}
+
+TEST(AlertsTest, PartialAndWindDownWeeksRaiseNothing) {
+  std::vector<TaskTimeline> tasks = Steady();
+  // A bad partial week at the end (as_of in its middle) ...
+  AddWeek(tasks, "lidar", "acme", kW45 + 8 * kWeek, 40, 30, 30);
+  AlertOptions o = EndOfWeek8();
+  o.as_of_ms += 3 * 24 * kHour;
+  EXPECT_TRUE(DetectAlerts(tasks, o).empty());
+  // ... and a partial first week (the data begin on a Thursday).
+  std::vector<TaskTimeline> early = Steady();
+  AddWeek(early, "lidar", "acme", kW45 - 4 * 24 * kHour, 30, 25, 25);
+  EXPECT_TRUE(DetectAlerts(early, EndOfWeek8()).empty());
+}
+
+}  // namespace
+}  // namespace gtops::ops
