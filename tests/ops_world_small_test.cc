@@ -208,6 +208,22 @@ TEST_F(OpsWorldSmall, SqlViewsAgreeWithTheEngine) {
   EXPECT_EQ(*timelines->rows[0][1], "3572");
 }
 
+TEST_F(OpsWorldSmall, ForecastCoversTheOpenBacklog) {
+  int status = -1;
+  const std::string out = RunGtops("forecast --json " + common_, status);
+  ASSERT_EQ(status, 0) << out;
+  const json j = json::parse(out);
+  ASSERT_EQ(j["forecasts"].size(), 12u);  // one per pipeline
+  int64_t backlog = 0;
+  for (const json& f : j["forecasts"]) {
+    backlog += f["backlog"].get<int64_t>();
+    ASSERT_FALSE(f["expected"].is_null()) << f.dump();  // every pipeline accepted tasks lately
+    EXPECT_LE(f["interval"][0].get<std::string>(), f["expected"].get<std::string>());
+    EXPECT_GE(f["interval"][1].get<std::string>(), f["expected"].get<std::string>());
+  }
+  EXPECT_EQ(backlog, 3600 - 3572);  // tasks without an `accepted` event (none rejected or cancelled)
+}
+
 TEST_F(OpsWorldSmall, UnknownGroupKeyIsAUsageError) {
   int status = -1;
   const std::string out = RunGtops("ops --by vendor,class " + common_, status);

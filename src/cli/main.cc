@@ -95,6 +95,12 @@ int main(int argc, char** argv) {
   ops_cmd->add_option("--to", ops.to, "Only tasks created before this RFC 3339 time");
   ops_cmd->add_flag("--anomalies", ops.anomalies, "List every task anomaly (with --json)");
 
+  ForecastArgs forecast;
+  auto* forecast_cmd = app.add_subcommand(
+      "forecast", "Each pipeline's open backlog and its expected completion date at recent throughput");
+  AddCommon(forecast_cmd, forecast.common);
+  forecast_cmd->add_option("--window-days", forecast.window_days, "Days of recent throughput")->capture_default_str();
+
   auto* eval_cmd = app.add_subcommand("eval", "Score results against ground truth as the field's reference tools do");
   // With no sub-subcommand, `gtops eval --pipeline P` evaluates a pipeline of the program.
   eval_cmd->require_subcommand(0, 1);
@@ -157,6 +163,7 @@ int main(int argc, char** argv) {
     if (*sql_cmd) return RunSql(sql);
     if (*demo_cmd) return RunDemo(demo);
     if (*ops_cmd) return RunOps(ops);
+    if (*forecast_cmd) return RunForecast(forecast);
     if (*eval_coco_cmd) return RunEvalCoco(eval_coco);
     if (*eval_mot_cmd) return RunEvalMot(eval_mot);
     if (*eval_nusc_cmd) return RunEvalNuscenes(eval_nusc);

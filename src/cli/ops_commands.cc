@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "ingest/ingest.h"
 #include "ops/alerts.h"
+#include "ops/forecast.h"
 #include "ops/kpis.h"
 #include "ops/timeline.h"
 #include "store/store.h"
@@ -279,6 +280,52 @@ int RunOps(const OpsArgs& args) {
     std::printf("%s %s: %s%s%s since %s: %s\n", a.level.c_str(), a.kind.c_str(), a.pipeline.c_str(),
                 a.pipeline.empty() ? "" : " x ", a.vendor.c_str(), a.since.c_str(), a.evidence.c_str());
   }
+  return kExitOk;
+}
+
+int RunForecast(const ForecastArgs& args) {
+  const bool json = args.common.json;
+  if (!(args.window_days > 0)) return Fail(Status::Usage("--window-days must be > 0"), json);
+  auto config = LoadConfig(args.common.program);
+  if (!config.ok()) return Fail(config.status(), json);
+  const std::string store_path = args.common.store.empty() ? DefaultStorePath(args.common.program) : args.common.store;
+  auto store = OpenStore(StoreOptions{store_path, true});
+  if (!store.ok()) return Fail(store.status(), json);
+  int64_t as_of_ms = 0;
+  auto timelines = LoadTimelines(**store, *config, as_of_ms);
+  if (!timelines.ok()) return Fail(timelines.status(), json);
+  const std::vector<ops::Forecast> forecasts =
+      ops::ForecastCompletion(*timelines, ops::ForecastOptions{as_of_ms, args.window_days});
+  auto when = [](const std::optional<int64_t>& ms) { return ms ? FormatRfc3339(*ms) : std::string(); };
+  if (json) {
+    ordered_json j;
+    j["as_of"] = as_of_ms > 0 ? FormatRfc3339(as_of_ms) : "";
+    j["window_days"] = args.window_days;
+    ordered_json list = ordered_json::array();
+    for (const ops::Forecast& f : forecasts) {
+      ordered_json fj;
+      fj["pipeline"] = f.pipeline;
+      fj["backlog"] = f.backlog;
+      fj["accepted_recently"] = f.accepted_recently;
+      fj["throughput_tasks_per_day"] = f.throughput_tasks_per_day;
+      fj["expected"] = f.expected_ms ? ordered_json(when(f.expected_ms)) : ordered_json(nullptr);
+      fj["interval"] = ordered_json::array({f.lo_ms ? ordered_json(when(f.lo_ms)) : ordered_json(nullptr),
+                                            f.hi_ms ? ordered_json(when(f.hi_ms)) : ordered_json(nullptr)});
+      list.push_back(fj);
+    }
+    j["forecasts"] = list;
+    std::puts(j.dump(2).c_str());
+    return kExitOk;
+  }
+  Table table({"pipeline", "backlog", "done/day", "expected", "earliest", "latest"});
+  for (const ops::Forecast& f : forecasts) {
+    table.Add({f.pipeline, std::to_string(f.backlog), Fmt(f.throughput_tasks_per_day, 2),
+               f.expected_ms ? when(f.expected_ms) : "-", f.lo_ms ? when(f.lo_ms) : "-",
+               f.hi_ms ? when(f.hi_ms) : "-"});
+  }
+  std::fputs(table.Render().c_str(), stdout);
+  std::printf("as of %s; throughput over the last %g days\n", as_of_ms > 0 ? FormatRfc3339(as_of_ms).c_str() : "-",
+              args.window_days);
   return kExitOk;
 }
 

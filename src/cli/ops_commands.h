@@ -1,6 +1,7 @@
 // `gtops ops`: operational KPIs (throughput, WIP, lead and labeling time, on_time_rate,
 // rework_rate, first_pass_yield, audit_pass_rate, cost) per any combination of pipeline, vendor,
-// annotator, batch and ISO week, from the store's events and audits (docs/kpis.md, docs/cli.md).
+// annotator, batch and ISO week, from the store's events and audits, with alerts; and
+// `gtops forecast` (docs/kpis.md, docs/cli.md).
 // Parses nothing (main.cc does), calls the engine (ops/), renders, returns the exit code.
 #pragma once
 
@@ -19,5 +20,13 @@ struct OpsArgs {
   bool anomalies = false;       // list every task anomaly
 };
 int RunOps(const OpsArgs& args);
+
+// `gtops forecast`: per pipeline, the open backlog and its expected completion date at the recent
+// throughput, with a 95% interval (docs/kpis.md, "Forecast").
+struct ForecastArgs {
+  CommonArgs common;
+  double window_days = 14;  // recent throughput window
+};
+int RunForecast(const ForecastArgs& args);
 
 }  // namespace gtops::cli
