@@ -224,6 +224,27 @@ TEST_F(OpsWorldSmall, ForecastCoversTheOpenBacklog) {
   EXPECT_EQ(backlog, 3600 - 3572);  // tasks without an `accepted` event (none rejected or cancelled)
 }
 
+TEST_F(OpsWorldSmall, ScorecardShowsTheSlaBreachVendorFailingItsTarget) {
+  const std::string breach = Fault("sla_breach")["vendor"];
+  for (const std::string& vendor : {breach, std::string("acme")}) {
+    int status = -1;
+    const std::string out = RunGtops("scorecard vendor " + vendor + " --json " + common_, status);
+    ASSERT_EQ(status, 0) << out;
+    const json j = json::parse(out);
+    EXPECT_EQ(j["vendor"], vendor);
+    ASSERT_FALSE(j["pipelines"].empty());
+    for (const json& p : j["pipelines"]) {
+      const json& on_time = p["metrics"]["on_time_rate"];
+      EXPECT_EQ(on_time["target"], 0.95);  // gtops.toml
+      // The breaching vendor fails the target on every pipeline; acme meets it everywhere.
+      EXPECT_EQ(on_time["status"], vendor == breach ? "fails" : "meets") << p["pipeline"];
+    }
+  }
+  int status = -1;
+  RunGtops("scorecard vendor nobody " + common_, status);
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+}
+
 TEST_F(OpsWorldSmall, UnknownGroupKeyIsAUsageError) {
   int status = -1;
   const std::string out = RunGtops("ops --by vendor,class " + common_, status);

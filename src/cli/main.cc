@@ -101,6 +101,17 @@ int main(int argc, char** argv) {
   AddCommon(forecast_cmd, forecast.common);
   forecast_cmd->add_option("--window-days", forecast.window_days, "Days of recent throughput")->capture_default_str();
 
+  auto* scorecard_cmd = app.add_subcommand("scorecard", "A vendor's or annotator's KPIs against targets and peers");
+  scorecard_cmd->require_subcommand(1);
+  ScorecardArgs scorecard_vendor, scorecard_annotator;
+  scorecard_annotator.annotator = true;
+  auto* scorecard_vendor_cmd = scorecard_cmd->add_subcommand("vendor", "Scorecard of one vendor");
+  scorecard_vendor_cmd->add_option("VENDOR", scorecard_vendor.id, "Vendor id")->required();
+  AddCommon(scorecard_vendor_cmd, scorecard_vendor.common);
+  auto* scorecard_annotator_cmd = scorecard_cmd->add_subcommand("annotator", "Scorecard of one annotator");
+  scorecard_annotator_cmd->add_option("ANNOTATOR", scorecard_annotator.id, "Annotator id")->required();
+  AddCommon(scorecard_annotator_cmd, scorecard_annotator.common);
+
   auto* eval_cmd = app.add_subcommand("eval", "Score results against ground truth as the field's reference tools do");
   // With no sub-subcommand, `gtops eval --pipeline P` evaluates a pipeline of the program.
   eval_cmd->require_subcommand(0, 1);
@@ -164,6 +175,8 @@ int main(int argc, char** argv) {
     if (*demo_cmd) return RunDemo(demo);
     if (*ops_cmd) return RunOps(ops);
     if (*forecast_cmd) return RunForecast(forecast);
+    if (*scorecard_vendor_cmd) return RunScorecard(scorecard_vendor);
+    if (*scorecard_annotator_cmd) return RunScorecard(scorecard_annotator);
     if (*eval_coco_cmd) return RunEvalCoco(eval_coco);
     if (*eval_mot_cmd) return RunEvalMot(eval_mot);
     if (*eval_nusc_cmd) return RunEvalNuscenes(eval_nusc);

@@ -14,6 +14,7 @@
 #include "ops/alerts.h"
 #include "ops/forecast.h"
 #include "ops/kpis.h"
+#include "ops/scorecard.h"
 #include "ops/timeline.h"
 #include "store/store.h"
 
@@ -326,6 +327,69 @@ int RunForecast(const ForecastArgs& args) {
   std::fputs(table.Render().c_str(), stdout);
   std::printf("as of %s; throughput over the last %g days\n", as_of_ms > 0 ? FormatRfc3339(as_of_ms).c_str() : "-",
               args.window_days);
+  return kExitOk;
+}
+
+int RunScorecard(const ScorecardArgs& args) {
+  const bool json = args.common.json;
+  auto config = LoadConfig(args.common.program);
+  if (!config.ok()) return Fail(config.status(), json);
+  const std::string store_path = args.common.store.empty() ? DefaultStorePath(args.common.program) : args.common.store;
+  auto store = OpenStore(StoreOptions{store_path, true});
+  if (!store.ok()) return Fail(store.status(), json);
+  int64_t as_of_ms = 0;
+  auto timelines = LoadTimelines(**store, *config, as_of_ms);
+  if (!timelines.ok()) return Fail(timelines.status(), json);
+  auto audits = LoadAudits(**store);
+  if (!audits.ok()) return Fail(audits.status(), json);
+  const auto subject = args.annotator ? ops::ScorecardSubject::kAnnotator : ops::ScorecardSubject::kVendor;
+  const ops::Scorecard card = ops::BuildScorecard(*timelines, *audits, *config, subject, args.id, as_of_ms);
+  const char* kind = args.annotator ? "annotator" : "vendor";
+  if (card.pipelines.empty()) {
+    return Fail(Status::NotFound(fmt::format("{} {}: no tasks in the store", kind, args.id)), json);
+  }
+  if (json) {
+    ordered_json j;
+    j[kind] = args.id;
+    j["as_of"] = FormatRfc3339(as_of_ms);
+    ordered_json rows = ordered_json::array();
+    for (const ops::ScorecardRow& row : card.pipelines) {
+      ordered_json rj;
+      rj["pipeline"] = row.pipeline;
+      rj["tasks"] = row.tasks;
+      ordered_json metrics = ordered_json::object();
+      for (const ops::ScorecardMetric& m : row.metrics) {
+        ordered_json mj;
+        mj["value"] = Number(m.value);
+        if (std::isfinite(m.lo)) mj["ci"] = ordered_json::array({Number(m.lo), Number(m.hi)});
+        mj["n"] = m.n;
+        mj["target"] = m.target ? ordered_json(*m.target) : ordered_json(nullptr);
+        mj["status"] = m.status.empty() ? ordered_json(nullptr) : ordered_json(m.status);
+        mj["peers"] = Number(m.peers);
+        ordered_json trend = ordered_json::array();
+        for (const auto& [week, v] : m.trend) trend.push_back({{"week", week}, {"value", Number(v)}});
+        mj["trend"] = trend;
+        metrics[m.name] = mj;
+      }
+      rj["metrics"] = metrics;
+      rows.push_back(rj);
+    }
+    j["pipelines"] = rows;
+    std::puts(j.dump(2).c_str());
+    return kExitOk;
+  }
+  for (const ops::ScorecardRow& row : card.pipelines) {
+    std::printf("%s %s on %s (%lld tasks)\n", kind, args.id.c_str(), row.pipeline.c_str(),
+                static_cast<long long>(row.tasks));
+    Table table({"metric", "value", "ci", "target", "status", "peers", "trend"});
+    for (const ops::ScorecardMetric& m : row.metrics) {
+      std::string trend;
+      for (const auto& [week, v] : m.trend) trend += (trend.empty() ? "" : " ") + Fmt(v, 2);
+      table.Add({m.name, Fmt(m.value), std::isfinite(m.lo) ? "[" + Fmt(m.lo) + ", " + Fmt(m.hi) + "]" : "",
+                 m.target ? Fmt(*m.target) : "", m.status, Fmt(m.peers), trend});
+    }
+    std::fputs(table.Render().c_str(), stdout);
+  }
   return kExitOk;
 }
 

@@ -29,4 +29,13 @@ struct ForecastArgs {
 };
 int RunForecast(const ForecastArgs& args);
 
+// `gtops scorecard vendor V` / `gtops scorecard annotator A`: each KPI per pipeline against the
+// pipeline's target and the other vendors (annotators), with its trend (docs/kpis.md).
+struct ScorecardArgs {
+  CommonArgs common;
+  bool annotator = false;  // false: a vendor's scorecard
+  std::string id;
+};
+int RunScorecard(const ScorecardArgs& args);
+
 }  // namespace gtops::cli
