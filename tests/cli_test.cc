@@ -22,13 +22,8 @@ struct CliRun {
 
 CliRun Gtops(const std::string& args) {
   CliRun r;
-  const std::string cmd = std::string(GTOPS_BINARY) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
+  int status = -1;
+  r.out = testing::RunGtops(args, status);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }

@@ -11,9 +11,12 @@
 
 #include "eval/coco_json.h"
 #include "quality/coco_eval.h"
+#include "test_util.h"
 
 namespace gtops {
 namespace {
+
+using testing::RunGtops;
 
 using quality::CocoIouType;
 
@@ -72,21 +75,9 @@ TEST(CocoReferenceTest, TinyBboxMatchesPycocotools) {
               kTinyBbox, 5e-13);
 }
 
-std::string RunBinary(const std::string& args, int& status) {
-  const std::string cmd = std::string(GTOPS_BINARY) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  status = ::pclose(p);
-  return out;
-}
-
 TEST(CocoReferenceTest, CliPrintsTheSameStatsAsJson) {
   int status = -1;
-  const std::string out = RunBinary("eval coco " + kRef + "/coco-fake100/instances_val2014_100.json " + kRef +
+  const std::string out = RunGtops("eval coco " + kRef + "/coco-fake100/instances_val2014_100.json " + kRef +
                                         "/coco-fake100/instances_val2014_fakesegm100_results.json --iou-type segm --json",
                                     status);
   ASSERT_EQ(status, 0) << out;
@@ -101,7 +92,7 @@ TEST(CocoReferenceTest, CliPrintsTheSameStatsAsJson) {
 
 TEST(CocoReferenceTest, CliPrintsPycocotoolsSummary) {
   int status = -1;
-  const std::string out = RunBinary(
+  const std::string out = RunGtops(
       "eval coco " + kRef + "/coco-tiny/gt_dataset.json " + kRef + "/coco-tiny/dt_dataset.json", status);
   ASSERT_EQ(status, 0) << out;
   EXPECT_EQ(out.substr(0, out.find('\n')),
@@ -118,7 +109,7 @@ TEST(CocoReferenceTest, CliRejectsResultsForUnknownImages) {
   std::fputs(R"([{"image_id": 123456789, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}])", f);
   std::fclose(f);
   const std::string out =
-      RunBinary("eval coco " + kRef + "/coco-tiny/gt_dataset.json " + tmp, status);
+      RunGtops("eval coco " + kRef + "/coco-tiny/gt_dataset.json " + tmp, status);
   EXPECT_NE(status, 0);
   EXPECT_NE(out.find("results[0] (image_id 123456789): image_id is not an image of the ground truth"),
             std::string::npos)

@@ -13,20 +13,10 @@
 namespace gtops {
 namespace {
 
+using testing::RunGtops;
+
 using nlohmann::json;
 using testing::TempDir;
-
-std::string RunGtops(const std::string& args, int& status) {
-  const std::string cmd = std::string(GTOPS_BINARY) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  status = ::pclose(p);
-  return out;
-}
 
 std::string Event(const std::string& task, const std::string& event, const std::string& at,
                   const std::string& extra = "") {

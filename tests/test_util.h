@@ -1,6 +1,7 @@
 // Helpers shared by the end-to-end tests.
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -30,6 +31,23 @@ class TempDir {
  private:
   std::string path_;
 };
+
+#ifdef GTOPS_BINARY
+// Runs the gtops binary with `args` (a shell fragment) and returns what it printed, stdout and
+// stderr together; `status` receives pclose's wait status (WEXITSTATUS gives the exit code).
+inline std::string RunGtops(const std::string& args, int& status) {
+  const std::string cmd = std::string(GTOPS_BINARY) + " " + args + " 2>&1";
+  std::string out;
+  status = -1;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  status = ::pclose(p);
+  return out;
+}
+#endif
 
 inline std::string WorldSmall() { return std::string(GTOPS_SHARED_DIR) + "/fixtures/world-small"; }
 
