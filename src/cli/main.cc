@@ -9,6 +9,7 @@
 #include "cli/eval_tracking_commands.h"
 #include "cli/ops_commands.h"
 #include "cli/quality_commands.h"
+#include "cli/run_commands.h"
 
 #ifndef GTOPS_VERSION
 #define GTOPS_VERSION "dev"
@@ -112,6 +113,27 @@ int main(int argc, char** argv) {
   scorecard_annotator_cmd->add_option("ANNOTATOR", scorecard_annotator.id, "Annotator id")->required();
   AddCommon(scorecard_annotator_cmd, scorecard_annotator.common);
 
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand(
+      "run", "The main job: ingest what is new, hold every pipeline to its targets, write the report");
+  run_cmd->add_option("PROGRAM", run.program_arg, "Program folder (same as --program)");
+  AddCommon(run_cmd, run.common);
+  run_cmd->add_flag("--gate", run.gate, "Exit 6 when any target fails with confidence");
+  run_cmd->add_flag("--strict", run.strict, "With --gate: inconclusive targets fail the gate too");
+  run_cmd->add_flag("--verbose,-v", run.verbose, "Every gap row, not one line per pipeline");
+  run_cmd->add_flag("--force", run.force, "Measure again even when nothing is new");
+  run_cmd->add_flag("--no-ingest", run.no_ingest, "Do not ingest first");
+  run_cmd->add_option("--report", run.report_dir, "Report folder (default: PROGRAM/report)");
+  run_cmd->add_option("--resamples", run.resamples, "Cluster-bootstrap resamples of the intervals")->capture_default_str();
+
+  GapsArgs gaps;
+  auto* gaps_cmd = app.add_subcommand("gaps", "The last run's gap table, from the store (no evaluation)");
+  AddCommon(gaps_cmd, gaps.common);
+  gaps_cmd->add_option("--pipeline", gaps.pipeline, "Only this pipeline");
+  gaps_cmd->add_option("--status", gaps.status, "Only rows with this status: meets, fails, inconclusive, no_data");
+  gaps_cmd->add_flag("--gate", gaps.gate, "Exit 6 when any listed target fails");
+  gaps_cmd->add_flag("--strict", gaps.strict, "With --gate: inconclusive rows fail the gate too");
+
   auto* eval_cmd = app.add_subcommand("eval", "Score results against ground truth as the field's reference tools do");
   // With no sub-subcommand, `gtops eval --pipeline P` evaluates a pipeline of the program.
   eval_cmd->require_subcommand(0, 1);
@@ -173,6 +195,8 @@ int main(int argc, char** argv) {
     if (*status_cmd) return RunStatus(status);
     if (*sql_cmd) return RunSql(sql);
     if (*demo_cmd) return RunDemo(demo);
+    if (*run_cmd) return RunRun(run);
+    if (*gaps_cmd) return RunGaps(gaps);
     if (*ops_cmd) return RunOps(ops);
     if (*forecast_cmd) return RunForecast(forecast);
     if (*scorecard_vendor_cmd) return RunScorecard(scorecard_vendor);

@@ -173,6 +173,7 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
     for (const LabelRecord& r : frame.records) {
       if (r.source != options.source) continue;
       if (!options.batch.empty() && r.batch != options.batch) continue;
+      if (options.keep_record && !options.keep_record(r)) continue;
       any = true;
       quality::TrackHistory* history = spec->tracking ? &tracks[r.producer()] : nullptr;
       comparer.Compare(r, *reference, cmp, history);
@@ -196,7 +197,7 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
     }
     if (any) ++result.frames_compared;
     return Status::Ok();
-  });
+  }, Name(options.against));
   if (!s.ok()) {
     if (options.write_outcomes) store.AbortEvaluation();
     return s;

@@ -33,6 +33,9 @@ struct EvaluateOptions {
   std::vector<std::string> by;    // group keys: vendor, annotator, batch, class, spec_version,
                                   // tool_version, task, producer, range_m (20 m bands),
                                   // scene.<key>, attr.<key>
+  // Compared records for which this returns false are skipped (e.g. the overlap annotators of a
+  // task, to measure only the delivered labels); may be empty (every record is compared).
+  std::function<bool(const LabelRecord& compared)> keep_record;
   bool write_outcomes = true;     // write the outcomes table (one evaluation run)
   quality::MetricOptions metrics;
   // Called after each compared record (for tests and tools that inspect outcomes); may be empty.

@@ -401,7 +401,47 @@ FROM task_timelines t LEFT JOIN task_audits ta USING (task)
 GROUP BY t.vendor, t.week;
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations{kV1, kV2, kV3};
+// v4: the main job's runs and their gap tables (gtops run, gtops gaps).
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE runs (
+  run_id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  ingest_run_id INTEGER,
+  gaps INTEGER NOT NULL,
+  fails INTEGER NOT NULL,
+  inconclusive INTEGER NOT NULL,
+  meets INTEGER NOT NULL,
+  no_data INTEGER NOT NULL
+);
+CREATE TABLE gaps (
+  run_id INTEGER NOT NULL,
+  ord INTEGER NOT NULL,
+  pipeline TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  slice TEXT,
+  slice_label TEXT,
+  vendor TEXT,
+  target REAL NOT NULL,
+  higher_is_better INTEGER NOT NULL,
+  value REAL,
+  lo REAL,
+  hi REAL,
+  gap REAL,
+  status TEXT NOT NULL CHECK (status IN ('meets', 'fails', 'inconclusive', 'no_data')),
+  additional_audits INTEGER,
+  trend TEXT,
+  n INTEGER NOT NULL,
+  clusters INTEGER NOT NULL,
+  method TEXT,
+  source TEXT NOT NULL,
+  target_line INTEGER,
+  PRIMARY KEY (run_id, ord)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations{kV1, kV2, kV3, kV4};
 
 }  // namespace
 

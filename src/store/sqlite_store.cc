@@ -198,12 +198,15 @@ class SqliteStore : public Store {
   Result<StoreSummary> Summarize() override;
   Status ForEachQuarantined(const std::function<void(const QuarantineRow&)>& fn) override;
   Result<QueryResult> QueryReadOnly(std::string_view sql) override;
-  Status ForEachFrame(std::string_view pipeline,
-                      const std::function<Status(const FrameLabels&)>& fn) override;
+  Status ForEachFrame(std::string_view pipeline, const std::function<Status(const FrameLabels&)>& fn,
+                      std::string_view require_source) override;
   Result<int64_t> BeginEvaluation(const EvaluationRunInfo& info) override;
   Status PutOutcome(int64_t evaluation_id, const OutcomeRow& row) override;
   Status CommitEvaluation(int64_t evaluation_id, int64_t outcomes) override;
   void AbortEvaluation() override;
+  Result<int64_t> SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) override;
+  Result<std::optional<RunRecord>> LatestRun(int64_t before) override;
+  Result<std::vector<GapRow>> LoadGaps(int64_t run_id) override;
 
  private:
   // A cached prepared statement, reset and ready to bind.
@@ -1024,8 +1027,8 @@ Result<QueryResult> SqliteStore::QueryReadOnly(std::string_view sql) {
 // The quality engine's reads and writes (ForEachFrame, outcomes): their own statements, apart
 // from the ingest path's.
 
-Status SqliteStore::ForEachFrame(std::string_view pipeline,
-                                 const std::function<Status(const FrameLabels&)>& fn) {
+Status SqliteStore::ForEachFrame(std::string_view pipeline, const std::function<Status(const FrameLabels&)>& fn,
+                                 std::string_view require_source) {
   Stmt geo;
   GTOPS_RETURN_IF_ERROR(geo.Prepare(db_, "SELECT geometry FROM pipelines WHERE pipeline = ?1"));
   geo.Text(1, pipeline);
@@ -1039,12 +1042,15 @@ Status SqliteStore::ForEachFrame(std::string_view pipeline,
       db_,
       "SELECT label_set_id, frame, task, source, batch, vendor, annotator, model, timestamp, "
       "spec_version, tool_version, labeled_at, sensor, scene, ego_pose, ignore_regions, tags "
-      "FROM label_sets WHERE pipeline = ?1 ORDER BY task, frame, source, producer"));
+      "FROM label_sets l WHERE pipeline = ?1 AND (?2 = '' OR EXISTS (SELECT 1 FROM label_sets r "
+      "WHERE r.pipeline = l.pipeline AND r.frame = l.frame AND r.source = ?2)) "
+      "ORDER BY task, frame, source, producer"));
   GTOPS_RETURN_IF_ERROR(objs.Prepare(
       db_,
       "SELECT object_id, track, class, x, y, z, l, w, h, yaw, geometry, attributes, score, "
       "num_points FROM objects WHERE object_key BETWEEN ?1 AND ?2 ORDER BY object_key"));
   sets.Text(1, pipeline);
+  sets.Text(2, require_source.empty() ? std::string_view("") : require_source);  // never a NULL
 
   std::vector<FrameLabels> task_frames;
   auto flush = [&]() -> Status {
@@ -1248,6 +1254,133 @@ void SqliteStore::AbortEvaluation() {
   outcome_insert_.reset();
   if (in_evaluation_) (void)Exec("ROLLBACK");
   in_evaluation_ = false;
+}
+
+// The main job's runs and gap tables.
+
+Result<int64_t> SqliteStore::SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) {
+  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto write = [&]() -> Result<int64_t> {
+    Stmt r, g;
+    GTOPS_RETURN_IF_ERROR(r.Prepare(db_,
+        "INSERT INTO runs (started_at, finished_at, fingerprint, ingest_run_id, gaps, fails, "
+        "inconclusive, meets, no_data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    r.Text(1, run.started_at);
+    r.Text(2, run.finished_at);
+    r.Text(3, run.fingerprint);
+    if (run.ingest_run_id > 0) {
+      r.Int(4, run.ingest_run_id);
+    } else {
+      r.Null(4);
+    }
+    r.Int(5, run.gaps);
+    r.Int(6, run.fails);
+    r.Int(7, run.inconclusive);
+    r.Int(8, run.meets);
+    r.Int(9, run.no_data);
+    GTOPS_STEP(r);
+    const int64_t run_id = sqlite3_last_insert_rowid(db_);
+    GTOPS_RETURN_IF_ERROR(g.Prepare(db_,
+        "INSERT INTO gaps (run_id, ord, pipeline, metric, slice, slice_label, vendor, target, "
+        "higher_is_better, value, lo, hi, gap, status, additional_audits, trend, n, clusters, method, "
+        "source, target_line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+        "?16, ?17, ?18, ?19, ?20, ?21)"));
+    int64_t ord = 0;
+    for (const GapRow& row : gaps) {
+      g.Reset();
+      g.Int(1, run_id);
+      g.Int(2, ord++);
+      g.Text(3, row.pipeline);
+      g.Text(4, row.metric);
+      g.TextOrNull(5, row.slice_json);
+      g.TextOrNull(6, row.slice_label);
+      g.TextOrNull(7, row.vendor);
+      g.Real(8, row.target);
+      g.Int(9, row.higher_is_better ? 1 : 0);
+      g.Opt(10, row.value);
+      g.Opt(11, row.lo);
+      g.Opt(12, row.hi);
+      g.Opt(13, row.gap);
+      g.Text(14, row.status);
+      g.Opt(15, row.additional_audits);
+      g.TextOrNull(16, row.trend);
+      g.Int(17, row.n);
+      g.Int(18, row.clusters);
+      g.TextOrNull(19, row.method);
+      g.Text(20, row.from);
+      g.Int(21, row.target_line);
+      GTOPS_STEP(g);
+    }
+    return run_id;
+  };
+  auto id = write();
+  if (!id.ok()) {
+    (void)Exec("ROLLBACK");
+    return id.status();
+  }
+  GTOPS_RETURN_IF_ERROR(Exec("COMMIT"));
+  return *id;
+}
+
+Result<std::optional<RunRecord>> SqliteStore::LatestRun(int64_t before) {
+  Stmt q;
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_,
+      "SELECT run_id, started_at, finished_at, fingerprint, coalesce(ingest_run_id, 0), gaps, fails, "
+      "inconclusive, meets, no_data FROM runs WHERE ?1 = 0 OR run_id < ?1 ORDER BY run_id DESC LIMIT 1"));
+  q.Int(1, before);
+  auto rc = q.Step(db_);
+  if (!rc.ok()) return rc.status();
+  if (*rc != SQLITE_ROW) return std::optional<RunRecord>();
+  RunRecord r;
+  r.run_id = q.ColInt(0);
+  r.started_at = q.ColText(1);
+  r.finished_at = q.ColText(2);
+  r.fingerprint = q.ColText(3);
+  r.ingest_run_id = q.ColInt(4);
+  r.gaps = q.ColInt(5);
+  r.fails = q.ColInt(6);
+  r.inconclusive = q.ColInt(7);
+  r.meets = q.ColInt(8);
+  r.no_data = q.ColInt(9);
+  return std::optional<RunRecord>(std::move(r));
+}
+
+Result<std::vector<GapRow>> SqliteStore::LoadGaps(int64_t run_id) {
+  Stmt q;
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_,
+      "SELECT pipeline, metric, slice, slice_label, vendor, target, higher_is_better, value, lo, hi, gap, "
+      "status, additional_audits, trend, n, clusters, method, source, target_line FROM gaps "
+      "WHERE run_id = ?1 ORDER BY ord"));
+  q.Int(1, run_id);
+  std::vector<GapRow> out;
+  auto real = [&](int c) { return q.ColNull(c) ? std::optional<double>() : std::optional<double>(q.ColReal(c)); };
+  while (true) {
+    auto rc = q.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc != SQLITE_ROW) break;
+    GapRow g;
+    g.pipeline = q.ColText(0);
+    g.metric = q.ColText(1);
+    g.slice_json = q.ColText(2);
+    g.slice_label = q.ColText(3);
+    g.vendor = q.ColText(4);
+    g.target = q.ColReal(5);
+    g.higher_is_better = q.ColInt(6) != 0;
+    g.value = real(7);
+    g.lo = real(8);
+    g.hi = real(9);
+    g.gap = real(10);
+    g.status = q.ColText(11);
+    if (!q.ColNull(12)) g.additional_audits = q.ColInt(12);
+    g.trend = q.ColText(13);
+    g.n = q.ColInt(14);
+    g.clusters = q.ColInt(15);
+    g.method = q.ColText(16);
+    g.from = q.ColText(17);
+    g.target_line = static_cast<int>(q.ColInt(18));
+    out.push_back(std::move(g));
+  }
+  return out;
 }
 
 }  // namespace

@@ -107,6 +107,31 @@ struct OutcomeRow {
   std::string attributes_json, scene_json;  // the context object's attributes; the frame's scene
 };
 
+// One row of the `gaps` table (docs/schema.md): a gap of the main job's gap table.
+struct GapRow {
+  std::string pipeline, metric;
+  std::string slice_json;   // a JSON object of the slice's conditions, "" for none
+  std::string slice_label;  // "class=pedestrian range_m=[0,30)"
+  std::string vendor;       // "" for all vendors
+  double target = 0;
+  bool higher_is_better = true;
+  std::optional<double> value, lo, hi, gap;
+  std::string status;       // "meets", "fails", "inconclusive", "no_data"
+  std::optional<int64_t> additional_audits;
+  std::string trend, method, from;
+  int64_t n = 0, clusters = 0;
+  int target_line = 0;
+};
+
+// One run of the main job (docs/schema.md, `runs`).
+struct RunRecord {
+  int64_t run_id = 0;
+  std::string started_at, finished_at;
+  std::string fingerprint;  // what the run saw: config, data version, options (docs/run.md)
+  int64_t ingest_run_id = 0;
+  int64_t gaps = 0, fails = 0, inconclusive = 0, meets = 0, no_data = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -145,8 +170,10 @@ class Store {
   // Calls `fn` for every frame of `pipeline` that has label records, the frames of one task
   // together and in timestamp order (then by frame id); tasks in id order. Holds one task's
   // records in memory at a time. Stops at, and returns, the first non-ok Status of `fn`.
-  virtual Status ForEachFrame(std::string_view pipeline,
-                              const std::function<Status(const FrameLabels&)>& fn) = 0;
+  // With `require_source` ("gold", "model", ...), only the frames that have a record of that
+  // source (an evaluation's reference), read without touching the others.
+  virtual Status ForEachFrame(std::string_view pipeline, const std::function<Status(const FrameLabels&)>& fn,
+                              std::string_view require_source = {}) = 0;
 
   // Outcomes of one evaluation run, in one transaction: BeginEvaluation (which removes the rows
   // of earlier runs of the same pipeline, source, against and batch), PutOutcome for each row,
@@ -155,6 +182,13 @@ class Store {
   virtual Status PutOutcome(int64_t evaluation_id, const OutcomeRow& row) = 0;
   virtual Status CommitEvaluation(int64_t evaluation_id, int64_t outcomes) = 0;
   virtual void AbortEvaluation() = 0;
+
+  // The main job's runs: SaveRun writes the run and its gap rows in one transaction and returns
+  // its run_id; LatestRun gives the newest run with run_id < before (before 0: the newest of
+  // all), nullopt when there is none; LoadGaps the gap rows of a run in their order.
+  virtual Result<int64_t> SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) = 0;
+  virtual Result<std::optional<RunRecord>> LatestRun(int64_t before = 0) = 0;
+  virtual Result<std::vector<GapRow>> LoadGaps(int64_t run_id) = 0;
 };
 
 struct StoreOptions {

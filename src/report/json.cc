@@ -1,0 +1,65 @@
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "report/render.h"
+
+namespace gtops::report {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json Number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
+ordered_json Text(const std::string& s) { return s.empty() ? ordered_json(nullptr) : ordered_json(s); }
+
+ordered_json SliceJson(const std::vector<SliceCondition>& slice) {
+  if (slice.empty()) return nullptr;
+  ordered_json j = ordered_json::object();
+  for (const SliceCondition& c : slice) {
+    ordered_json v = ordered_json::parse(c.value_json, nullptr, /*allow_exceptions=*/false);
+    j[c.field] = v.is_discarded() ? ordered_json(c.value_json) : v;
+  }
+  return j;
+}
+
+}  // namespace
+
+std::string RenderGapsJson(const RunResult& result) {
+  ordered_json j;
+  j["program"] = result.program;
+  j["run_id"] = result.run_id;
+  j["generated_at"] = Text(result.generated_at);
+  ordered_json gaps = ordered_json::array();
+  for (const Gap& g : result.gaps) {
+    ordered_json row;
+    row["pipeline"] = g.pipeline;
+    row["metric"] = g.metric;
+    row["slice"] = SliceJson(g.slice);
+    row["vendor"] = Text(g.vendor);
+    row["target"] = Number(g.target);
+    row["value"] = Number(g.value);
+    row["ci"] = std::isfinite(g.lo) && std::isfinite(g.hi) ? ordered_json::array({g.lo, g.hi}) : ordered_json(nullptr);
+    row["gap"] = Number(g.gap);
+    row["status"] = Name(g.status);
+    row["additional_audits"] = g.additional_audits ? ordered_json(*g.additional_audits) : ordered_json(nullptr);
+    row["trend"] = Text(g.trend);
+    row["higher_is_better"] = g.higher_is_better;
+    row["n"] = g.n;
+    row["clusters"] = g.clusters;
+    row["method"] = Text(g.method);
+    row["from"] = Text(g.from);
+    gaps.push_back(std::move(row));
+  }
+  j["gaps"] = std::move(gaps);
+  ordered_json summary = ordered_json::object();
+  int64_t counts[4] = {0, 0, 0, 0};
+  for (const Gap& g : result.gaps) ++counts[static_cast<int>(g.status)];
+  summary["meets"] = counts[static_cast<int>(GapStatus::kMeets)];
+  summary["fails"] = counts[static_cast<int>(GapStatus::kFails)];
+  summary["inconclusive"] = counts[static_cast<int>(GapStatus::kInconclusive)];
+  summary["no_data"] = counts[static_cast<int>(GapStatus::kNoData)];
+  j["summary"] = std::move(summary);
+  return j.dump(2) + "\n";
+}
+
+}  // namespace gtops::report

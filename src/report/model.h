@@ -1,0 +1,130 @@
+// The main job's result as values (gtops run, docs/run.md): the gap table, the per-batch trends
+// with their control limits, the spec-version split, the audit error rates and what changed
+// since the last run. The renderers (report/render.h) read it; the run module fills it.
+// Plain values: no I/O, copyable, thread-compatible.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gtops::report {
+
+enum class GapStatus { kMeets, kFails, kInconclusive, kNoData };
+std::string_view Name(GapStatus s);  // "meets", "fails", "inconclusive", "no_data"
+
+// Where a row's measurement comes from.
+inline constexpr std::string_view kFromGold = "gold";      // outcomes of vendor labels vs gold
+inline constexpr std::string_view kFromAudits = "audits";  // audit records
+inline constexpr std::string_view kFromEvents = "events";  // task events (operations)
+
+// One condition of a slice other than the vendor: field and value as JSON text
+// ("\"pedestrian\"", "[0,30]", "true"), and a short label ("class=pedestrian", "range_m=[0,30)").
+struct SliceCondition {
+  std::string field;
+  std::string value_json;
+  std::string label;
+};
+
+// One row of the gap table: a metric of a pipeline (optionally of one vendor and/or one slice)
+// against its target.
+struct Gap {
+  std::string pipeline;
+  std::string metric;                  // a target metric name of FORMAT.md
+  std::vector<SliceCondition> slice;   // empty: the whole pipeline (or the whole vendor)
+  std::string vendor;                  // "": all vendors
+  double target = NAN;
+  bool higher_is_better = true;
+  double value = NAN, lo = NAN, hi = NAN;  // the measurement and its 95% interval (NaN: no data)
+  // value - target when higher is better, target - value otherwise: negative is short of target.
+  double gap = NAN;
+  GapStatus status = GapStatus::kNoData;
+  std::optional<int64_t> additional_audits;  // inconclusive rows: tasks to add (docs/run.md)
+  std::string trend;                   // "improving", "worsening", "stable", "" (too few batches)
+  int64_t n = 0;                       // the population (objects, values, tasks)
+  int64_t clusters = 0;                // tasks that contribute
+  std::string method;                  // how the interval was computed: bootstrap, wilson, ...
+  std::string from;                    // kFromGold, kFromAudits, kFromEvents
+  int target_line = 0;                 // line of gtops.toml that sets the target
+
+  std::string SliceLabel() const;      // "class=pedestrian range_m=[0,30)" or ""
+};
+
+// The rows of each status.
+struct StatusCounts {
+  int64_t fails = 0, inconclusive = 0, meets = 0, no_data = 0;
+  void Add(GapStatus s);
+};
+StatusCounts CountStatuses(const std::vector<Gap>& gaps);
+
+// One batch of a metric's trend, in delivery order.
+struct BatchPoint {
+  std::string batch;
+  std::string spec_version;           // the batch's spec versions, "3.1" or "3.1+3.2"
+  bool spec_change = false;           // its spec versions differ from the previous batch's
+  std::string delivered;              // RFC 3339 of the batch's first label (delivery order)
+  double value = NAN, lo = NAN, hi = NAN;
+  int64_t n = 0;
+  double center = NAN, lcl = NAN, ucl = NAN;  // control limits for this batch
+  bool out_of_control = false;        // value outside [lcl, ucl]
+};
+
+struct Trend {
+  std::string pipeline, metric;
+  std::string vendor;                 // "": all vendors
+  double target = NAN;
+  bool higher_is_better = true;
+  std::string chart;                  // "laney_p" (rates) or "xmr" (other metrics)
+  std::vector<BatchPoint> points;
+};
+
+// A metric measured on the labels of one spec version.
+struct SpecSplit {
+  std::string pipeline, metric, spec_version;
+  double value = NAN, lo = NAN, hi = NAN;
+  int64_t n = 0;
+};
+
+// Audit error rate by type (FORMAT.md audits): audited tasks with at least one error of the type.
+struct AuditErrorRate {
+  std::string pipeline, vendor, error_type;  // vendor "": all
+  int64_t tasks_with_error = 0, audited_tasks = 0;
+  double value = NAN, lo = NAN, hi = NAN;     // Wilson 95%
+};
+
+// A gap row whose status or value moved since the previous run.
+struct Change {
+  std::string pipeline, metric, vendor, slice;  // slice: Gap::SliceLabel()
+  std::string before_status, after_status;      // "" when the row did not exist
+  double before_value = NAN, after_value = NAN;
+};
+
+struct PipelineSummary {
+  std::string pipeline, name, geometry;
+  int64_t gold_frames = 0;        // frames compared with gold
+  int64_t gold_tasks = 0;
+  int64_t audited_tasks = 0;
+  int64_t tasks = 0;              // tasks with events
+  int64_t fails = 0, inconclusive = 0, meets = 0, no_data = 0;  // its gap rows
+};
+
+struct RunResult {
+  std::string program;            // the program's name
+  std::string generated_at;       // RFC 3339, UTC
+  int64_t run_id = 0;             // the store's run id
+  int64_t previous_run_id = 0;    // 0: no earlier run
+  int64_t records_new = 0;        // records the run's ingest stored (new or replaced)
+  int64_t records_quarantined = 0;
+  std::vector<PipelineSummary> pipelines;  // in gtops.toml's order
+  std::vector<Gap> gaps;          // worst first (SortGaps)
+  std::vector<Trend> trends;
+  std::vector<SpecSplit> spec_splits;
+  std::vector<AuditErrorRate> audit_errors;
+  std::vector<Change> changes;
+};
+
+}  // namespace gtops::report

@@ -1,0 +1,115 @@
+#include "stats/control_chart.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gtops::stats {
+
+std::vector<ChartPoint> LaneyPChart(const std::vector<int64_t>& successes, const std::vector<int64_t>& n) {
+  const size_t k = std::min(successes.size(), n.size());
+  std::vector<ChartPoint> out(k);
+  int64_t sx = 0, sn = 0;
+  for (size_t i = 0; i < k; ++i) {
+    if (n[i] <= 0) continue;
+    sx += successes[i];
+    sn += n[i];
+  }
+  if (sn == 0) {
+    for (ChartPoint& p : out) p.center = p.lcl = p.ucl = NAN;
+    return out;
+  }
+  const double p = static_cast<double>(sx) / static_cast<double>(sn);
+  const double pq = p * (1 - p);
+  // z scores of the batches with data, in order.
+  std::vector<double> z;
+  for (size_t i = 0; i < k; ++i) {
+    if (n[i] <= 0 || pq <= 0) continue;
+    const double sigma = std::sqrt(pq / static_cast<double>(n[i]));
+    z.push_back((static_cast<double>(successes[i]) / static_cast<double>(n[i]) - p) / sigma);
+  }
+  double sigma_z = 1;
+  if (z.size() >= 3) {
+    double mr = 0;
+    for (size_t i = 1; i < z.size(); ++i) mr += std::fabs(z[i] - z[i - 1]);
+    sigma_z = mr / static_cast<double>(z.size() - 1) / 1.128;
+  }
+  for (size_t i = 0; i < k; ++i) {
+    ChartPoint& c = out[i];
+    c.center = p;
+    if (n[i] <= 0) {
+      c.lcl = c.ucl = NAN;
+      continue;
+    }
+    const double half = 3 * std::sqrt(pq / static_cast<double>(n[i])) * sigma_z;
+    c.lcl = std::max(0.0, p - half);
+    c.ucl = std::min(1.0, p + half);
+    const double v = static_cast<double>(successes[i]) / static_cast<double>(n[i]);
+    c.out_of_control = v < c.lcl || v > c.ucl;
+  }
+  return out;
+}
+
+std::vector<ChartPoint> IndividualsChart(const std::vector<double>& values) {
+  std::vector<ChartPoint> out(values.size());
+  double sum = 0, mr = 0;
+  int count = 0, ranges = 0;
+  double prev = NAN;
+  for (double v : values) {
+    if (!std::isfinite(v)) continue;
+    sum += v;
+    ++count;
+    if (std::isfinite(prev)) {
+      mr += std::fabs(v - prev);
+      ++ranges;
+    }
+    prev = v;
+  }
+  const double center = count > 0 ? sum / count : NAN;
+  const double half = ranges > 0 ? 2.66 * mr / ranges : 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    ChartPoint& c = out[i];
+    c.center = center;
+    if (!std::isfinite(values[i])) {
+      c.lcl = c.ucl = NAN;
+      continue;
+    }
+    c.lcl = center - half;
+    c.ucl = center + half;
+    c.out_of_control = ranges > 0 && (values[i] < c.lcl || values[i] > c.ucl);
+  }
+  return out;
+}
+
+TrendDirection SlopeTrend(const std::vector<double>& values, const std::vector<double>& lo,
+                          const std::vector<double>& hi) {
+  double sw = 0, swx = 0, swy = 0, swxx = 0, swxy = 0;
+  int used = 0;
+  for (size_t i = 0; i < values.size() && i < lo.size() && i < hi.size(); ++i) {
+    const double se = (hi[i] - lo[i]) / (2 * 1.959963984540054);
+    if (!std::isfinite(values[i]) || !std::isfinite(se) || se <= 0) continue;
+    const double w = 1 / (se * se), x = static_cast<double>(i), y = values[i];
+    sw += w, swx += w * x, swy += w * y, swxx += w * x * x, swxy += w * x * y;
+    ++used;
+  }
+  if (used < 3) return TrendDirection::kUnknown;
+  const double sxx = swxx - swx * swx / sw;
+  if (sxx <= 0) return TrendDirection::kUnknown;
+  const double slope = (swxy - swx * swy / sw) / sxx;
+  const double se_slope = std::sqrt(1 / sxx);
+  const double z = slope / se_slope;
+  if (z > 1.959963984540054) return TrendDirection::kUp;
+  if (z < -1.959963984540054) return TrendDirection::kDown;
+  return TrendDirection::kFlat;
+}
+
+std::string TrendWord(TrendDirection d, bool higher_is_better) {
+  switch (d) {
+    case TrendDirection::kUp: return higher_is_better ? "improving" : "worsening";
+    case TrendDirection::kDown: return higher_is_better ? "worsening" : "improving";
+    case TrendDirection::kFlat: return "stable";
+    case TrendDirection::kUnknown: return "";
+  }
+  return "";
+}
+
+}  // namespace gtops::stats
