@@ -1,8 +1,12 @@
 #include "quality/metrics.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+#include <deque>
 #include <random>
+#include <utility>
 
 namespace gtops::quality {
 namespace {
@@ -90,26 +94,88 @@ size_t ClustersWith(const Ratio& r) {
   return k;
 }
 
+// Σ_k m_k x_k, the clusters weighted by one resample's multiplicities, in 8 independent lanes
+// (vectorised). Exact when every x_k is a non-negative integer and the sum is below 2^53.
+double WeightedSum(const uint16_t* row, const double* x, size_t clusters) {
+  double lane[8] = {};
+  size_t k = 0;
+  for (; k + 8 <= clusters; k += 8) {
+    for (size_t j = 0; j < 8; ++j) lane[j] += row[k + j] * x[k + j];
+  }
+  double s = 0;
+  for (; k < clusters; ++k) s += row[k] * x[k];
+  for (double v : lane) s += v;
+  return s;
+}
+
+// Per resample, Σ_k m_k x_k over a per-cluster column x, bit for bit the sum taken in cluster
+// order (as the bootstrap was first written). When the x_k are non-negative multiples of 2^-e
+// (counts: e = 0; the 32.32 fixed-point sums: e = 32), a sum below 2^(53 - e) has every partial
+// sum exact in any order, so the vectorised sum of the x_k scaled by 2^e is taken and checked
+// against 2^53 (rounding is monotone: a sum that reaches 2^53 anywhere stays at or above it);
+// above it, or for other values, the sum is taken in cluster order. Each distinct column is
+// summed once: the metrics share many (paired objects are recall's and precision's numerator,
+// class and localization accuracy's denominator, the percentiles' sizes, ...).
+class ResampledSums {
+ public:
+  explicit ResampledSums(const Bootstrap& boot) : boot_(boot) {}
+  const Bootstrap& boot() const { return boot_; }
+
+  const std::vector<double>& Of(const std::vector<double>& x) {
+    for (const auto& [column, sums] : done_) {
+      if (column == x) return sums;
+    }
+    return done_.emplace_back(x, Compute(x)).second;
+  }
+
+ private:
+  std::vector<double> Compute(const std::vector<double>& x) const {
+    constexpr double kExactBound = 9007199254740992.0;  // 2^53
+    double scale = 0;
+    for (double s : {1.0, kFixedPointScale}) {
+      if (std::all_of(x.begin(), x.end(), [&](double v) {
+            return v >= 0 && v * s < kExactBound && std::floor(v * s) == v * s;
+          })) {
+        scale = s;
+        break;
+      }
+    }
+    std::vector<double> scaled(x.size());
+    for (size_t k = 0; k < x.size(); ++k) scaled[k] = x[k] * scale;
+    std::vector<double> sums(static_cast<size_t>(boot_.resamples));
+    for (int b = 0; b < boot_.resamples; ++b) {
+      const uint16_t* row = boot_.mult.data() + static_cast<size_t>(b) * boot_.clusters;
+      double s = scale > 0 ? WeightedSum(row, scaled.data(), boot_.clusters) : kExactBound;
+      if (s < kExactBound) {
+        s /= scale;
+      } else {
+        s = 0;
+        for (size_t k = 0; k < boot_.clusters; ++k) {
+          if (row[k] != 0) s += row[k] * x[k];
+        }
+      }
+      sums[static_cast<size_t>(b)] = s;
+    }
+    return sums;
+  }
+
+  const Bootstrap& boot_;
+  std::deque<std::pair<std::vector<double>, std::vector<double>>> done_;  // column, its sums
+};
+
 // Fills value and interval: cluster bootstrap when there are enough clusters and both outcomes
 // occur, else Wilson on the design-effect-adjusted n. `n_units` is the population's size (or a
 // Kish effective size for weighted rates).
-void RateInterval(const Ratio& r, double n_units, const Bootstrap& boot, const MetricOptions& options,
+void RateInterval(const Ratio& r, double n_units, ResampledSums& sums, const MetricOptions& options,
                   MetricValue& m) {
   double num = r.Num(), den = r.Den();
   m.value = num / den;
   m.clusters = static_cast<int64_t>(ClustersWith(r));
-  if (m.clusters >= options.min_clusters && num > 0 && num < den && boot.resamples > 0) {
-    std::vector<double> stats(static_cast<size_t>(boot.resamples));
-    for (int b = 0; b < boot.resamples; ++b) {
-      const uint16_t* row = boot.mult.data() + static_cast<size_t>(b) * boot.clusters;
-      double sn = 0, sd = 0;
-      for (size_t k = 0; k < boot.clusters; ++k) {
-        if (row[k] == 0) continue;
-        sn += row[k] * r.num[k];
-        sd += row[k] * r.den[k];
-      }
-      stats[static_cast<size_t>(b)] = sd > 0 ? sn / sd : NAN;
-    }
+  if (m.clusters >= options.min_clusters && num > 0 && num < den && sums.boot().resamples > 0) {
+    const std::vector<double>& sn = sums.Of(r.num);
+    const std::vector<double>& sd = sums.Of(r.den);
+    std::vector<double> stats(sn.size());
+    for (size_t b = 0; b < stats.size(); ++b) stats[b] = sd[b] > 0 ? sn[b] / sd[b] : NAN;
     auto [lo, hi] = PercentileInterval(stats, options.confidence);
     if (hi > lo) {
       m.lo = lo, m.hi = hi, m.method = "bootstrap";
@@ -121,13 +187,116 @@ void RateInterval(const Ratio& r, double n_units, const Bootstrap& boot, const M
   m.lo = lo, m.hi = hi, m.method = "wilson";
 }
 
-double NearestRank(std::vector<float>& v, double q) {
-  size_t n = v.size();
+// The 0-based index of the nearest-rank q-quantile (the ⌈q n⌉-th smallest) among n >= 1 values.
+size_t NearestRankIndex(size_t n, double q) {
   size_t k = static_cast<size_t>(std::ceil(q * static_cast<double>(n)));
-  k = std::clamp<size_t>(k, 1, n) - 1;
+  return std::clamp<size_t>(k, 1, n) - 1;
+}
+
+double NearestRank(std::vector<float>& v, double q) {
+  size_t k = NearestRankIndex(v.size(), q);
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   return v[k];
 }
+
+// The cluster bootstrap of a nearest-rank percentile without pooling the resampled values.
+// All values are sorted once, each with its cluster. A resample weights every sorted position
+// by its cluster's multiplicity m_c; its pooled size is Σ m_c n_c and its percentile is the value
+// at the position where the running weight first exceeds the target rank r (ties are equal
+// values, so their order does not matter). The weight below the full sample's percentile
+// position k0 is Σ m_c below_c (below_c: the cluster's values before k0), and the walk goes up
+// or down from k0 until it crosses r: O(K + |shift|) per resample, the shift being how far the
+// resample's percentile lies from the full sample's (a few standard deviations of the rank,
+// √(Σ_c (below_c − q n_c)²), typically; at most N), and exactly the value that selecting the
+// r-th smallest of the pooled copies gives.
+class PercentileBootstrap {
+ public:
+  PercentileBootstrap(const std::vector<const ClusterTotals*>& clusters,
+                      std::vector<float> ClusterTotals::*values, ResampledSums& sums)
+      : sums_(sums), count_(clusters.size()) {
+    size_t n = 0;
+    for (const ClusterTotals* c : clusters) n += (c->*values).size();
+    std::vector<uint64_t> keys;  // the value's bits in unsigned order, then its cluster
+    keys.reserve(n);
+    for (uint32_t k = 0; k < clusters.size(); ++k) {
+      const std::vector<float>& v = clusters[k]->*values;
+      count_[k] = static_cast<double>(v.size());
+      for (float x : v) keys.push_back(uint64_t{OrderedBits(x)} << 32 | k);
+    }
+    SortByUpperHalf(keys);
+    cluster_.resize(n);
+    value_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      cluster_[i] = static_cast<uint32_t>(keys[i]);
+      value_[i] = FromOrderedBits(static_cast<uint32_t>(keys[i] >> 32));
+    }
+  }
+
+  // The q-quantile of all the values (NearestRank's).
+  double Quantile(double q) const { return value_[NearestRankIndex(value_.size(), q)]; }
+
+  // The resampled statistics (NaN for a resample with no values) of the q-quantile.
+  std::vector<double> Resample(double q) const {
+    const Bootstrap& boot = sums_.boot();
+    std::vector<double> stats(static_cast<size_t>(boot.resamples), NAN);
+    if (value_.empty()) return stats;
+    const size_t k0 = NearestRankIndex(value_.size(), q);
+    std::vector<double> below(count_.size(), 0);
+    for (size_t i = 0; i < k0; ++i) ++below[cluster_[i]];
+    // Sums of counts: exact integers (below 2^16 · 2^32).
+    const std::vector<double>& sizes = sums_.Of(count_);
+    const std::vector<double>& belows = sums_.Of(below);
+    for (size_t b = 0; b < stats.size(); ++b) {
+      const auto size = static_cast<uint64_t>(sizes[b]);
+      if (size == 0) continue;
+      const uint16_t* row = boot.mult.data() + b * boot.clusters;
+      const uint64_t r = NearestRankIndex(size, q);
+      auto cum = static_cast<uint64_t>(belows[b]);  // weight of the positions before p
+      size_t p = k0;
+      if (cum <= r) {
+        while ((cum += row[cluster_[p]]) <= r) ++p;  // ends before the last position: size > r
+      } else {
+        do {
+          --p;
+          cum -= row[cluster_[p]];
+        } while (cum > r);  // ends at position 0 at the latest: cum = 0 there
+      }
+      stats[b] = value_[p];
+    }
+    return stats;
+  }
+
+ private:
+  // Float bits mapped so that unsigned order is the float order (-0 just before +0).
+  static uint32_t OrderedBits(float x) {
+    uint32_t u = std::bit_cast<uint32_t>(x);
+    return (u & 0x80000000u) != 0 ? ~u : u | 0x80000000u;
+  }
+  static float FromOrderedBits(uint32_t u) {
+    return std::bit_cast<float>((u & 0x80000000u) != 0 ? u & 0x7fffffffu : ~u);
+  }
+  // Stable LSD radix sort on the upper 32 bits, a byte per pass (skipping a byte all keys share).
+  static void SortByUpperHalf(std::vector<uint64_t>& keys) {
+    std::vector<uint64_t> sorted(keys.size());
+    std::array<std::array<size_t, 256>, 4> start{};
+    for (uint64_t key : keys) {
+      for (int d = 0; d < 4; ++d) ++start[d][(key >> (32 + 8 * d)) & 255];
+    }
+    for (int d = 0; d < 4; ++d) {
+      std::array<size_t, 256>& at = start[d];
+      if (std::find(at.begin(), at.end(), keys.size()) != at.end()) continue;
+      size_t sum = 0;
+      for (size_t& c : at) sum += std::exchange(c, sum);
+      for (uint64_t key : keys) sorted[at[(key >> (32 + 8 * d)) & 255]++] = key;
+      keys.swap(sorted);
+    }
+  }
+
+  ResampledSums& sums_;
+  std::vector<double> count_;      // per cluster: its values
+  std::vector<uint32_t> cluster_;  // per sorted position: the value's cluster
+  std::vector<float> value_;       // the values, ascending
+};
 
 }  // namespace
 
@@ -281,17 +450,21 @@ std::vector<MetricValue> ComputeMetrics(const QualityAggregate& aggregate, const
   const size_t k = clusters.size();
   if (k == 0) return out;
   const Bootstrap boot = Draw(k, options);
+  ResampledSums sums(boot);
   const ClusterTotals total = aggregate.Total();
+  std::vector<const ClusterTotals*> cluster_list;  // in key order: the bootstrap's cluster index
+  cluster_list.reserve(k);
+  for (const auto& [key, c] : clusters) cluster_list.push_back(&c);
 
-  auto rate = [&](RateMetric m) {
-    Ratio r;
-    r.num.reserve(k), r.den.reserve(k);
-    for (const auto& [key, c] : clusters) {
-      r.num.push_back(static_cast<double>(c.num[static_cast<int>(m)]));
-      r.den.push_back(static_cast<double>(c.den[static_cast<int>(m)]));
+  std::array<Ratio, kRateMetricCount> by_rate;  // each rate's counts per cluster, in one pass
+  for (Ratio& r : by_rate) r.num.reserve(k), r.den.reserve(k);
+  for (const ClusterTotals* c : cluster_list) {
+    for (int m = 0; m < kRateMetricCount; ++m) {
+      by_rate[m].num.push_back(static_cast<double>(c->num[m]));
+      by_rate[m].den.push_back(static_cast<double>(c->den[m]));
     }
-    return r;
-  };
+  }
+  auto rate = [&](RateMetric m) -> const Ratio& { return by_rate[static_cast<int>(m)]; };
   std::array<std::optional<MetricValue>, kRateMetricCount> rates;
   auto emit_rate = [&](RateMetric m) {
     int64_t den = total.den[static_cast<int>(m)];
@@ -299,7 +472,7 @@ std::vector<MetricValue> ComputeMetrics(const QualityAggregate& aggregate, const
     MetricValue v;
     v.name = std::string(Name(m));
     v.n = den;
-    RateInterval(rate(m), static_cast<double>(den), boot, options, v);
+    RateInterval(rate(m), static_cast<double>(den), sums, options, v);
     rates[static_cast<int>(m)] = v;
     out.push_back(v);
   };
@@ -317,16 +490,14 @@ std::vector<MetricValue> ComputeMetrics(const QualityAggregate& aggregate, const
     v.n = prec->n + rec->n;
     v.clusters = std::max(prec->clusters, rec->clusters);
     if (rec->method == "bootstrap" && prec->method == "bootstrap") {
-      Ratio rr = rate(RateMetric::kRecall), pr = rate(RateMetric::kPrecision);
-      std::vector<double> stats(static_cast<size_t>(boot.resamples));
-      for (int b = 0; b < boot.resamples; ++b) {
-        const uint16_t* row = boot.mult.data() + static_cast<size_t>(b) * k;
-        double rn = 0, rd = 0, pn = 0, pd = 0;
-        for (size_t i = 0; i < k; ++i) {
-          rn += row[i] * rr.num[i], rd += row[i] * rr.den[i];
-          pn += row[i] * pr.num[i], pd += row[i] * pr.den[i];
-        }
-        stats[static_cast<size_t>(b)] = rd > 0 && pd > 0 ? f1(pn / pd, rn / rd) : NAN;
+      // Summed already for recall's and precision's intervals.
+      const std::vector<double>& rn = sums.Of(rate(RateMetric::kRecall).num);
+      const std::vector<double>& rd = sums.Of(rate(RateMetric::kRecall).den);
+      const std::vector<double>& pn = sums.Of(rate(RateMetric::kPrecision).num);
+      const std::vector<double>& pd = sums.Of(rate(RateMetric::kPrecision).den);
+      std::vector<double> stats(rn.size());
+      for (size_t b = 0; b < stats.size(); ++b) {
+        stats[b] = rd[b] > 0 && pd[b] > 0 ? f1(pn[b] / pd[b], rn[b] / rd[b]) : NAN;
       }
       auto [lo, hi] = PercentileInterval(stats, options.confidence);
       v.lo = lo, v.hi = hi, v.method = "bootstrap";
@@ -345,14 +516,14 @@ std::vector<MetricValue> ComputeMetrics(const QualityAggregate& aggregate, const
   // m (1 - m)) with the design-effect-adjusted n.
   if (total.iou_n > 0) {
     Ratio r;
-    for (const auto& [key, c] : clusters) {
-      r.num.push_back(Real(c.iou_sum));
-      r.den.push_back(static_cast<double>(c.iou_n));
+    for (const ClusterTotals* c : cluster_list) {
+      r.num.push_back(Real(c->iou_sum));
+      r.den.push_back(static_cast<double>(c->iou_n));
     }
     MetricValue v;
     v.name = "mean_iou";
     v.n = total.iou_n;
-    RateInterval(r, static_cast<double>(total.iou_n), boot, options, v);
+    RateInterval(r, static_cast<double>(total.iou_n), sums, options, v);
     out.push_back(v);
   }
 
@@ -370,32 +541,26 @@ std::vector<MetricValue> ComputeMetrics(const QualityAggregate& aggregate, const
       {"heading_error_p50_deg", &ClusterTotals::heading_error_deg, 0.50},
       {"heading_error_p95_deg", &ClusterTotals::heading_error_deg, 0.95},
   };
-  std::vector<float> pool;
+  std::optional<PercentileBootstrap> sorted;  // of the error vector of the last bootstrapped percentile
+  std::vector<float> ClusterTotals::*sorted_values = nullptr;
   for (const Pct& p : pcts) {
-    std::vector<float> all = total.*(p.values);
-    if (all.empty()) continue;
+    const std::vector<float>& values = total.*(p.values);
+    if (values.empty()) continue;
     MetricValue v;
     v.name = p.name;
-    v.n = static_cast<int64_t>(all.size());
-    v.value = NearestRank(all, p.q);
+    v.n = static_cast<int64_t>(values.size());
     size_t with = 0;
-    for (const auto& [key, c] : clusters) with += (c.*(p.values)).empty() ? 0 : 1;
+    for (const ClusterTotals* c : cluster_list) with += (c->*(p.values)).empty() ? 0 : 1;
     v.clusters = static_cast<int64_t>(with);
     if (v.clusters >= options.min_clusters) {
-      std::vector<double> stats(static_cast<size_t>(boot.resamples));
-      for (int b = 0; b < boot.resamples; ++b) {
-        const uint16_t* row = boot.mult.data() + static_cast<size_t>(b) * k;
-        pool.clear();
-        size_t i = 0;
-        for (const auto& [key, c] : clusters) {
-          for (uint16_t t = 0; t < row[i]; ++t) pool.insert(pool.end(), (c.*(p.values)).begin(), (c.*(p.values)).end());
-          ++i;
-        }
-        stats[static_cast<size_t>(b)] = pool.empty() ? NAN : NearestRank(pool, p.q);
-      }
+      if (sorted_values != p.values) sorted.emplace(cluster_list, p.values, sums), sorted_values = p.values;
+      v.value = sorted->Quantile(p.q);
+      std::vector<double> stats = sorted->Resample(p.q);
       auto [lo, hi] = PercentileInterval(stats, options.confidence);
       v.lo = lo, v.hi = hi, v.method = "bootstrap";
     } else {
+      std::vector<float> all = values;
+      v.value = NearestRank(all, p.q);
       // Distribution-free order-statistic interval on the ranks, with every cluster counted as
       // one observation's worth of rank uncertainty (design effect n / K).
       double n = static_cast<double>(all.size());
@@ -418,15 +583,15 @@ std::vector<MetricValue> ComputeMetrics(const QualityAggregate& aggregate, const
   // (sum w)^2 / sum w^2.
   if (total.safety_n > 0 && total.safety_total > 0) {
     Ratio r;
-    for (const auto& [key, c] : clusters) {
-      r.num.push_back(Real(c.safety_missed));
-      r.den.push_back(Real(c.safety_total));
+    for (const ClusterTotals* c : cluster_list) {
+      r.num.push_back(Real(c->safety_missed));
+      r.den.push_back(Real(c->safety_total));
     }
     double sw = Real(total.safety_total), sw2 = Real(total.safety_total_sq);
     MetricValue v;
     v.name = "safety_weighted_miss_rate";
     v.n = total.safety_n;
-    RateInterval(r, sw2 > 0 ? sw * sw / sw2 : static_cast<double>(total.safety_n), boot, options, v);
+    RateInterval(r, sw2 > 0 ? sw * sw / sw2 : static_cast<double>(total.safety_n), sums, options, v);
     out.push_back(v);
   }
 
@@ -435,15 +600,15 @@ std::vector<MetricValue> ComputeMetrics(const QualityAggregate& aggregate, const
   std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (const auto& counts : names) {
     Ratio r;
-    for (const auto& [key, c] : clusters) {
-      const auto* a = c.FindAttribute(counts.name);
+    for (const ClusterTotals* c : cluster_list) {
+      const auto* a = c->FindAttribute(counts.name);
       r.num.push_back(a == nullptr ? 0.0 : static_cast<double>(a->equal));
       r.den.push_back(a == nullptr ? 0.0 : static_cast<double>(a->compared));
     }
     MetricValue v;
     v.name = "attribute_accuracy." + counts.name;
     v.n = counts.compared;
-    RateInterval(r, static_cast<double>(counts.compared), boot, options, v);
+    RateInterval(r, static_cast<double>(counts.compared), sums, options, v);
     out.push_back(v);
   }
   return out;

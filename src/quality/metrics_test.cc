@@ -3,6 +3,7 @@
 #include "quality/metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -237,6 +238,221 @@ TEST(Metrics, ManyClustersUseTheSeededClusterBootstrap) {
   EXPECT_GT(r.hi, r.value);
   EXPECT_EQ(r.lo, Get(b, "recall").lo);  // seeded: reproducible
   EXPECT_EQ(r.hi, Get(b, "recall").hi);
+}
+
+// The cluster bootstrap as first written, to check the fast one bit for bit: the same draws
+// (mt19937_64 from the seed, rng() % K for each of the K draws of a resample), each resample's
+// ratio summed in cluster order, its percentile selected from the pooled copies of the drawn
+// clusters' values, and the same interval of the resampled statistics.
+struct ReferenceBootstrap {
+  ReferenceBootstrap(const QualityAggregate& agg, const MetricOptions& o) : options(o) {
+    for (const auto& [key, c] : agg.clusters()) clusters.push_back(&c);
+    const size_t k = clusters.size();
+    std::mt19937_64 rng(options.seed);
+    rows.assign(static_cast<size_t>(options.resamples), std::vector<uint16_t>(k, 0));
+    for (auto& row : rows) {
+      for (size_t i = 0; i < k; ++i) ++row[rng() % k];
+    }
+  }
+
+  // `statistic(row)` for every resample; its (2.5, 97.5) percentiles.
+  template <typename Statistic>
+  std::pair<double, double> Interval(Statistic statistic) const {
+    std::vector<double> stats;
+    for (const auto& row : rows) {
+      double v = statistic(row);
+      if (std::isfinite(v)) stats.push_back(v);
+    }
+    std::sort(stats.begin(), stats.end());
+    const double alpha = 1 - options.confidence, n = static_cast<double>(stats.size());
+    auto lo = static_cast<size_t>(std::floor(alpha / 2 * n));
+    auto hi = static_cast<size_t>(std::ceil((1 - alpha / 2) * n)) - 1;
+    return {stats[std::min(lo, stats.size() - 1)], stats[std::min(hi, stats.size() - 1)]};
+  }
+
+  static double NearestRank(std::vector<float>& v, double q) {
+    auto k = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
+    k = std::clamp<size_t>(k, 1, v.size()) - 1;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+  }
+
+  std::pair<double, double> Percentile(std::vector<float> ClusterTotals::*values, double q) const {
+    std::vector<float> pool;
+    return Interval([&](const std::vector<uint16_t>& row) {
+      pool.clear();
+      for (size_t i = 0; i < clusters.size(); ++i) {
+        const std::vector<float>& v = clusters[i]->*values;
+        for (int t = 0; t < row[i]; ++t) pool.insert(pool.end(), v.begin(), v.end());
+      }
+      return pool.empty() ? NAN : NearestRank(pool, q);
+    });
+  }
+
+  // Σ_i m_i x(cluster i) in cluster order.
+  template <typename X>
+  double Sum(const std::vector<uint16_t>& row, X x) const {
+    double s = 0;
+    for (size_t i = 0; i < clusters.size(); ++i) {
+      if (row[i] != 0) s += row[i] * x(*clusters[i]);
+    }
+    return s;
+  }
+
+  template <typename Num, typename Den>
+  std::pair<double, double> Ratio(Num num, Den den) const {
+    return Interval([&](const std::vector<uint16_t>& row) {
+      double sd = Sum(row, den);
+      return sd > 0 ? Sum(row, num) / sd : NAN;
+    });
+  }
+
+  MetricOptions options;
+  std::vector<const ClusterTotals*> clusters;
+  std::vector<std::vector<uint16_t>> rows;
+};
+
+struct RandomShape {
+  int clusters = 50;
+  int mean_size = 10;       // paired objects per cluster: uniform in [0, 2 mean_size], 1 in 20 ten times more
+  double no_values = 0.1;   // share of clusters with no paired object (missing or extra only)
+  int levels = 0;           // 0: continuous values; else values rounded to ~this many levels (ties)
+  bool skewed = false;      // one cluster holds more values than all the others, all far above them
+  double safety_weight = 5; // the largest class weight
+};
+
+QualityAggregate RandomAggregate(uint64_t seed, const RandomShape& shape) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  QualityAggregate agg;
+  int so_far = 0;
+  for (int t = 0; t < shape.clusters; ++t) {
+    const double level = 0.2 + 3 * u(rng);  // the task's error level: values correlate within it
+    const bool heavy = shape.skewed && t == shape.clusters / 2;
+    int n = static_cast<int>(rng() % static_cast<uint64_t>(2 * shape.mean_size + 1));
+    if (rng() % 20 == 0) n *= 10;
+    if (u(rng) < shape.no_values) n = 0;
+    if (heavy) n = so_far + 500;
+    so_far += n;
+    auto value = [&](double scale) {
+      double x = -std::log(1 - u(rng)) * level * scale;
+      return shape.levels > 0 ? std::floor(x / scale * shape.levels / 8) : x;
+    };
+    std::vector<Outcome> os;
+    for (int i = 0; i < n; ++i) {
+      Outcome o = Paired(rng() % 10 == 0 ? ErrorBit(ErrorType::kPosition) : 0, 0.3 + 0.7 * u(rng));
+      o.center_error_m = value(0.1);
+      o.size_error_rel = value(0.02);
+      o.heading_error_deg = value(2);
+      if (heavy) o.center_error_m = o.size_error_rel = o.heading_error_deg = 1e5 + i;
+      o.range_m = 80 * u(rng);
+      o.safety_weight = 1 + std::floor(u(rng) * shape.safety_weight);
+      os.push_back(o);
+    }
+    for (int i = static_cast<int>(rng() % 4); i > 0; --i) {
+      Outcome o = rng() % 2 == 0 ? Missing() : Extra();
+      o.range_m = 80 * u(rng);
+      o.safety_weight = 1 + std::floor(u(rng) * shape.safety_weight);
+      os.push_back(o);
+    }
+    if (os.empty()) os.push_back(Missing());  // the cluster exists, with no values
+    agg.Add(Frame(os), "task" + std::to_string(t));
+  }
+  return agg;
+}
+
+// The fast bootstrap (percentiles: values sorted once, a walk from the full sample's percentile;
+// rates: vectorised exact sums shared between metrics) gives bit for bit the intervals of the
+// bootstrap as first written: random data, clusters of varied sizes and with no values, ties,
+// small and large samples, and a cluster so large that resampling it moves a percentile across
+// most of the values (long walks).
+TEST(Metrics, BootstrapIntervalsEqualTheReferenceBitForBit) {
+  struct Case {
+    const char* what;
+    RandomShape shape;
+    int resamples;
+  };
+  const Case cases[] = {
+      {"small, continuous", {30, 3, 0.1, 0, false, 5}, 1000},
+      {"small, many clusters without values", {60, 2, 0.5, 0, false, 5}, 400},
+      {"medium", {300, 20, 0.1, 0, false, 5}, 100},
+      {"medium, heavy ties", {300, 20, 0.1, 2, false, 5}, 100},
+      {"large, ties", {2000, 12, 0.05, 40, false, 5}, 40},
+      {"one cluster holds over half the values", {40, 10, 0.1, 0, true, 5}, 400},
+      {"one cluster holds over half the values, ties", {60, 5, 0.3, 1, true, 5}, 400},
+      // Σ weights beyond 2^21 (2^53 fixed-point units) in a resample; Σ weights² within int64.
+      {"safety sums beyond 2^53 fixed-point units", {50, 300, 0.1, 0, false, 600}, 100},
+  };
+  // An error percentile's values and q, from its name ("size_error_p95_rel": size_error_rel, 0.95).
+  auto percentile = [](std::string_view name) -> std::pair<std::vector<float> ClusterTotals::*, double> {
+    const double q = name.find("_p95_") != std::string_view::npos ? 0.95 : 0.50;
+    if (name.starts_with("position_error_")) return {&ClusterTotals::position_error_m, q};
+    if (name.starts_with("size_error_")) return {&ClusterTotals::size_error_rel, q};
+    if (name.starts_with("heading_error_")) return {&ClusterTotals::heading_error_deg, q};
+    return {nullptr, q};
+  };
+  auto count = [](RateMetric m, bool num) {
+    return [m, num](const ClusterTotals& c) {
+      return static_cast<double>(num ? c.num[static_cast<int>(m)] : c.den[static_cast<int>(m)]);
+    };
+  };
+  auto real = [](int64_t ClusterTotals::*sum) {
+    return [sum](const ClusterTotals& c) { return static_cast<double>(c.*sum) / kFixedPointScale; };
+  };
+  int percentiles = 0, rates = 0;
+  for (const Case& c : cases) {
+    for (uint64_t seed : {1, 2, 3}) {
+      for (uint64_t bootstrap_seed : {uint64_t{20261101}, uint64_t{7}}) {
+        SCOPED_TRACE(std::string(c.what) + ", seed " + std::to_string(seed) + ", bootstrap seed " +
+                     std::to_string(bootstrap_seed));
+        const QualityAggregate agg = RandomAggregate(seed, c.shape);
+        MetricOptions options;
+        options.resamples = c.resamples;
+        options.seed = bootstrap_seed;
+        const auto ms = ComputeMetrics(agg, options);
+        const ReferenceBootstrap ref(agg, options);
+        const ClusterTotals total = agg.Total();
+        int listed = 0;
+        for (const MetricValue& m : ms) {
+          auto [values, q] = percentile(m.name);
+          if (values == nullptr) continue;
+          ++listed;
+          std::vector<float> all = total.*values;
+          EXPECT_EQ(m.value, ReferenceBootstrap::NearestRank(all, q)) << m.name;
+          if (m.method != "bootstrap") continue;
+          auto [lo, hi] = ref.Percentile(values, q);
+          EXPECT_EQ(m.lo, lo) << m.name;
+          EXPECT_EQ(m.hi, hi) << m.name;
+          ++percentiles;
+        }
+        EXPECT_EQ(listed, 6);
+        auto check = [&](std::string_view name, std::pair<double, double> expected) {
+          const MetricValue m = Get(ms, name);
+          if (m.method != "bootstrap") return;
+          EXPECT_EQ(m.lo, expected.first) << name;
+          EXPECT_EQ(m.hi, expected.second) << name;
+          ++rates;
+        };
+        for (RateMetric m : {RateMetric::kRecall, RateMetric::kPrecision, RateMetric::kLocalizationAccuracy}) {
+          check(Name(m), ref.Ratio(count(m, true), count(m, false)));
+        }
+        check("mean_iou", ref.Ratio(real(&ClusterTotals::iou_sum),
+                                    [](const ClusterTotals& t) { return static_cast<double>(t.iou_n); }));
+        check("safety_weighted_miss_rate",
+              ref.Ratio(real(&ClusterTotals::safety_missed), real(&ClusterTotals::safety_total)));
+        auto f1 = [](double p, double r) { return p + r > 0 ? 2 * p * r / (p + r) : 0.0; };
+        check("f1", ref.Interval([&](const std::vector<uint16_t>& row) {
+          double rd = ref.Sum(row, count(RateMetric::kRecall, false));
+          double pd = ref.Sum(row, count(RateMetric::kPrecision, false));
+          return rd > 0 && pd > 0 ? f1(ref.Sum(row, count(RateMetric::kPrecision, true)) / pd,
+                                       ref.Sum(row, count(RateMetric::kRecall, true)) / rd)
+                                  : NAN;
+        }));
+      }
+    }
+  }
+  EXPECT_GT(percentiles, 200);  // the cases bootstrap most of their percentiles and rates
+  EXPECT_GT(rates, 200);
 }
 
 // Shards of one run merged in any order give exactly the metrics of the run.
