@@ -32,11 +32,9 @@ class TempDir {
   std::string path_;
 };
 
-#ifdef GTOPS_BINARY
-// Runs the gtops binary with `args` (a shell fragment) and returns what it printed, stdout and
-// stderr together; `status` receives pclose's wait status (WEXITSTATUS gives the exit code).
-inline std::string RunGtops(const std::string& args, int& status) {
-  const std::string cmd = std::string(GTOPS_BINARY) + " " + args + " 2>&1";
+// Runs a shell command and returns its standard output; `status` receives pclose's wait status
+// (WEXITSTATUS gives the exit code).
+inline std::string RunCommand(const std::string& cmd, int& status) {
   std::string out;
   status = -1;
   FILE* p = ::popen(cmd.c_str(), "r");
@@ -46,6 +44,13 @@ inline std::string RunGtops(const std::string& args, int& status) {
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   status = ::pclose(p);
   return out;
+}
+
+#ifdef GTOPS_BINARY
+// Runs the gtops binary with `args` (a shell fragment) and returns what it printed, stdout and
+// stderr together; `status` receives pclose's wait status (WEXITSTATUS gives the exit code).
+inline std::string RunGtops(const std::string& args, int& status) {
+  return RunCommand(std::string(GTOPS_BINARY) + " " + args + " 2>&1", status);
 }
 #endif
 
