@@ -18,8 +18,8 @@ build: deps
 	@cmake --build --preset release -j $(JOBS)
 
 demo: build
-	$(GTOPS) demo $(DEMO_DIR)
-	$(GTOPS) status --program $(DEMO_DIR)
+	$(GTOPS) demo $(DEMO_DIR) --no-ingest
+	$(GTOPS) run $(DEMO_DIR)
 
 test: deps
 	@cmake --preset ci >/dev/null

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "chromium_util.h"
 #include "test_util.h"
 
 namespace gtops {
@@ -27,12 +28,7 @@ using testing::TempDir;
 
 const std::string kGolden = std::string(GTOPS_SOURCE_DIR) + "/tests/golden/run-small";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::chromium_detail::ReadFile;
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -285,6 +281,32 @@ TEST_F(RunWorldSmall, EveryPipelineHasItsGapRows) {
   for (const json& r : (*run_)["gaps"]) pipelines.insert(r["pipeline"]);
   EXPECT_EQ(pipelines.size(), 12u);
   for (const char* f : {"index.html", "report.md", "gaps.json"}) EXPECT_TRUE(fs::exists(*dir_ / "report" + "/" + f));
+}
+
+TEST_F(RunWorldSmall, TheReportOpensInChromiumWithEveryChartDrawn) {
+  ASSERT_EQ(exit_, 0);
+  ASSERT_TRUE(fs::exists(testing::kChromium))
+      << testing::kChromium << " is missing: Chromium is a declared dependency; run scripts/install-deps";
+  const std::string html = *dir_ / "report/index.html";
+  const std::string page = ReadFile(html);
+  // Self-contained: nothing to fetch.
+  for (const char* external : {"http://", "https://", "src=", "<link", "@import", "url("}) {
+    EXPECT_EQ(page.find(external), std::string::npos) << external;
+  }
+  size_t svgs = 0;
+  for (size_t at = page.find("<svg class=\"chart\""); at != std::string::npos;
+       at = page.find("<svg class=\"chart\"", at + 1)) {
+    ++svgs;
+  }
+  EXPECT_GT(svgs, 12u);  // the heatmap, a trend per pipeline target, the comparisons
+  fs::create_directories(*dir_ / "chromium");
+  const testing::ChromiumCheck check = testing::CheckInChromium(html, *dir_ / "chromium");
+  ASSERT_TRUE(check.ran) << check.detail;
+  EXPECT_EQ(check.errors, 0) << check.error_text;
+  EXPECT_EQ(check.resources, 0);
+  EXPECT_EQ(check.charts, static_cast<int>(svgs));
+  EXPECT_EQ(check.empty_charts, 0);
+  EXPECT_TRUE(check.png_ok) << check.detail;
 }
 
 TEST_F(RunWorldSmall, EachInjectedFaultShowsInItsMetricAsFailingOrInconclusive) {

@@ -197,7 +197,7 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
     }
     if (any) ++result.frames_compared;
     return Status::Ok();
-  }, Name(options.against));
+  }, Name(options.against), options.require_sources.empty() ? Name(options.source) : std::string_view());
   if (!s.ok()) {
     if (options.write_outcomes) store.AbortEvaluation();
     return s;

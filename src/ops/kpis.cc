@@ -68,8 +68,8 @@ Rate MakeRate(int64_t successes, int64_t n) {
   const double centre = (p + z2 / (2.0 * nn)) / denom;
   const double half = kZ95 * std::sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn)) / denom;
   r.value = p;
-  r.lo = std::max(0.0, centre - half);
-  r.hi = std::min(1.0, centre + half);
+  r.lo = successes <= 0 ? 0.0 : std::max(0.0, centre - half);  // exact ends at p = 0 and p = 1
+  r.hi = successes >= n ? 1.0 : std::min(1.0, centre + half);
   return r;
 }
 

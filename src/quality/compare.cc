@@ -246,6 +246,17 @@ void FrameComparer::Prepare(const LabelRecord& labels, const LabelRecord& refere
       ref_line_.clear(), lab_line_.clear();
       for (const Object& o : reference.objects) ref_line_.push_back(ParsePolyline(o.geometry_json));
       for (const Object& o : labels.objects) lab_line_.push_back(ParsePolyline(o.geometry_json));
+      for (auto [lines, boxes] : {std::pair{&ref_line_, &ref_line_box_}, std::pair{&lab_line_, &lab_line_box_}}) {
+        boxes->clear();
+        for (const auto& line : *lines) {
+          std::array<double, 4> b{INFINITY, INFINITY, -INFINITY, -INFINITY};
+          for (const Point3& p : line) {
+            b[0] = std::min(b[0], p.x), b[1] = std::min(b[1], p.y);
+            b[2] = std::max(b[2], p.x), b[3] = std::max(b[3], p.y);
+          }
+          boxes->push_back(b);
+        }
+      }
       break;
     case GeometryKind::kPolygon:
       ref_poly_.clear(), lab_poly_.clear();
@@ -317,6 +328,11 @@ bool FrameComparer::Gate(const Object& ref, const Object& lab, int32_t r, int32_
     }
     case MatchRule::Kind::kPolylineMatchM: {
       if (pipeline_.geometry != GeometryKind::kPolyline) return false;
+      const auto& rb = ref_line_box_[ri];
+      const auto& lb = lab_line_box_[li];
+      const double gx = std::max({0.0, rb[0] - lb[2], lb[0] - rb[2]});
+      const double gy = std::max({0.0, rb[1] - lb[3], lb[1] - rb[3]});
+      if (gx * gx + gy * gy > rule.value * rule.value) return false;  // lower bound already too far
       double d = geometry::MeanSymmetricDistance(ref_line_[ri], lab_line_[li]);
       if (!(d <= rule.value)) return false;
       edge.distance = d;

@@ -7,6 +7,7 @@
 // is not thread-safe: one comparer per thread. Memory is linear in the largest frame compared.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -173,6 +174,10 @@ class FrameComparer {
   // Scratch, per frame.
   std::vector<geometry::PreparedBox3d> ref_box3d_, lab_box3d_;
   std::vector<std::vector<geometry::Point3>> ref_line_, lab_line_;
+  // Each polyline's bird's-eye bounding box (min x, min y, max x, max y): the distance between two
+  // boxes is a lower bound of the lines' mean symmetric distance (every sampled point lies in its
+  // line's box), so most pairs are rejected without computing it.
+  std::vector<std::array<double, 4>> ref_line_box_, lab_line_box_;
   std::vector<std::vector<geometry::Ring>> ref_poly_, lab_poly_;
   std::vector<geometry::Rle> ref_mask_, lab_mask_;
   std::vector<const ClassInfo*> ref_info_;

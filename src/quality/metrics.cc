@@ -326,7 +326,9 @@ std::pair<double, double> WilsonInterval(double successes, double n, double z) {
   double z2 = z * z;
   double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   double half = z / (1 + z2 / n) * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n));
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  // At p = 0 (p = 1) the lower (upper) end is exactly 0 (1); rounding would leave it a hair off,
+  // and an interval that excludes its own estimate.
+  return {p <= 0 ? 0.0 : std::max(0.0, centre - half), p >= 1 ? 1.0 : std::min(1.0, centre + half)};
 }
 
 ClusterTotals::AttributeCounts& ClusterTotals::Attribute(std::string_view name) {

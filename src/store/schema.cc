@@ -441,7 +441,14 @@ CREATE TABLE gaps (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations{kV1, kV2, kV3, kV4};
+// v5: outcomes lose their (pipeline, frame) index: an evaluation writes outcomes in task order,
+// so every row was a random insert into it (and every replaced run a random delete), which cost
+// more than the table itself; a frame's outcomes are a scan of its run's rows.
+constexpr std::string_view kV5 = R"sql(
+DROP INDEX outcomes_by_frame;
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations{kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

@@ -199,11 +199,12 @@ class SqliteStore : public Store {
   Status ForEachQuarantined(const std::function<void(const QuarantineRow&)>& fn) override;
   Result<QueryResult> QueryReadOnly(std::string_view sql) override;
   Status ForEachFrame(std::string_view pipeline, const std::function<Status(const FrameLabels&)>& fn,
-                      std::string_view require_source) override;
+                      std::string_view require_source, std::string_view only_source) override;
   Result<int64_t> BeginEvaluation(const EvaluationRunInfo& info) override;
   Status PutOutcome(int64_t evaluation_id, const OutcomeRow& row) override;
   Status CommitEvaluation(int64_t evaluation_id, int64_t outcomes) override;
   void AbortEvaluation() override;
+  Status ForEachEvent(const std::function<Status(const Event&)>& fn) override;
   Result<int64_t> SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) override;
   Result<std::optional<RunRecord>> LatestRun(int64_t before) override;
   Result<std::vector<GapRow>> LoadGaps(int64_t run_id) override;
@@ -1028,7 +1029,7 @@ Result<QueryResult> SqliteStore::QueryReadOnly(std::string_view sql) {
 // from the ingest path's.
 
 Status SqliteStore::ForEachFrame(std::string_view pipeline, const std::function<Status(const FrameLabels&)>& fn,
-                                 std::string_view require_source) {
+                                 std::string_view require_source, std::string_view only_source) {
   Stmt geo;
   GTOPS_RETURN_IF_ERROR(geo.Prepare(db_, "SELECT geometry FROM pipelines WHERE pipeline = ?1"));
   geo.Text(1, pipeline);
@@ -1044,6 +1045,7 @@ Status SqliteStore::ForEachFrame(std::string_view pipeline, const std::function<
       "spec_version, tool_version, labeled_at, sensor, scene, ego_pose, ignore_regions, tags "
       "FROM label_sets l WHERE pipeline = ?1 AND (?2 = '' OR EXISTS (SELECT 1 FROM label_sets r "
       "WHERE r.pipeline = l.pipeline AND r.frame = l.frame AND r.source = ?2)) "
+      "AND (?2 = '' OR ?3 = '' OR source IN (?2, ?3)) "
       "ORDER BY task, frame, source, producer"));
   GTOPS_RETURN_IF_ERROR(objs.Prepare(
       db_,
@@ -1051,6 +1053,7 @@ Status SqliteStore::ForEachFrame(std::string_view pipeline, const std::function<
       "num_points FROM objects WHERE object_key BETWEEN ?1 AND ?2 ORDER BY object_key"));
   sets.Text(1, pipeline);
   sets.Text(2, require_source.empty() ? std::string_view("") : require_source);  // never a NULL
+  sets.Text(3, only_source.empty() ? std::string_view("") : only_source);
 
   std::vector<FrameLabels> task_frames;
   auto flush = [&]() -> Status {
@@ -1254,6 +1257,39 @@ void SqliteStore::AbortEvaluation() {
   outcome_insert_.reset();
   if (in_evaluation_) (void)Exec("ROLLBACK");
   in_evaluation_ = false;
+}
+
+Status SqliteStore::ForEachEvent(const std::function<Status(const Event&)>& fn) {
+  Stmt q;
+  // The primary key (task, event, at_ms) gives the tasks in order without a sort; at_ms orders
+  // the events within a task.
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_,
+      "SELECT task, pipeline, batch, vendor, annotator, event, at_ms, due_ms, cost_usd, work_s, object_count, "
+      "reason, at, due FROM events ORDER BY task, at_ms"));
+  Event e;
+  while (true) {
+    auto rc = q.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc != SQLITE_ROW) break;
+    e.task = q.ColText(0);
+    e.pipeline = q.ColText(1);
+    e.batch = q.ColText(2);
+    e.vendor = q.ColText(3);
+    e.annotator = q.ColText(4);
+    auto kind = ParseEventKind(q.ColText(5));
+    if (!kind) return Status::StoreError(fmt::format("events: task {}: unknown event '{}'", e.task, q.ColText(5)));
+    e.kind = *kind;
+    e.at_epoch_ms = q.ColInt(6);
+    e.due_epoch_ms = q.ColNull(7) ? std::nullopt : std::optional<int64_t>(q.ColInt(7));
+    e.cost_usd = q.ColNull(8) ? std::nullopt : std::optional<double>(q.ColReal(8));
+    e.work_s = q.ColNull(9) ? std::nullopt : std::optional<double>(q.ColReal(9));
+    e.object_count = q.ColNull(10) ? std::nullopt : std::optional<int64_t>(q.ColInt(10));
+    e.reason = q.ColText(11);
+    e.at = q.ColText(12);
+    e.due = q.ColText(13);
+    GTOPS_RETURN_IF_ERROR(fn(e));
+  }
+  return Status::Ok();
 }
 
 // The main job's runs and gap tables.

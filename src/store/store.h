@@ -171,9 +171,14 @@ class Store {
   // together and in timestamp order (then by frame id); tasks in id order. Holds one task's
   // records in memory at a time. Stops at, and returns, the first non-ok Status of `fn`.
   // With `require_source` ("gold", "model", ...), only the frames that have a record of that
-  // source (an evaluation's reference), read without touching the others.
+  // source (an evaluation's reference), read without touching the others; with `only_source`
+  // too, only the records of those two sources are read (an evaluation reads what it compares).
   virtual Status ForEachFrame(std::string_view pipeline, const std::function<Status(const FrameLabels&)>& fn,
-                              std::string_view require_source = {}) = 0;
+                              std::string_view require_source = {}, std::string_view only_source = {}) = 0;
+
+  // Calls `fn` for every event, the events of one task together (tasks in id order), each task's
+  // in time order; holds one event in memory at a time. Stops at the first non-ok Status of `fn`.
+  virtual Status ForEachEvent(const std::function<Status(const Event&)>& fn) = 0;
 
   // Outcomes of one evaluation run, in one transaction: BeginEvaluation (which removes the rows
   // of earlier runs of the same pipeline, source, against and batch), PutOutcome for each row,
