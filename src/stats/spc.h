@@ -1,0 +1,56 @@
+// Statistical process control of per-batch error rates (docs/sampling.md, "Process control"):
+// EWMA and two-sided CUSUM detectors for proportions with varying batch sizes, the Western
+// Electric / Nelson run rules, and the u chart. Pure functions over values; thread-safe.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stats/control_chart.h"
+
+namespace gtops::stats {
+
+// EWMA of batch proportions x_t / n_t: z_0 = p0, z_t = lambda p_t + (1 - lambda) z_{t-1}, with
+// the exact variance for varying n, Var z_t = p0 (1 - p0) sum_{i<=t} lambda² (1-lambda)^{2(t-i)} / n_i,
+// and limits p0 +- L sqrt(Var z_t) (time-varying: narrow at first, then steady). p0 is the given
+// in-control rate, or sum x / sum n when NaN. Batches with n_t = 0 carry z forward and get NaN limits.
+struct EwmaPoint {
+  double z = 0, lcl = 0, ucl = 0;
+  bool signal = false;
+};
+std::vector<EwmaPoint> Ewma(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double lambda = 0.2,
+                            double L = 3.0, double p0 = NAN);
+
+// Two-sided tabular CUSUM in standardised units: z_t = (p_t - p0) / sqrt(p0 (1 - p0) / n_t),
+// C+_t = max(0, C+_{t-1} + z_t - k), C-_t = max(0, C-_{t-1} - z_t - k); a signal when either
+// exceeds h. After a signal the sums restart from 0. `shift_start` of a signalling point is the
+// first batch of the run that led to it (the batch after the sum was last 0).
+struct CusumPoint {
+  double upper = 0, lower = 0;
+  bool signal_up = false, signal_down = false;
+  int64_t shift_start = -1;
+};
+std::vector<CusumPoint> Cusum(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double k = 0.5,
+                              double h = 4.0, double p0 = NAN);
+
+// Western Electric / Nelson run rules on standardised values z_t = (x_t - centre_t) / sigma_t
+// (NaN values break every run):
+//   1 a point beyond 3 sigma;                     2 nine in a row on one side of the centre;
+//   3 six in a row increasing or decreasing;      4 fourteen in a row alternating up and down;
+//   5 two of three beyond 2 sigma on one side;    6 four of five beyond 1 sigma on one side;
+//   7 fifteen in a row within 1 sigma;            8 eight in a row beyond 1 sigma, either side.
+// Overlapping windows of the same rule are one signal from the first window's start to the last
+// window's end, in order of start then rule.
+struct RuleSignal {
+  int rule = 0;
+  std::string name;  // "beyond_3_sigma", "nine_one_side", ...
+  int64_t start = 0, end = 0;  // indices of the first and the last point of the pattern
+};
+std::vector<RuleSignal> NelsonRules(const std::vector<double>& z);
+// u chart of counts c_i over units n_i (errors per object, per frame): centre u = sum c / sum n,
+// limits u +- 3 sqrt(u / n_i), the lower clipped at 0. Batches with n_i <= 0 get NaN limits.
+std::vector<ChartPoint> UChart(const std::vector<int64_t>& counts, const std::vector<double>& units);
+
+}  // namespace gtops::stats

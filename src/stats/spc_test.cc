@@ -1,0 +1,187 @@
+#include "stats/spc.h"
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "stats/control_chart.h"
+
+namespace gtops::stats {
+namespace {
+
+TEST(Ewma, ExactTimeVaryingLimitsForVaryingBatchSizes) {
+  // p0 = 0.1, lambda 0.2, L 3, n = 100 then 400:
+  // Var z1 = 0.09 * 0.04 / 100 = 3.6e-5 -> UCL 0.1 + 3 * 0.006 = 0.118;
+  // Var z2 = 0.09 * (0.04 * 0.64 / 100 + 0.04 / 400) = 3.204e-5 -> UCL 0.1169812.
+  auto e = Ewma({10, 40}, {100, 400}, 0.2, 3.0, 0.1);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_NEAR(e[0].ucl, 0.118, 1e-12);
+  EXPECT_NEAR(e[0].lcl, 0.082, 1e-12);
+  EXPECT_NEAR(e[1].ucl, 0.1169811660377019, 1e-12);
+  EXPECT_NEAR(e[1].z, 0.1, 1e-15);
+  EXPECT_FALSE(e[0].signal || e[1].signal);
+}
+
+// In control at 10/200 = 0.05 for 30 batches, then 14/200 = 0.07 for 20: a shift of 1.3 sigma of
+// one batch (sigma = sqrt(0.05 * 0.95 / 200) = 0.0154), well inside the 3-sigma limits.
+struct StepSeries {
+  std::vector<int64_t> x, n;
+  StepSeries() {
+    for (int i = 0; i < 50; ++i) {
+      x.push_back(i < 30 ? 10 : 14);
+      n.push_back(200);
+    }
+  }
+};
+
+TEST(Ewma, DetectsASmallStepShiftThatTheShewhartChartMisses) {
+  StepSeries s;
+  // The plain p chart (Laney's with sigma_z = 1 is not forced here: use the individual limits
+  // p0 +- 3 sigma at p0 = 0.05): 0.05 + 3 * 0.0154 = 0.0962 > 0.07, so no point is beyond.
+  const double sigma = std::sqrt(0.05 * 0.95 / 200);
+  for (size_t i = 0; i < s.x.size(); ++i) EXPECT_LT(static_cast<double>(s.x[i]) / 200, 0.05 + 3 * sigma);
+  auto e = Ewma(s.x, s.n, 0.2, 3.0, 0.05);
+  for (int i = 0; i < 30; ++i) EXPECT_FALSE(e[static_cast<size_t>(i)].signal) << i;
+  int first = -1;
+  for (int i = 30; i < 50 && first < 0; ++i) if (e[static_cast<size_t>(i)].signal) first = i;
+  // z_t - 0.05 = 0.02 (1 - 0.8^k) after k shifted batches; the steady UCL is
+  // 3 * sigma * sqrt(0.2 / 1.8) = 0.01540 above: crossed when 1 - 0.8^k > 0.770, k = 7 (index 36).
+  EXPECT_EQ(first, 36);
+}
+
+TEST(Cusum, DetectsTheStepAndNamesWhereItBegan) {
+  StepSeries s;
+  auto c = Cusum(s.x, s.n, 0.5, 4.0, 0.05);
+  // Each shifted batch adds z - k = 0.02 / 0.015411 - 0.5 = 0.7978: C+ exceeds 4 after 6 batches
+  // (4.787 at index 35), and the run began at index 30.
+  int first = -1;
+  for (size_t i = 0; i < c.size() && first < 0; ++i) if (c[i].signal_up) first = static_cast<int>(i);
+  EXPECT_EQ(first, 35);
+  EXPECT_EQ(c[35].shift_start, 30);
+  for (int i = 0; i < 30; ++i) EXPECT_DOUBLE_EQ(c[static_cast<size_t>(i)].upper, 0.0);
+}
+
+// Mean run length to the first signal on in-control binomial batches (n = 1000, p = 0.1).
+template <typename Detect>
+double InControlRunLength(Detect detect, int runs, int length, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::binomial_distribution<int64_t> batch(1000, 0.1);
+  double total = 0;
+  for (int r = 0; r < runs; ++r) {
+    std::vector<int64_t> x(static_cast<size_t>(length)), n(static_cast<size_t>(length), 1000);
+    for (auto& v : x) v = batch(rng);
+    total += static_cast<double>(detect(x, n));
+  }
+  return total / runs;
+}
+
+TEST(Detectors, StayQuietOnInControlDataAtTheDesignedRate) {
+  constexpr int kRuns = 400, kLength = 3000;
+  const double ewma_arl = InControlRunLength(
+      [](const auto& x, const auto& n) {
+        auto e = Ewma(x, n, 0.2, 3.0, 0.1);
+        for (size_t i = 0; i < e.size(); ++i) if (e[i].signal) return i + 1;
+        return e.size();
+      },
+      kRuns, kLength, 11);
+  const double cusum_arl = InControlRunLength(
+      [](const auto& x, const auto& n) {
+        auto c = Cusum(x, n, 0.5, 4.0, 0.1);
+        for (size_t i = 0; i < c.size(); ++i) if (c[i].signal_up || c[i].signal_down) return i + 1;
+        return c.size();
+      },
+      kRuns, kLength, 12);
+  // Designed in-control ARLs for normal data (Montgomery, Introduction to SQC): EWMA lambda 0.2,
+  // L 3: about 562; two-sided CUSUM k 0.5, h 4: 168 (one-sided 336). Binomial batches are
+  // slightly skewed; the estimate over 400 runs has a standard error of about 5%.
+  std::printf("in-control ARL: EWMA %.0f (designed ~562), CUSUM %.0f (designed ~168)\n", ewma_arl, cusum_arl);
+  EXPECT_GT(ewma_arl, 562 * 0.7);
+  EXPECT_LT(ewma_arl, 562 * 1.4);
+  EXPECT_GT(cusum_arl, 168 * 0.7);
+  EXPECT_LT(cusum_arl, 168 * 1.4);
+}
+
+std::vector<int> Rules(const std::vector<RuleSignal>& signals) {
+  std::vector<int> out;
+  for (const RuleSignal& s : signals) out.push_back(s.rule);
+  return out;
+}
+
+const RuleSignal* Find(const std::vector<RuleSignal>& signals, int rule) {
+  for (const RuleSignal& s : signals) if (s.rule == rule) return &s;
+  return nullptr;
+}
+
+void ExpectRule(const std::vector<double>& z, int rule, int64_t start, int64_t end, const char* name) {
+  auto signals = NelsonRules(z);
+  const RuleSignal* s = Find(signals, rule);
+  ASSERT_NE(s, nullptr) << "rule " << rule;
+  EXPECT_EQ(s->start, start) << "rule " << rule;
+  EXPECT_EQ(s->end, end) << "rule " << rule;
+  EXPECT_EQ(s->name, name);
+}
+
+TEST(NelsonRules, EachRuleFiresOnAConstructedSeries) {
+  auto zeros = [] { return std::vector<double>(30, 0.0); };
+  auto z = zeros();
+  z[7] = 3.5;
+  ExpectRule(z, 1, 7, 7, "beyond_3_sigma");
+  z = zeros();
+  for (int i = 10; i <= 18; ++i) z[static_cast<size_t>(i)] = 0.5;
+  ExpectRule(z, 2, 10, 18, "nine_one_side");
+  z = zeros();
+  for (int i = 0; i < 6; ++i) z[static_cast<size_t>(5 + i)] = -0.5 + 0.2 * i;  // -0.5 .. 0.5 rising
+  ExpectRule(z, 3, 5, 10, "six_trending");
+  z = zeros();
+  for (int i = 3; i <= 16; ++i) z[static_cast<size_t>(i)] = i % 2 ? 0.5 : -0.5;
+  // Alternating from 0 (index 2) up to 0.5, down, ..., -0.5 at 16, up to 0 at 17; then flat.
+  ExpectRule(z, 4, 2, 17, "fourteen_alternating");
+  z = zeros();
+  z[12] = 2.5, z[14] = 2.5;
+  ExpectRule(z, 5, 12, 14, "two_of_three_beyond_2_sigma");
+  z = zeros();
+  z[20] = z[21] = z[23] = z[24] = 1.5;
+  ExpectRule(z, 6, 20, 24, "four_of_five_beyond_1_sigma");
+  z.assign(30, 0);
+  for (size_t i = 0; i < 30; ++i) z[i] = i % 2 ? 1.5 : -1.5;
+  for (int i = 5; i <= 19; ++i) z[static_cast<size_t>(i)] = 0.2;
+  ExpectRule(z, 7, 5, 19, "fifteen_within_1_sigma");
+  z = zeros();
+  for (int i = 8; i <= 15; ++i) z[static_cast<size_t>(i)] = i % 2 ? 1.5 : -1.5;
+  ExpectRule(z, 8, 8, 15, "eight_beyond_1_sigma");
+}
+
+TEST(NelsonRules, QuietOnAFlatOrOrdinarySeries) {
+  // A flat series at the centre breaks no rule but the stratification rule 7 (fifteen within
+  // 1 sigma is itself a signal: limits too wide for the data).
+  auto flat = NelsonRules(std::vector<double>(30, 0.0));
+  EXPECT_EQ(Rules(flat), std::vector<int>{7});
+  // An ordinary in-control pattern: no run on one side longer than 2, no trend, no alternation
+  // longer than 5, only 1 of 5 beyond 1 sigma on each side, nothing beyond 2 sigma.
+  std::vector<double> z;
+  for (int i = 0; i < 40; ++i) z.push_back(std::vector<double>{1.5, -0.4, 0.3, -1.5, 0.6}[static_cast<size_t>(i % 5)]);
+  EXPECT_TRUE(NelsonRules(z).empty()) << NelsonRules(z).front().name;
+  // NaN breaks every run.
+  std::vector<double> gap(30, 0.5);
+  for (size_t i = 4; i < 30; i += 5) gap[i] = NAN;
+  for (const RuleSignal& s : NelsonRules(gap)) EXPECT_NE(s.rule, 2);
+}
+
+TEST(UChart, LimitsPerUnitCount) {
+  // Counts 3, 5, 2 over 10, 20, 10 units: u = 10 / 40 = 0.25;
+  // 10 units: 0.25 +- 3 sqrt(0.025) = [0 (clipped), 0.7243416]; 20 units: +- 3 sqrt(0.0125) -> 0.5854102.
+  auto u = UChart({3, 5, 2}, {10, 20, 10});
+  EXPECT_DOUBLE_EQ(u[0].center, 0.25);
+  EXPECT_DOUBLE_EQ(u[0].lcl, 0.0);
+  EXPECT_NEAR(u[0].ucl, 0.7243416490252569, 1e-12);
+  EXPECT_NEAR(u[1].ucl, 0.5854101966249685, 1e-12);
+  EXPECT_FALSE(u[0].out_of_control);
+  auto spike = UChart({1, 1, 1, 1, 12}, {10, 10, 10, 10, 10});
+  EXPECT_TRUE(spike[4].out_of_control);  // 1.2 > 0.32 + 3 sqrt(0.032) = 0.857
+  EXPECT_TRUE(std::isnan(UChart({1}, {0})[0].ucl));
+}
+
+}  // namespace
+}  // namespace gtops::stats
