@@ -41,13 +41,18 @@ Status Validate(const RatingMatrix& m) {
   if (m.codes.size() != Sz(m.units) * Sz(m.coders))
     return Status::BadInput(fmt::format("rating matrix: {} codes for {} units x {} coders", m.codes.size(),
                                         m.units, m.coders));
-  for (size_t i = 0; i < m.codes.size(); ++i) {
+  // kMissing + 1 = 0, so one unsigned comparison checks both ends; no early exit, so the scan
+  // vectorises, and the offending code is looked for only when there is one.
+  const uint32_t limit = static_cast<uint32_t>(m.categories) + 1;
+  bool bad = false;
+  for (int32_t c : m.codes) bad |= static_cast<uint32_t>(c - kMissing) >= limit;
+  if (!bad) return Status::Ok();
+  for (size_t i = 0;; ++i) {
     int32_t c = m.codes[i];
-    if (c != kMissing && (c < 0 || c >= m.categories))
+    if (static_cast<uint32_t>(c - kMissing) >= limit)
       return Status::BadInput(fmt::format("rating matrix: unit {} coder {}: code {} is outside [0, {}) and not missing",
                                           i / Sz(m.coders), i % Sz(m.coders), c, m.categories));
   }
-  return Status::Ok();
 }
 
 Result<Kappa> CohenKappa(const RatingMatrix& m, int coder_a, int coder_b) {
@@ -134,13 +139,20 @@ Result<Alpha> KrippendorffAlpha(const RatingMatrix& m, AlphaMetric metric, std::
   std::vector<int> bucket_of(coders + 1, -1);
   std::vector<int64_t> pairs;  // bucket x k x k
   std::vector<int> bucket_m;
-  std::vector<int32_t> present(coders);
+  std::vector<int32_t> distinct(coders);  // the unit's distinct values and how often each occurs
+  std::vector<int64_t> times(coders);
   Alpha out;
   for (size_t u = 0; u < Sz(m.units); ++u) {
     const int32_t* row = m.codes.data() + u * coders;
-    size_t n_u = 0;
-    for (size_t c = 0; c < coders; ++c)
-      if (row[c] != kMissing) present[n_u++] = row[c];
+    size_t n_u = 0, d_u = 0;
+    for (size_t c = 0; c < coders; ++c) {
+      if (row[c] == kMissing) continue;
+      ++n_u;
+      size_t at = 0;
+      while (at < d_u && distinct[at] != row[c]) ++at;
+      if (at == d_u) distinct[d_u] = row[c], times[d_u++] = 0;
+      ++times[at];
+    }
     if (n_u < 2) continue;
     if (bucket_of[n_u] < 0) {
       bucket_of[n_u] = static_cast<int>(bucket_m.size());
@@ -148,11 +160,14 @@ Result<Alpha> KrippendorffAlpha(const RatingMatrix& m, AlphaMetric metric, std::
       pairs.resize(pairs.size() + k * k, 0);
     }
     int64_t* o = pairs.data() + Sz(bucket_of[n_u]) * k * k;
-    for (size_t i = 0; i < n_u; ++i)
-      for (size_t j = i + 1; j < n_u; ++j) {
-        ++o[Sz(present[i]) * k + Sz(present[j])];
-        ++o[Sz(present[j]) * k + Sz(present[i])];
-      }
+    // Counting pairs per distinct value, not per pair of coders: units mostly agree, so this is
+    // one or two increments instead of n_u (n_u - 1) (which also queue on the same cell).
+    for (size_t i = 0; i < d_u; ++i) {
+      int64_t* oi = o + Sz(distinct[i]) * k;
+      oi[Sz(distinct[i])] += times[i] * (times[i] - 1);
+      for (size_t j = 0; j < d_u; ++j)
+        if (j != i) oi[Sz(distinct[j])] += times[i] * times[j];
+    }
     ++out.pairable_units;
     out.pairable_values += static_cast<int64_t>(n_u);
   }

@@ -77,13 +77,7 @@ class Em {
       log_prior_[j] = std::log((log_prior_[j] + alpha) / (static_cast<double>(g_.answered_items) + alpha * static_cast<double>(k_)));
 
     std::vector<double> mass(workers_ * k_ * k_, 0.0);  // (worker, answered) row x true
-    for (size_t i = 0; i < items_; ++i) {
-      const double* ti = t.data() + i * k_;
-      for (int64_t a = g_.offset[i]; a < g_.offset[i + 1]; ++a) {
-        double* m = mass.data() + Sz(g_.row[Sz(a)]) * k_;
-        for (size_t j = 0; j < k_; ++j) m[j] += ti[j];
-      }
-    }
+    Dispatch([&]<size_t KC>() { AccumulateMass<KC>(t, mass); });
     log_theta_.assign(mass.size(), 0.0);
     const double dk = static_cast<double>(k_);
     for (size_t w = 0; w < workers_; ++w) {
@@ -109,24 +103,8 @@ class Em {
 
   // E-step: posteriors t under the current parameters; returns the log-likelihood.
   double EStep(std::vector<double>& t) const {
-    std::vector<double> acc(k_);
     double ll = 0;
-    for (size_t i = 0; i < items_; ++i) {
-      double* ti = t.data() + i * k_;
-      if (g_.offset[i + 1] == g_.offset[i]) {
-        for (size_t j = 0; j < k_; ++j) ti[j] = std::exp(log_prior_[j]);
-        continue;
-      }
-      std::copy(log_prior_.begin(), log_prior_.end(), acc.begin());
-      for (int64_t a = g_.offset[i]; a < g_.offset[i + 1]; ++a) {
-        const double* lt = log_theta_.data() + Sz(g_.row[Sz(a)]) * k_;
-        for (size_t j = 0; j < k_; ++j) acc[j] += lt[j];
-      }
-      double top = *std::max_element(acc.begin(), acc.end()), sum = 0;
-      for (size_t j = 0; j < k_; ++j) sum += (ti[j] = std::exp(acc[j] - top));
-      for (size_t j = 0; j < k_; ++j) ti[j] /= sum;
-      ll += top + std::log(sum);
-    }
+    Dispatch([&]<size_t KC>() { ll = EStepFor<KC>(t); });
     return ll;
   }
 
@@ -167,6 +145,61 @@ class Em {
   }
 
  private:
+  // The loops over answers with the number of classes known at compile time for the common
+  // small cases (KC > 0), so that the per-item accumulator stays in registers; KC = 0 is any k.
+  template <typename F>
+  void Dispatch(F&& f) const {
+    switch (k_) {
+      case 2: f.template operator()<2>(); break;
+      case 3: f.template operator()<3>(); break;
+      case 4: f.template operator()<4>(); break;
+      default: f.template operator()<0>(); break;
+    }
+  }
+
+  template <size_t KC>
+  void AccumulateMass(const std::vector<double>& t, std::vector<double>& mass) const {
+    const size_t k = KC ? KC : k_;
+    double fixed[KC ? KC : 1];  // the item's posterior in registers: it cannot alias `mass`
+    for (size_t i = 0; i < items_; ++i) {
+      const double* ti = t.data() + i * k;
+      if constexpr (KC > 0) {
+        std::copy(ti, ti + KC, fixed);
+        ti = fixed;
+      }
+      for (int64_t a = g_.offset[i]; a < g_.offset[i + 1]; ++a) {
+        double* m = mass.data() + Sz(g_.row[Sz(a)]) * k;
+        for (size_t j = 0; j < k; ++j) m[j] += ti[j];
+      }
+    }
+  }
+
+  template <size_t KC>
+  double EStepFor(std::vector<double>& t) const {
+    const size_t k = KC ? KC : k_;
+    std::vector<double> heap(KC ? 0 : k);
+    double fixed[KC ? KC : 1];
+    double* acc = KC ? fixed : heap.data();
+    double ll = 0;
+    for (size_t i = 0; i < items_; ++i) {
+      double* ti = t.data() + i * k;
+      if (g_.offset[i + 1] == g_.offset[i]) {
+        for (size_t j = 0; j < k; ++j) ti[j] = std::exp(log_prior_[j]);
+        continue;
+      }
+      for (size_t j = 0; j < k; ++j) acc[j] = log_prior_[j];
+      for (int64_t a = g_.offset[i]; a < g_.offset[i + 1]; ++a) {
+        const double* lt = log_theta_.data() + Sz(g_.row[Sz(a)]) * k;
+        for (size_t j = 0; j < k; ++j) acc[j] += lt[j];
+      }
+      double top = *std::max_element(acc, acc + k), sum = 0;
+      for (size_t j = 0; j < k; ++j) sum += (ti[j] = std::exp(acc[j] - top));
+      for (size_t j = 0; j < k; ++j) ti[j] /= sum;
+      ll += top + std::log(sum);
+    }
+    return ll;
+  }
+
   size_t k_, items_, workers_;
   TruthOptions options_;
   ByItem g_;
