@@ -283,6 +283,25 @@ TEST_F(RunWorldSmall, EveryPipelineHasItsGapRows) {
   for (const char* f : {"index.html", "report.md", "gaps.json"}) EXPECT_TRUE(fs::exists(*dir_ / "report" + "/" + f));
 }
 
+TEST_F(RunWorldSmall, TheOperationalFaultsAreTheAlertsOfTheRunAndItsReport) {
+  ASSERT_EQ(exit_, 0);
+  const json key = json::parse(ReadFile(testing::WorldSmall() + "/answers/key.json"));
+  std::set<std::string> expected, raised;
+  for (const json& f : key["ops_faults"]) {
+    expected.insert(f["kind"].get<std::string>() + "|" + f.value("pipeline", "") + "|" + f["vendor"].get<std::string>());
+  }
+  for (const json& a : (*run_)["alerts"]) {
+    if (a["level"] != "page") continue;
+    raised.insert(a["kind"].get<std::string>() + "|" + (a["pipeline"].is_null() ? "" : a["pipeline"].get<std::string>()) +
+                  "|" + a["vendor"].get<std::string>());
+  }
+  EXPECT_EQ(raised, expected);
+  const std::string md = ReadFile(*dir_ / "report/report.md");
+  EXPECT_NE(md.find("## Operational alerts"), std::string::npos);
+  EXPECT_NE(md.find("sla_breach"), std::string::npos);
+  EXPECT_NE(md.find("rework_spike"), std::string::npos);
+}
+
 TEST_F(RunWorldSmall, TheReportOpensInChromiumWithEveryChartDrawn) {
   ASSERT_EQ(exit_, 0);
   ASSERT_TRUE(fs::exists(testing::kChromium))

@@ -186,6 +186,14 @@ int RunRun(const RunArgs& in) {
     } else {
       PrintSummary(r, colour);
     }
+    if (!r.alerts.empty()) {
+      std::printf("\noperational alerts:\n");
+      for (const report::OpsAlert& a : r.alerts) {
+        std::printf("  %-5s %-13s %-16s %-12s since %s: %s\n", a.level.c_str(), a.kind.c_str(),
+                    a.pipeline.empty() ? "all pipelines" : a.pipeline.c_str(), a.vendor.c_str(), a.since.c_str(),
+                    a.evidence.c_str());
+      }
+    }
     std::printf("\nreport: %s%s\n", index.c_str(), args.verbose ? "" : "  (every row: --verbose or `gtops gaps`)");
     const size_t shown = std::min<size_t>(out->ingest.messages.size(), 10);
     for (size_t i = 0; i < shown; ++i) std::fprintf(stderr, "%s\n", out->ingest.messages[i].c_str());

@@ -83,7 +83,8 @@ void Header(std::string& out, const RunResult& r) {
   Put(out,
       "<nav><a href=\"#pipelines\">Pipelines</a><a href=\"#heatmap\">Status</a><a href=\"#worst\">Worst slices</a>"
       "<a href=\"#changes\">Changes</a><a href=\"#gaps\">Gap table</a><a href=\"#trends\">Trends</a>"
-      "<a href=\"#comparisons\">Vendors and classes</a><a href=\"#audits\">Audit errors</a>"
+      "<a href=\"#comparisons\">Vendors and classes</a><a href=\"#alerts\">Alerts</a>"
+      "<a href=\"#audits\">Audit errors</a>"
       "<a href=\"#spec\">Spec versions</a></nav>\n</header>\n");
   Put(out, "<h2 id=\"pipelines\">Pipelines</h2>\n");
   TableOr(out, SummaryTable(r), "No pipelines.");
@@ -177,6 +178,9 @@ std::string RenderHtml(const RunResult& r) {
   TrendsSection(out, r);
   ComparisonsSection(out, r);
 
+  Put(out, "<h2 id=\"alerts\">Operational alerts</h2>\n<p class=\"note\">A KPI of a vendor (and pipeline) that "
+           "moved beyond its own recent behaviour (Bernoulli CUSUM on its weekly series, docs/kpis.md).</p>\n");
+  TableOr(out, AlertTable(r.alerts), "No operational alert.");
   Put(out, "<h2 id=\"audits\">Audit error rates</h2>\n<p class=\"note\">Audited tasks with at least one error of "
            "the type, with its Wilson 95% interval.</p>\n");
   TableOr(out, AuditErrorTable(r.audit_errors), "No audits.");

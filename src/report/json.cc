@@ -59,6 +59,14 @@ std::string RenderGapsJson(const RunResult& result) {
   summary["inconclusive"] = counts[static_cast<int>(GapStatus::kInconclusive)];
   summary["no_data"] = counts[static_cast<int>(GapStatus::kNoData)];
   j["summary"] = std::move(summary);
+  ordered_json alerts = ordered_json::array();
+  for (const OpsAlert& a : result.alerts) {
+    alerts.push_back({{"kind", a.kind}, {"level", a.level}, {"pipeline", Text(a.pipeline)}, {"vendor", Text(a.vendor)},
+                      {"metric", a.metric}, {"since", a.since}, {"detected", Text(a.detected)},
+                      {"baseline", Number(a.baseline)}, {"current", Number(a.current)}, {"tasks", a.tasks},
+                      {"evidence", a.evidence}});
+  }
+  j["alerts"] = std::move(alerts);
   return j.dump(2) + "\n";
 }
 

@@ -107,6 +107,8 @@ std::string RenderMarkdown(const RunResult& r) {
     TableMd(out, ComparisonTable(c));
   }
 
+  out += "## Operational alerts\n\n";
+  TableOr(out, AlertTable(r.alerts), "No operational alert.");
   out += "## Audit error rates\n\n";
   TableOr(out, AuditErrorTable(r.audit_errors), "No audits.");
   out += "## Metrics by spec version\n\n";

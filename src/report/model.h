@@ -103,6 +103,19 @@ struct Change {
   double before_value = NAN, after_value = NAN;
 };
 
+// An operational alert of the program's events (ops::DetectAlerts, docs/kpis.md "Alerts").
+struct OpsAlert {
+  std::string kind;       // "sla_breach", "rework_spike", ...
+  std::string level;      // "page" or "info"
+  std::string pipeline;   // "" for a vendor-wide alert
+  std::string vendor;
+  std::string metric;
+  std::string since, detected;  // ISO weeks
+  double baseline = NAN, current = NAN;
+  int64_t tasks = 0;
+  std::string evidence;
+};
+
 struct PipelineSummary {
   std::string pipeline, name, geometry;
   int64_t gold_frames = 0;        // frames compared with gold
@@ -125,6 +138,7 @@ struct RunResult {
   std::vector<SpecSplit> spec_splits;
   std::vector<AuditErrorRate> audit_errors;
   std::vector<Change> changes;
+  std::vector<OpsAlert> alerts;   // operational alerts, kind then pipeline then vendor
 };
 
 }  // namespace gtops::report

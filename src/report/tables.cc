@@ -252,6 +252,19 @@ Table SpecSplitTable(const std::vector<SpecSplit>& splits) {
   return t;
 }
 
+Table AlertTable(const std::vector<OpsAlert>& alerts) {
+  Table t{{"kind", "level", "pipeline", "vendor", "metric", "since", "detected", "baseline", "current", "tasks",
+           "evidence"},
+          {false, false, false, false, false, false, false, true, true, true, false},
+          {}};
+  for (const OpsAlert& a : alerts) {
+    t.rows.push_back({Text(a.kind), Text(a.level), Text(a.pipeline.empty() ? "all" : a.pipeline), Text(a.vendor),
+                      Text(a.metric), Text(a.since), Text(a.detected), Text(FormatNumber(a.baseline)),
+                      Text(FormatNumber(a.current)), Count(a.tasks), Text(a.evidence)});
+  }
+  return t;
+}
+
 Table ChangeTable(const std::vector<Change>& changes) {
   Table t{{"pipeline", "metric", "slice", "vendor", "status before", "status now", "value before", "value now"},
           {false, false, false, false, false, false, true, true},

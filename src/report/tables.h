@@ -78,6 +78,7 @@ Table TrendTable(const Trend& trend);
 Table AuditErrorTable(const std::vector<AuditErrorRate>& rates);
 Table SpecSplitTable(const std::vector<SpecSplit>& splits);
 Table ChangeTable(const std::vector<Change>& changes);
+Table AlertTable(const std::vector<OpsAlert>& alerts);
 
 // All rows of `gaps` as pointers, in order.
 std::vector<const Gap*> AllGaps(const RunResult& result);

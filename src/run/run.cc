@@ -15,6 +15,7 @@
 
 #include "core/time.h"
 #include "evaluate/evaluate.h"
+#include "ops/alerts.h"
 #include "ops/kpis.h"
 #include "report/gaps.h"
 #include "report/render.h"
@@ -899,6 +900,12 @@ Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& conf
     GTOPS_RETURN_IF_ERROR(run.Measure());
   }
   GTOPS_RETURN_IF_ERROR(AuditErrorRates(store, out));
+  ops::AlertOptions alert_options;
+  alert_options.as_of_ms = as_of_ms;
+  for (const ops::Alert& a : ops::DetectAlerts(*timelines, alert_options)) {
+    out.alerts.push_back(report::OpsAlert{a.kind, a.level, a.pipeline, a.vendor, a.metric, a.since, a.detected,
+                                          a.baseline, a.current, a.tasks, a.evidence});
+  }
   report::SortGaps(out.gaps);
   return out;
 }
