@@ -33,32 +33,8 @@ Kappa CohenFromCounts(const std::vector<int64_t>& agree, const std::vector<int64
   return KappaOf(static_cast<double>(same) / dn, static_cast<double>(chance) / (dn * dn), n);
 }
 
-}  // namespace
-
-Status Validate(const RatingMatrix& m) {
-  if (m.units < 0 || m.coders < 0 || m.categories < 0)
-    return Status::BadInput("rating matrix: units, coders and categories must be >= 0");
-  if (m.codes.size() != Sz(m.units) * Sz(m.coders))
-    return Status::BadInput(fmt::format("rating matrix: {} codes for {} units x {} coders", m.codes.size(),
-                                        m.units, m.coders));
-  // kMissing + 1 = 0, so one unsigned comparison checks both ends; no early exit, so the scan
-  // vectorises, and the offending code is looked for only when there is one.
-  const uint32_t limit = static_cast<uint32_t>(m.categories) + 1;
-  bool bad = false;
-  for (int32_t c : m.codes) bad |= static_cast<uint32_t>(c - kMissing) >= limit;
-  if (!bad) return Status::Ok();
-  for (size_t i = 0;; ++i) {
-    int32_t c = m.codes[i];
-    if (static_cast<uint32_t>(c - kMissing) >= limit)
-      return Status::BadInput(fmt::format("rating matrix: unit {} coder {}: code {} is outside [0, {}) and not missing",
-                                          i / Sz(m.coders), i % Sz(m.coders), c, m.categories));
-  }
-}
-
-Result<Kappa> CohenKappa(const RatingMatrix& m, int coder_a, int coder_b) {
-  GTOPS_RETURN_IF_ERROR(Validate(m));
-  if (coder_a < 0 || coder_a >= m.coders || coder_b < 0 || coder_b >= m.coders)
-    return Status::BadInput(fmt::format("cohen kappa: coders {} and {} must be in [0, {})", coder_a, coder_b, m.coders));
+// Cohen's kappa of two valid coders of a validated matrix.
+Kappa CohenOfValid(const RatingMatrix& m, int coder_a, int coder_b) {
   std::vector<int64_t> agree(Sz(m.categories)), ma(Sz(m.categories)), mb(Sz(m.categories));
   int64_t n = 0;
   for (int u = 0; u < m.units; ++u) {
@@ -68,6 +44,35 @@ Result<Kappa> CohenKappa(const RatingMatrix& m, int coder_a, int coder_b) {
     if (a == b) ++agree[Sz(a)];
   }
   return CohenFromCounts(agree, ma, mb, n);
+}
+
+}  // namespace
+
+Status Validate(const RatingMatrix& m) {
+  if (m.units < 0 || m.coders < 0 || m.categories < 0)
+    return Status::BadInput("rating matrix: units, coders and categories must be >= 0");
+  if (m.codes.size() != Sz(m.units) * Sz(m.coders))
+    return Status::BadInput(fmt::format("rating matrix: {} codes for {} units x {} coders", m.codes.size(),
+                                        m.units, m.coders));
+  // In unsigned arithmetic kMissing + 1 wraps to 0, so one comparison checks both ends; without an
+  // early exit the scan vectorises, and the offending code is looked for only when there is one.
+  const uint32_t limit = static_cast<uint32_t>(m.categories) + 1;
+  bool bad = false;
+  for (int32_t c : m.codes) bad |= static_cast<uint32_t>(c) + 1u >= limit;
+  if (!bad) return Status::Ok();
+  for (size_t i = 0;; ++i) {
+    int32_t c = m.codes[i];
+    if (static_cast<uint32_t>(c) + 1u >= limit)
+      return Status::BadInput(fmt::format("rating matrix: unit {} coder {}: code {} is outside [0, {}) and not missing",
+                                          i / Sz(m.coders), i % Sz(m.coders), c, m.categories));
+  }
+}
+
+Result<Kappa> CohenKappa(const RatingMatrix& m, int coder_a, int coder_b) {
+  GTOPS_RETURN_IF_ERROR(Validate(m));
+  if (coder_a < 0 || coder_a >= m.coders || coder_b < 0 || coder_b >= m.coders)
+    return Status::BadInput(fmt::format("cohen kappa: coders {} and {} must be in [0, {})", coder_a, coder_b, m.coders));
+  return CohenOfValid(m, coder_a, coder_b);
 }
 
 Result<std::vector<double>> PairwiseCohenKappa(const RatingMatrix& m) {
@@ -80,8 +85,7 @@ Result<std::vector<double>> PairwiseCohenKappa(const RatingMatrix& m) {
   for (size_t a = 0; a < c; ++a) {
     if (coded[a]) out[a * c + a] = 1.0;
     for (size_t b = a + 1; b < c; ++b) {
-      auto k = CohenKappa(m, static_cast<int>(a), static_cast<int>(b));
-      out[a * c + b] = out[b * c + a] = k->kappa;
+      out[a * c + b] = out[b * c + a] = CohenOfValid(m, static_cast<int>(a), static_cast<int>(b)).kappa;
     }
   }
   return out;

@@ -68,7 +68,9 @@ struct Alpha {
 // Krippendorff's alpha through the coincidence matrix. `category_values` gives each code's
 // number for the interval and ratio metrics and the order for the ordinal one (ordinal uses only
 // the order and the marginals); empty means code c has value c. Units with fewer than two values
-// are not pairable. kBadInput for an invalid matrix, a wrong number of category values, or a
+// are not pairable. Time O(units x coders + categories²), memory O(categories² x distinct
+// numbers of values per unit): meant for tens of categories, not thousands of distinct numbers.
+// kBadInput for an invalid matrix, a wrong number of category values, or a
 // negative value under the ratio metric.
 Result<Alpha> KrippendorffAlpha(const RatingMatrix& m, AlphaMetric metric,
                                 std::span<const double> category_values = {});

@@ -164,6 +164,8 @@ TEST(Agreement, RejectsCodesOutOfRangeAndWrongSizes) {
   EXPECT_EQ(a.status().code(), StatusCode::kBadInput);
   EXPECT_NE(a.status().message().find("unit 1 coder 0: code 2"), std::string::npos) << a.status().message();
   EXPECT_FALSE(CohenKappa(RatingMatrix{2, 2, 2, {0, 1, 0}}, 0, 1).ok());
+  EXPECT_FALSE(FleissKappa(RatingMatrix{1, 2, 2, {0, 2147483647}}).ok());
+  EXPECT_FALSE(FleissKappa(RatingMatrix{1, 2, 2, {0, -2}}).ok());
   EXPECT_FALSE(CohenKappa(RatingMatrix{1, 2, 2, {0, 1}}, 0, 2).ok());
   EXPECT_FALSE(KrippendorffAlpha(RatingMatrix{1, 2, 2, {0, 1}}, AlphaMetric::kInterval, std::vector<double>{1}).ok());
   EXPECT_FALSE(KrippendorffAlpha(RatingMatrix{1, 2, 2, {0, 1}}, AlphaMetric::kRatio, std::vector<double>{-1, 1}).ok());

@@ -212,6 +212,8 @@ class Em {
 Status Validate(const AnswerSet& set) {
   if (set.items < 0 || set.workers < 0 || set.classes < 1)
     return Status::BadInput("answers: items and workers must be >= 0 and classes >= 1");
+  if (int64_t{set.workers} * set.classes > std::numeric_limits<int32_t>::max())
+    return Status::BadInput("answers: workers x classes must fit in 32 bits");
   for (size_t i = 0; i < set.answers.size(); ++i) {
     const Answer& a = set.answers[i];
     if (a.item < 0 || a.item >= set.items || a.worker < 0 || a.worker >= set.workers || a.label < 0 ||
