@@ -208,6 +208,34 @@ TEST(RunSmallProgram, NothingNewReusesTheLastRunAndNewDataShowsWhatChanged) {
   EXPECT_EQ(ExitCode(status), 0) << text;
 }
 
+TEST(RunSmallProgram, ScorecardQualityColumnComesFromTheRunsOutcomes) {
+  TempDir dir;
+  const std::string program = CopySmallProgram(dir);
+  int status = 0;
+  RunGtops("run " + program + " --resamples 200", status);
+  ASSERT_EQ(ExitCode(status), 0);
+  const std::string out = RunGtops("scorecard vendor beta --json --program " + program, status);
+  ASSERT_EQ(ExitCode(status), 0) << out;
+  const json card = json::parse(out);
+  ASSERT_EQ(card["pipelines"].size(), 1u);
+  const json& m = card["pipelines"][0]["metrics"];
+  // Hand counts (make_program.py): beta recall 54/60, precision 54/57, class_accuracy 52/54;
+  // the peers (alpha) are perfect.
+  EXPECT_NEAR(m["recall"]["value"].get<double>(), 54.0 / 60, 1e-12);
+  EXPECT_EQ(m["recall"]["n"].get<int64_t>(), 60);
+  EXPECT_NEAR(m["recall"]["peers"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(m["precision"]["value"].get<double>(), 54.0 / 57, 1e-12);
+  EXPECT_NEAR(m["class_accuracy"]["value"].get<double>(), 52.0 / 54, 1e-12);
+  EXPECT_EQ(m["recall"]["target"].get<double>(), 0.9);
+  for (const char* metric : {"recall", "precision", "class_accuracy", "localization_accuracy"}) {
+    const double lo = m[metric]["ci"][0], hi = m[metric]["ci"][1], v = m[metric]["value"];
+    EXPECT_LE(lo, v) << metric;
+    EXPECT_GE(hi, v) << metric;
+  }
+  // The KPIs of events are still there, after the quality column.
+  EXPECT_TRUE(m.contains("on_time_rate"));
+}
+
 TEST(RunSmallProgram, BadConfigNamesTheLineOfGtopsToml) {
   struct Case {
     std::string from, to, expect;

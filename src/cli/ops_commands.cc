@@ -17,6 +17,7 @@
 #include "ops/scorecard.h"
 #include "ops/timeline.h"
 #include "run/ops_data.h"
+#include "run/producer_quality.h"
 #include "store/store.h"
 
 namespace gtops::cli {
@@ -276,7 +277,16 @@ int RunScorecard(const ScorecardArgs& args) {
   auto audits = LoadAudits(**store);
   if (!audits.ok()) return Fail(audits.status(), json);
   const auto subject = args.annotator ? ops::ScorecardSubject::kAnnotator : ops::ScorecardSubject::kVendor;
-  const ops::Scorecard card = ops::BuildScorecard(*timelines, *audits, *config, subject, args.id, as_of_ms);
+  ops::Scorecard card = ops::BuildScorecard(*timelines, *audits, *config, subject, args.id, as_of_ms);
+  // The quality column: the subject's labels against gold, from the latest evaluations.
+  auto quality = QualityOfProducer(**store, *config, subject, args.id);
+  if (!quality.ok()) return Fail(quality.status(), json);
+  for (ProducerQuality& pq : *quality) {
+    for (ops::ScorecardRow& row : card.pipelines) {
+      if (row.pipeline != pq.pipeline) continue;
+      row.metrics.insert(row.metrics.begin(), pq.metrics.begin(), pq.metrics.end());
+    }
+  }
   const char* kind = args.annotator ? "annotator" : "vendor";
   if (card.pipelines.empty()) {
     return Fail(Status::NotFound(fmt::format("{} {}: no tasks in the store", kind, args.id)), json);
