@@ -10,6 +10,7 @@
 #include "cli/ops_commands.h"
 #include "cli/quality_commands.h"
 #include "cli/run_commands.h"
+#include "cli/sample_commands.h"
 
 #ifndef GTOPS_VERSION
 #define GTOPS_VERSION "dev"
@@ -134,6 +135,22 @@ int main(int argc, char** argv) {
   gaps_cmd->add_flag("--gate", gaps.gate, "Exit 6 when any listed target fails");
   gaps_cmd->add_flag("--strict", gaps.strict, "With --gate: inconclusive rows fail the gate too");
 
+  auto* sample_cmd = app.add_subcommand("sample", "Audit sampling: acceptance plans (docs/sampling.md)");
+  sample_cmd->require_subcommand(1);
+  SamplePlanArgs sample_plan;
+  auto* sample_plan_cmd = sample_cmd->add_subcommand(
+      "plan", "An acceptance sampling plan (n, c) from AQL, LTPD and the risks, with its OC curve and AOQL");
+  sample_plan_cmd->add_option("--lot", sample_plan.lot, "Items in the lot (default: an infinite lot, binomial)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
+  sample_plan_cmd->add_option("--aql", sample_plan.aql, "Acceptable quality level: a defective fraction in (0, 1)")
+      ->required();
+  sample_plan_cmd->add_option("--ltpd", sample_plan.ltpd, "Lot tolerance percent defective (RQL), above the AQL")
+      ->required();
+  sample_plan_cmd->add_option("--alpha", sample_plan.alpha, "Producer's risk at the AQL")->capture_default_str();
+  sample_plan_cmd->add_option("--beta", sample_plan.beta, "Consumer's risk at the LTPD")->capture_default_str();
+  sample_plan_cmd->add_flag("--double", sample_plan.double_plan, "A double sampling plan (n1, c1, r1, n2, c2)");
+  sample_plan_cmd->add_flag("--json", sample_plan.json, "Print JSON instead of text");
+
   auto* eval_cmd = app.add_subcommand("eval", "Score results against ground truth as the field's reference tools do");
   // With no sub-subcommand, `gtops eval --pipeline P` evaluates a pipeline of the program.
   eval_cmd->require_subcommand(0, 1);
@@ -201,6 +218,7 @@ int main(int argc, char** argv) {
     if (*forecast_cmd) return RunForecast(forecast);
     if (*scorecard_vendor_cmd) return RunScorecard(scorecard_vendor);
     if (*scorecard_annotator_cmd) return RunScorecard(scorecard_annotator);
+    if (*sample_plan_cmd) return RunSamplePlan(sample_plan);
     if (*eval_coco_cmd) return RunEvalCoco(eval_coco);
     if (*eval_mot_cmd) return RunEvalMot(eval_mot);
     if (*eval_nusc_cmd) return RunEvalNuscenes(eval_nusc);
