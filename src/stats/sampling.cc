@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -383,20 +384,20 @@ Result<Sprt> MakeSprt(double p0, double p1, double alpha, double beta) {
   return t;
 }
 
-const char* Name(SprtDecision d) {
+const char* Name(AuditDecision d) {
   switch (d) {
-    case SprtDecision::kAccept: return "accept";
-    case SprtDecision::kReject: return "reject";
-    case SprtDecision::kContinue: break;
+    case AuditDecision::kAccept: return "accept";
+    case AuditDecision::kReject: return "reject";
+    case AuditDecision::kContinue: break;
   }
   return "continue";
 }
 
-SprtDecision DecideSprtCounts(const Sprt& t, int64_t audits, int64_t failures) {
+AuditDecision DecideSprtCounts(const Sprt& t, int64_t audits, int64_t failures) {
   const double llr = static_cast<double>(failures) * t.g1 - static_cast<double>(audits - failures) * t.g2;
-  if (llr >= t.a) return SprtDecision::kReject;
-  if (llr <= t.b) return SprtDecision::kAccept;
-  return SprtDecision::kContinue;
+  if (llr >= t.a) return AuditDecision::kReject;
+  if (llr <= t.b) return AuditDecision::kAccept;
+  return AuditDecision::kContinue;
 }
 
 SprtOutcome DecideSprt(const Sprt& t, const std::vector<bool>& failed) {
@@ -405,10 +406,82 @@ SprtOutcome DecideSprt(const Sprt& t, const std::vector<bool>& failed) {
     ++out.audits;
     if (f) ++out.failures;
     out.llr += f ? t.g1 : -t.g2;
-    if (out.llr >= t.a) { out.decision = SprtDecision::kReject; break; }
-    if (out.llr <= t.b) { out.decision = SprtDecision::kAccept; break; }
+    if (out.llr >= t.a) { out.decision = AuditDecision::kReject; break; }
+    if (out.llr <= t.b) { out.decision = AuditDecision::kAccept; break; }
   }
   return out;
+}
+
+namespace {
+
+int64_t Failures(const std::vector<bool>& failed, int64_t from, int64_t to) {
+  int64_t d = 0;
+  for (int64_t i = from; i < to && i < static_cast<int64_t>(failed.size()); ++i) d += failed[static_cast<size_t>(i)];
+  return d;
+}
+
+PlanDecision Decided(AuditDecision decision, int64_t used, int64_t failures, int64_t needed, std::string evidence) {
+  return {decision, used, failures, needed, std::move(evidence)};
+}
+
+}  // namespace
+
+PlanDecision DecidePlan(const SinglePlan& plan, const std::vector<bool>& failed) {
+  const int64_t used = std::min<int64_t>(plan.n, static_cast<int64_t>(failed.size()));
+  const int64_t d = Failures(failed, 0, used);
+  if (d > plan.c) {
+    return Decided(AuditDecision::kReject, used, d, 0,
+                   fmt::format("{} of {} audits failed, more than c = {}: reject", d, used, plan.c));
+  }
+  if (used == plan.n) {
+    return Decided(AuditDecision::kAccept, used, d, 0,
+                   fmt::format("{} of {} audits failed, at most c = {}: accept", d, used, plan.c));
+  }
+  return Decided(AuditDecision::kContinue, used, d, plan.n - used,
+                 fmt::format("{} of {} audits failed so far (c = {}): audit {} more", d, used, plan.c, plan.n - used));
+}
+
+PlanDecision DecidePlan(const DoublePlan& plan, const std::vector<bool>& failed) {
+  const int64_t size = static_cast<int64_t>(failed.size());
+  const int64_t used1 = std::min(plan.n1, size);
+  const int64_t d1 = Failures(failed, 0, used1);
+  if (d1 >= plan.r1) {
+    return Decided(AuditDecision::kReject, used1, d1, 0,
+                   fmt::format("first sample: {} of {} audits failed, at least r1 = {}: reject", d1, used1, plan.r1));
+  }
+  if (used1 < plan.n1) {
+    return Decided(AuditDecision::kContinue, used1, d1, plan.n1 - used1,
+                   fmt::format("first sample: {} of {} audits failed so far (c1 = {}, r1 = {}): audit {} more", d1,
+                               used1, plan.c1, plan.r1, plan.n1 - used1));
+  }
+  if (d1 <= plan.c1) {
+    return Decided(AuditDecision::kAccept, used1, d1, 0,
+                   fmt::format("first sample: {} of {} audits failed, at most c1 = {}: accept", d1, used1, plan.c1));
+  }
+  const int64_t used = std::min(plan.n1 + plan.n2, size);
+  const int64_t d = d1 + Failures(failed, plan.n1, used);
+  if (d > plan.c2) {
+    return Decided(AuditDecision::kReject, used, d, 0,
+                   fmt::format("both samples: {} of {} audits failed, more than c2 = {}: reject", d, used, plan.c2));
+  }
+  if (used == plan.n1 + plan.n2) {
+    return Decided(AuditDecision::kAccept, used, d, 0,
+                   fmt::format("both samples: {} of {} audits failed, at most c2 = {}: accept", d, used, plan.c2));
+  }
+  const int64_t more = plan.n1 + plan.n2 - used;
+  return Decided(AuditDecision::kContinue, used, d, more,
+                 fmt::format("second sample: {} of {} audits failed so far (c2 = {}): audit {} more", d, used, plan.c2,
+                             more));
+}
+
+PlanDecision DecidePlan(const Sprt& t, const std::vector<bool>& failed) {
+  const SprtOutcome o = DecideSprt(t, failed);
+  const char* what = o.decision == AuditDecision::kReject   ? "at or above the reject line"
+                     : o.decision == AuditDecision::kAccept ? "at or below the accept line"
+                                                            : "between the lines: continue";
+  return Decided(o.decision, o.audits, o.failures, 0,
+                 fmt::format("{} of {} audits failed (reject at {:.2f}, accept at {:.2f} failures): {}", o.failures,
+                             o.audits, t.RejectLine(o.audits), t.AcceptLine(o.audits), what));
 }
 
 namespace {

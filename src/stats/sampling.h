@@ -128,11 +128,12 @@ struct Sprt {
 };
 Result<Sprt> MakeSprt(double p0, double p1, double alpha = 0.05, double beta = 0.10);
 
-enum class SprtDecision { kContinue, kAccept, kReject };
-const char* Name(SprtDecision d);  // "continue", "accept", "reject"
+// What to do with a batch after the audits so far (SPRT and acceptance plans alike).
+enum class AuditDecision { kContinue, kAccept, kReject };
+const char* Name(AuditDecision d);  // "continue", "accept", "reject"
 
 struct SprtOutcome {
-  SprtDecision decision = SprtDecision::kContinue;
+  AuditDecision decision = AuditDecision::kContinue;
   int64_t audits = 0;    // audits used (up to the decision, or all of them)
   int64_t failures = 0;  // failures among those
   double llr = 0;
@@ -141,7 +142,7 @@ struct SprtOutcome {
 // decision.
 SprtOutcome DecideSprt(const Sprt& t, const std::vector<bool>& failed);
 // The decision after `audits` audits with `failures` failures (no earlier stop is assumed).
-SprtDecision DecideSprtCounts(const Sprt& t, int64_t audits, int64_t failures);
+AuditDecision DecideSprtCounts(const Sprt& t, int64_t audits, int64_t failures);
 
 // Wald's approximation of the expected number of audits when the true rate is p:
 // E[N] = (Pa B + (1 - Pa) A) / E[z], E[z] = p g1 - (1 - p) g2, with Pa = 1 - alpha at p0 and
@@ -149,6 +150,25 @@ SprtDecision DecideSprtCounts(const Sprt& t, int64_t audits, int64_t failures);
 double SprtExpectedAudits(const Sprt& t, double p);
 // Wald's OC: P(accept | p) of the test (approximate: ignores the overshoot).
 double SprtAcceptProbability(const Sprt& t, double p);
+
+// The decision of an acceptance plan on the audit results so far, in audit order (true: failed),
+// with the evidence in words ("4 of 60 audits failed, more than c = 3: reject").
+// Single plan: reject as soon as more than c of the first n failed (acceptance is then out of
+// reach: curtailed inspection), accept when the first n are audited with at most c failures,
+// otherwise continue. Double plan: on the first n1, reject as soon as d1 >= r1; after them accept
+// when d1 <= c1, reject when d1 >= r1; otherwise on the next n2 reject as soon as d1 + d2 > c2 and
+// accept when all n1 + n2 are audited. Results beyond the plan's samples are ignored.
+// `audits_needed` is how many more audits a continue needs at most (0 otherwise).
+struct PlanDecision {
+  AuditDecision decision = AuditDecision::kContinue;
+  int64_t audits_used = 0, failures = 0;
+  int64_t audits_needed = 0;
+  std::string evidence;
+};
+PlanDecision DecidePlan(const SinglePlan& plan, const std::vector<bool>& failed);
+PlanDecision DecidePlan(const DoublePlan& plan, const std::vector<bool>& failed);
+// The SPRT's decision with the same evidence fields (audits_needed: 0, unknown in advance).
+PlanDecision DecidePlan(const Sprt& t, const std::vector<bool>& failed);
 
 // A stratum of a batch: its size and its anticipated error rate (history, automated QA).
 struct Stratum {

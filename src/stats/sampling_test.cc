@@ -282,14 +282,14 @@ TEST(Sprt, BoundariesAreWaldsFormulas) {
   EXPECT_NEAR(SprtAcceptProbability(*t, 0.02), 0.95, 1e-6);
   EXPECT_NEAR(SprtAcceptProbability(*t, 0.08), 0.10, 1e-6);
   // Two failures in the first two audits: LLR = 2 log 4 = 2.77 < A; a third: 4.16 >= A: reject.
-  EXPECT_EQ(DecideSprt(*t, {true, true}).decision, SprtDecision::kContinue);
+  EXPECT_EQ(DecideSprt(*t, {true, true}).decision, AuditDecision::kContinue);
   SprtOutcome o = DecideSprt(*t, {true, true, true, false});
-  EXPECT_EQ(o.decision, SprtDecision::kReject);
+  EXPECT_EQ(o.decision, AuditDecision::kReject);
   EXPECT_EQ(o.audits, 3);
   // No failures: accept once n g2 >= -B, n >= 2.2513 / 0.063179 = 35.6, i.e. at 36 audits.
   EXPECT_EQ(DecideSprt(*t, std::vector<bool>(100, false)).audits, 36);
-  EXPECT_EQ(DecideSprtCounts(*t, 35, 0), SprtDecision::kContinue);
-  EXPECT_EQ(DecideSprtCounts(*t, 36, 0), SprtDecision::kAccept);
+  EXPECT_EQ(DecideSprtCounts(*t, 35, 0), AuditDecision::kContinue);
+  EXPECT_EQ(DecideSprtCounts(*t, 36, 0), AuditDecision::kAccept);
   EXPECT_FALSE(MakeSprt(0.08, 0.02).ok());
 }
 
@@ -323,6 +323,53 @@ TEST(Sprt, RealisedErrorRatesAndSampleNumbersAgreeWithSimulation) {
     EXPECT_GT(asn, 0.85 * SprtExpectedAudits(*t, p));
     EXPECT_LT(asn, 1.4 * SprtExpectedAudits(*t, p));
   }
+}
+
+std::vector<bool> Audits(int n, std::initializer_list<int> failed_at) {
+  std::vector<bool> v(static_cast<size_t>(n), false);
+  for (int i : failed_at) v[static_cast<size_t>(i)] = true;
+  return v;
+}
+
+TEST(DecidePlan, SinglePlanAcceptsRejectsOrAsksForMore) {
+  const SinglePlan plan{10, 1};
+  // 4 audits, one failure: continue with 6 more.
+  PlanDecision d = DecidePlan(plan, Audits(4, {2}));
+  EXPECT_EQ(d.decision, AuditDecision::kContinue);
+  EXPECT_EQ(d.audits_needed, 6);
+  EXPECT_EQ(d.evidence, "1 of 4 audits failed so far (c = 1): audit 6 more");
+  // A second failure: acceptance is out of reach, reject without the remaining audits.
+  d = DecidePlan(plan, Audits(5, {2, 4}));
+  EXPECT_EQ(d.decision, AuditDecision::kReject);
+  EXPECT_EQ(d.evidence, "2 of 5 audits failed, more than c = 1: reject");
+  // All 10 with one failure: accept; results beyond n are ignored.
+  d = DecidePlan(plan, Audits(12, {3, 10, 11}));
+  EXPECT_EQ(d.decision, AuditDecision::kAccept);
+  EXPECT_EQ(d.audits_used, 10);
+  EXPECT_EQ(d.failures, 1);
+}
+
+TEST(DecidePlan, DoublePlanFollowsBothStages) {
+  const DoublePlan plan{5, 0, 3, 5, 2};
+  EXPECT_EQ(DecidePlan(plan, Audits(5, {})).decision, AuditDecision::kAccept);        // d1 = 0 <= c1
+  EXPECT_EQ(DecidePlan(plan, Audits(3, {0, 1, 2})).decision, AuditDecision::kReject);  // d1 = 3 >= r1 early
+  PlanDecision d = DecidePlan(plan, Audits(5, {1}));                                   // c1 < d1 < r1
+  EXPECT_EQ(d.decision, AuditDecision::kContinue);
+  EXPECT_EQ(d.audits_needed, 5);
+  EXPECT_EQ(DecidePlan(plan, Audits(10, {1, 7})).decision, AuditDecision::kAccept);      // 2 <= c2
+  d = DecidePlan(plan, Audits(7, {1, 5, 6}));                                            // 3 > c2 early
+  EXPECT_EQ(d.decision, AuditDecision::kReject);
+  EXPECT_EQ(d.evidence, "both samples: 3 of 7 audits failed, more than c2 = 2: reject");
+}
+
+TEST(DecidePlan, SprtEvidenceNamesTheLines) {
+  auto t = MakeSprt(0.02, 0.08, 0.05, 0.10);
+  ASSERT_TRUE(t.ok());
+  PlanDecision d = DecidePlan(*t, Audits(40, {}));
+  EXPECT_EQ(d.decision, AuditDecision::kAccept);
+  EXPECT_EQ(d.audits_used, 36);
+  // At n = 36 the accept line is -1.553179 + 0.043587 * 36 = 0.0160; the reject line 3.5632.
+  EXPECT_EQ(d.evidence, "0 of 36 audits failed (reject at 3.56, accept at 0.02 failures): at or below the accept line");
 }
 
 TEST(NeymanAllocation, ProportionalToSizeTimesStandardDeviationWithAtLeastOne) {
