@@ -378,6 +378,9 @@ Result<std::vector<CocoDetection>> ParseResults(simdjson::dom::parser& parser,
           const double x1 = d.bbox.x, x2 = d.bbox.x + d.bbox.w;
           const double y1 = d.bbox.y, y2 = d.bbox.y + d.bbox.h;
           const double xy[8] = {x1, y1, x1, y2, x2, y2, x2, y1};
+          if (geometry::PolygonGridPoints(xy) > geometry::kMaxPolygonGridPoints) {
+            return err.Bad(what, "its box is too large to rasterise as a mask");
+          }
           d.mask = geometry::RleFromPolygon(xy, image->height, image->width);
         }
       }

@@ -31,6 +31,19 @@ int TruncateToInt(double v) {
 
 }  // namespace
 
+uint64_t PolygonGridPoints(std::span<const double> xy) {
+  const size_t k = xy.size() / 2;
+  uint64_t m = 0;
+  for (size_t j = 0; j < k; ++j) {
+    const size_t n = (j + 1) % k;
+    // 64-bit differences: TruncateToInt gives INT_MIN for coordinates out of int's range.
+    const int64_t x0 = TruncateToInt(kScale * xy[j * 2] + .5), x1 = TruncateToInt(kScale * xy[n * 2] + .5);
+    const int64_t y0 = TruncateToInt(kScale * xy[j * 2 + 1] + .5), y1 = TruncateToInt(kScale * xy[n * 2 + 1] + .5);
+    m += static_cast<uint64_t>(std::max(std::abs(x0 - x1), std::abs(y0 - y1))) + 1;
+  }
+  return m;
+}
+
 Rle RleFromPolygon(std::span<const double> xy, uint32_t h, uint32_t w) {
   Rle out;
   out.h = h;
@@ -204,10 +217,22 @@ Result<Rle> RleFromPolygons(std::span<const std::vector<double>> polygons, uint3
             "segmentation mixes a 4-number entry (read as a box [x, y, w, h], as pycocotools "
             "does) with a polygon of " + std::to_string(box.size()) + " numbers");
       }
+      const double xy[8] = {box[0], box[1], box[0], box[1] + box[3], box[0] + box[2], box[1] + box[3],
+                            box[0] + box[2], box[1]};
+      if (PolygonGridPoints(xy) > kMaxPolygonGridPoints) {
+        return Status::BadInput("segmentation box is too large to rasterise");
+      }
       parts.push_back(RleFromBox(box[0], box[1], box[2], box[3], h, w));
     }
   } else {
-    for (const std::vector<double>& poly : polygons) parts.push_back(RleFromPolygon(poly, h, w));
+    for (const std::vector<double>& poly : polygons) {
+      const uint64_t points = PolygonGridPoints(poly);
+      if (points > kMaxPolygonGridPoints) {
+        return Status::BadInput("segmentation polygon is too large to rasterise (" + std::to_string(points) +
+                                " boundary grid points; at most " + std::to_string(kMaxPolygonGridPoints) + ")");
+      }
+      parts.push_back(RleFromPolygon(poly, h, w));
+    }
   }
   return RleUnion(parts);
 }

@@ -126,3 +126,25 @@ TEST(RleFromPolygonsTest, RejectsWhatPycocotoolsCannotRead) {
 
 }  // namespace
 }  // namespace gtops::geometry
+
+namespace gtops::geometry {
+namespace {
+
+// Found by fuzzing the COCO reader: a vertex a billion pixels away made the rasteriser allocate
+// its walk (4 GB) before anything else happened.
+TEST(RleFromPolygons, PolygonTooLargeToRasteriseIsBadInputNotAnAllocation) {
+  const std::vector<std::vector<double>> far = {{10, 10, 20, 10, 1e9, 20}};
+  EXPECT_GT(PolygonGridPoints(far[0]), kMaxPolygonGridPoints);
+  auto r = RleFromPolygons(far, 256, 256);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("too large to rasterise"), std::string::npos);
+  const std::vector<std::vector<double>> box = {{0, 0, 1e12, 5}};
+  EXPECT_FALSE(RleFromPolygons(box, 256, 256).ok());
+  // An ordinary polygon: 5 x its perimeter, give or take a point per edge.
+  const std::vector<double> square = {10, 10, 20, 10, 20, 20, 10, 20};
+  EXPECT_EQ(PolygonGridPoints(square), 4u * 51u);
+  EXPECT_TRUE(RleFromPolygons(std::vector<std::vector<double>>{square}, 64, 64).ok());
+}
+
+}  // namespace
+}  // namespace gtops::geometry
