@@ -87,7 +87,7 @@ void PrintSummary(const report::RunResult& r, bool colour) {
   for (const Gap& g : r.gaps) {  // gaps are worst first
     if (worst.emplace(g.pipeline, &g).second) order.push_back(g.pipeline);
   }
-  std::printf("%-18s %-40s %8s %8s %-18s %-20s %s\n", "PIPELINE", "WORST ROW", "TARGET", "MEASURED", "95% CI",
+  std::printf("%-16s %-50s %8s %8s %-18s %-20s %s\n", "PIPELINE", "WORST ROW", "TARGET", "MEASURED", "95% CI",
               "STATUS", "FAILS/INCONCL/MEETS");
   for (const std::string& p : order) {
     const Gap& g = *worst[p];
@@ -96,12 +96,12 @@ void PrintSummary(const report::RunResult& r, bool colour) {
       if (s.pipeline == p) f = s.fails, i = s.inconclusive, m = s.meets;
     }
     const std::string status = fmt::format("{:<20}", StatusText(g));
-    std::printf("%-18s %-40s %8s %8s %-18s %s %lld/%lld/%lld\n", Fit(p, 18).c_str(), Fit(What(g), 40).c_str(),
+    std::printf("%-16s %-50s %8s %8s %-18s %s %lld/%lld/%lld\n", Fit(p, 16).c_str(), Fit(What(g), 50).c_str(),
                 Num(g.target).c_str(), Num(g.value).c_str(), Interval(g).c_str(), Paint(status, g.status, colour).c_str(),
                 static_cast<long long>(f), static_cast<long long>(i), static_cast<long long>(m));
   }
   for (const report::PipelineSummary& s : r.pipelines) {
-    if (!worst.count(s.pipeline)) std::printf("%-18s (no targets)\n", Fit(s.pipeline, 18).c_str());
+    if (!worst.count(s.pipeline)) std::printf("%-16s (no targets)\n", Fit(s.pipeline, 16).c_str());
   }
 }
 
@@ -176,8 +176,8 @@ int RunRun(const RunArgs& in) {
                   static_cast<long long>(t.records_read), static_cast<long long>(t.inserted),
                   static_cast<long long>(t.replaced), static_cast<long long>(t.quarantined));
     }
-    std::printf("%s: %zu pipelines, %zu gap rows: %lld fail, %lld inconclusive, %lld meet, %lld no data (run %lld%s)\n\n",
-                r.program.c_str(), r.pipelines.size(), r.gaps.size(), static_cast<long long>(counts.fails),
+    std::printf("%s: %zu pipeline%s, %zu gap rows: %lld fail, %lld inconclusive, %lld meet, %lld no data (run %lld%s)\n\n",
+                r.program.c_str(), r.pipelines.size(), r.pipelines.size() == 1 ? "" : "s", r.gaps.size(), static_cast<long long>(counts.fails),
                 static_cast<long long>(counts.inconclusive), static_cast<long long>(counts.meets),
                 static_cast<long long>(counts.no_data), static_cast<long long>(r.run_id),
                 out->reused ? ", nothing new: the last run's results" : "");
