@@ -236,6 +236,32 @@ TEST(RunSmallProgram, ScorecardQualityColumnComesFromTheRunsOutcomes) {
   EXPECT_TRUE(m.contains("on_time_rate"));
 }
 
+TEST(RunSmallProgram, WithoutGoldOrEventsEveryRowSaysNoDataAndTheGatePasses) {
+  TempDir dir;
+  const std::string program = CopySmallProgram(dir);
+  // Keep the vendor labels only: no gold, no events, no audits.
+  std::ifstream in(program + "/data/labels.jsonl");
+  std::string kept;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(R"("source":"gold")") == std::string::npos) kept += line + "\n";
+  }
+  in.close();
+  WriteFile(program + "/data/labels.jsonl", kept);
+  fs::remove(program + "/data/events.jsonl");
+  fs::remove(program + "/data/audits.jsonl");
+  int status = 0;
+  const std::string out = RunGtops("run " + program + " --gate --strict --json", status);
+  ASSERT_EQ(ExitCode(status), 0) << out;
+  const json run = json::parse(out);
+  // The same 25 rows (both vendors are known from their deliveries), none measured.
+  EXPECT_EQ(run["gaps"].size(), 25u);
+  for (const json& r : run["gaps"]) {
+    EXPECT_EQ(r["status"], "no_data") << r.dump();
+    EXPECT_TRUE(r["value"].is_null());
+  }
+  EXPECT_TRUE(fs::exists(program + "/report/index.html"));
+}
+
 TEST(RunSmallProgram, BadConfigNamesTheLineOfGtopsToml) {
   struct Case {
     std::string from, to, expect;

@@ -458,6 +458,7 @@ std::vector<std::string> PipelineRun::Vendors() const {
   for (const ops::TaskTimeline* t : tasks_) {
     if (!t->vendor.empty()) v.insert(t->vendor);
   }
+  for (const BatchInfo& b : batches_) v.insert(b.vendor);  // vendors that delivered, gold or not
   v.erase("");
   return {v.begin(), v.end()};
 }
