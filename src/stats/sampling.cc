@@ -31,38 +31,59 @@ double LotFraction(double p, int64_t lot_size) {
   return lot_size == kInfiniteLot ? p : static_cast<double>(Defectives(p, lot_size)) / static_cast<double>(lot_size);
 }
 
-// log P(X <= c), X ~ Binomial(n, p). Terms from the pmf at 0 by the ratio
+// log P(X <= x) for x = 0..c, X ~ Binomial(n, p). Terms from the pmf at 0 by the ratio
 // pmf(x+1)/pmf(x) = (n-x)/(x+1) * p/(1-p), summed with log-add-exp so that nothing underflows.
-double LogBinomialCdf(int64_t n, int64_t c, double p) {
-  if (c < 0) return kNegInf;
-  if (c >= n || p <= 0) return 0;
-  if (p >= 1) return kNegInf;
+std::vector<double> LogBinomialCdfRow(int64_t n, int64_t c, double p) {
+  std::vector<double> row(static_cast<size_t>(std::max<int64_t>(c + 1, 0)), 0.0);
+  if (p <= 0) return row;
+  if (p >= 1) {  // every item defective: X = n
+    for (int64_t x = 0; x <= c && x < n; ++x) row[static_cast<size_t>(x)] = kNegInf;
+    return row;
+  }
   const double log_odds = std::log(p) - std::log1p(-p);
   double term = static_cast<double>(n) * std::log1p(-p);
   double sum = term;
-  for (int64_t x = 0; x < c; ++x) {
-    term += std::log(static_cast<double>(n - x) / static_cast<double>(x + 1)) + log_odds;
-    sum = LogAddExp(sum, term);
+  for (int64_t x = 0; x <= c && x < n; ++x) {
+    if (x > 0) {
+      term += std::log(static_cast<double>(n - x + 1) / static_cast<double>(x)) + log_odds;
+      sum = LogAddExp(sum, term);
+    }
+    row[static_cast<size_t>(x)] = std::min(sum, 0.0);
   }
-  return std::min(sum, 0.0);
+  return row;
 }
 
-// log P(X <= c), X hypergeometric: n drawn from N items of which D are defective. The support
-// starts at lo = max(0, n - (N - D)); pmf(x+1)/pmf(x) = (D-x)(n-x) / ((x+1)(N-D-n+x+1)).
-double LogHypergeometricCdf(int64_t n, int64_t c, int64_t D, int64_t N) {
+// log P(X <= x) for x = 0..c, X hypergeometric: n drawn from N items of which D are defective.
+// The support starts at lo = max(0, n - (N - D)); pmf(x+1)/pmf(x) = (D-x)(n-x) / ((x+1)(N-D-n+x+1)).
+std::vector<double> LogHypergeometricCdfRow(int64_t n, int64_t c, int64_t D, int64_t N) {
+  std::vector<double> row(static_cast<size_t>(std::max<int64_t>(c + 1, 0)), 0.0);
   n = std::min(n, N);
   const int64_t lo = std::max<int64_t>(0, n - (N - D));
   const int64_t hi = std::min(n, D);
-  if (c < lo) return kNegInf;
-  if (c >= hi) return 0;
   auto d = [](int64_t v) { return static_cast<double>(v); };
   double term = LogChoose(d(D), d(lo)) + LogChoose(d(N - D), d(n - lo)) - LogChoose(d(N), d(n));
   double sum = term;
-  for (int64_t x = lo; x < c; ++x) {
-    term += std::log(d(D - x) * d(n - x) / (d(x + 1) * d(N - D - n + x + 1)));
-    sum = LogAddExp(sum, term);
+  for (int64_t x = 0; x <= c; ++x) {
+    if (x >= hi) break;  // the rest stay 0
+    if (x < lo) {
+      row[static_cast<size_t>(x)] = kNegInf;
+      continue;
+    }
+    if (x > lo) {
+      term += std::log(d(D - x + 1) * d(n - x + 1) / (d(x) * d(N - D - n + x)));
+      sum = LogAddExp(sum, term);
+    }
+    row[static_cast<size_t>(x)] = std::min(sum, 0.0);
   }
-  return std::min(sum, 0.0);
+  return row;
+}
+
+double LogBinomialCdf(int64_t n, int64_t c, double p) {
+  return c < 0 ? kNegInf : LogBinomialCdfRow(n, c, p)[static_cast<size_t>(c)];
+}
+
+double LogHypergeometricCdf(int64_t n, int64_t c, int64_t D, int64_t N) {
+  return c < 0 ? kNegInf : LogHypergeometricCdfRow(n, c, D, N)[static_cast<size_t>(c)];
 }
 
 double LogCdf(int64_t n, int64_t c, double p, int64_t lot_size) {
@@ -70,13 +91,19 @@ double LogCdf(int64_t n, int64_t c, double p, int64_t lot_size) {
   return LogHypergeometricCdf(n, c, Defectives(p, lot_size), lot_size);
 }
 
-// pmf of the first sample's defectives, 0..k (k < n1 + 1), for the double plan.
+std::vector<double> LogCdfRow(int64_t n, int64_t c, double p, int64_t lot_size) {
+  if (lot_size == kInfiniteLot) return LogBinomialCdfRow(n, c, p);
+  return LogHypergeometricCdfRow(n, c, Defectives(p, lot_size), lot_size);
+}
+
+// pmf of the first sample's defectives, 0..k, for the double plan.
 std::vector<double> FirstSamplePmf(int64_t n1, int64_t k, double p, int64_t lot_size) {
-  std::vector<double> pmf(static_cast<size_t>(k + 1));
+  const std::vector<double> row = LogCdfRow(n1, k, p, lot_size);
+  std::vector<double> pmf(row.size());
   double prev = 0;
-  for (int64_t x = 0; x <= k; ++x) {
-    const double cdf = std::exp(LogCdf(n1, x, p, lot_size));
-    pmf[static_cast<size_t>(x)] = std::max(0.0, cdf - prev);
+  for (size_t x = 0; x < row.size(); ++x) {
+    const double cdf = std::exp(row[x]);
+    pmf[x] = std::max(0.0, cdf - prev);
     prev = cdf;
   }
   return pmf;
@@ -185,6 +212,57 @@ Result<SinglePlan> DesignSinglePlan(const PlanRequest& r) {
                                    Num(r.aql), Num(r.ltpd), n_max));
 }
 
+namespace {
+
+// The double plans (n1, c1, r1 = c2 + 1, n2 = n1, c2) of one n1 at one p, for defectives up to k:
+// the first sample's pmf and the second sample's cdf given d1 (one shared row for an infinite
+// lot), so that each plan's P(accept) is an O(c2) sum.
+class DoubleFamily {
+ public:
+  DoubleFamily(int64_t n1, int64_t k, double p, int64_t lot_size) : pmf1_(FirstSamplePmf(n1, k, p, lot_size)) {
+    if (lot_size == kInfiniteLot) {
+      cdf2_.push_back(Exp(LogBinomialCdfRow(n1, k, p)));
+      return;
+    }
+    const int64_t D = Defectives(p, lot_size), left = lot_size - n1;
+    for (int64_t d1 = 0; d1 <= k; ++d1) {
+      cdf2_.push_back(d1 > D ? std::vector<double>(static_cast<size_t>(k + 1), 0.0)
+                             : Exp(LogHypergeometricCdfRow(std::min(n1, left), k, D - d1, left)));
+    }
+  }
+  // Pa = sum_{d1 <= c1} pmf1 + sum_{c1 < d1 <= c2} pmf1(d1) P(d2 <= c2 - d1 | d1).
+  double Accept(int64_t c1, int64_t c2) const {
+    double pa = 0;
+    for (int64_t d1 = 0; d1 <= c2; ++d1) {
+      const double w = pmf1_[static_cast<size_t>(d1)];
+      pa += d1 <= c1 ? w : w * cdf2_[cdf2_.size() == 1 ? 0 : static_cast<size_t>(d1)][static_cast<size_t>(c2 - d1)];
+    }
+    return std::min(1.0, pa);
+  }
+  // P(c1 < d1 < r1 = c2 + 1): the second sample is drawn.
+  double Second(int64_t c1, int64_t c2) const {
+    double w = 0;
+    for (int64_t d1 = c1 + 1; d1 <= c2; ++d1) w += pmf1_[static_cast<size_t>(d1)];
+    return w;
+  }
+
+ private:
+  static std::vector<double> Exp(std::vector<double> v) {
+    for (double& x : v) x = std::exp(x);
+    return v;
+  }
+  std::vector<double> pmf1_;
+  std::vector<std::vector<double>> cdf2_;
+};
+
+}  // namespace
+
+// Search over n1 upward. Every double plan with r1 = c2 + 1 accepts whenever d1 + d2 <= c2 and
+// only when d1 <= c2, so P(d1 + d2 <= c2) <= Pa <= P(d1 <= c2): a c2 whose single plan of 2 n1
+// items already accepts a lot at the LTPD with probability above beta cannot meet the consumer's
+// side, which bounds c2 by k (and the tables by k). For each c1 the consumer's probability rises
+// with c2, so the largest c2 meeting it is found by bisection, and then the producer's side is
+// checked (it too rises with c2).
 Result<DoublePlan> DesignDoublePlan(const PlanRequest& r) {
   GTOPS_RETURN_IF_ERROR(ValidatePlanRequest(r));
   auto single = DesignSinglePlan(r);
@@ -192,25 +270,37 @@ Result<DoublePlan> DesignDoublePlan(const PlanRequest& r) {
   // A double plan never needs more items per stage than the single plan (n1 = n2 = n is already
   // over-protective), so n1 runs up to the single plan's n.
   const int64_t n1_max = r.lot_size == kInfiniteLot ? single->n : std::min(single->n, r.lot_size / 2);
+  int64_t k_prev = 0;
   for (int64_t n1 = 1; n1 <= n1_max; ++n1) {
+    // k: the first c2 that cannot meet the consumer's side. It does not fall as n1 grows (the
+    // cdf at a fixed c falls with the sample size), so a row a little past the last k is
+    // usually enough; the full row otherwise.
+    int64_t k = 0;
+    for (int64_t row_end : {std::min(2 * n1 - 1, 2 * k_prev + 64), 2 * n1 - 1}) {
+      const std::vector<double> both = LogCdfRow(2 * n1, row_end, r.ltpd, r.lot_size);
+      k = 0;
+      while (k <= row_end && std::exp(both[static_cast<size_t>(k)]) <= r.beta) ++k;
+      if (k <= row_end) break;
+    }
+    k_prev = k;
+    if (k <= 1) continue;  // no c1 < c2 < k
+    // And Pa <= P(d1 <= c2) <= P(d1 <= k - 1) at the AQL: when that is short of 1 - alpha no
+    // plan of this n1 meets the producer's side (this skips most n1 below the answer cheaply).
+    if (!MeetsProducer(std::exp(LogCdfRow(n1, k - 1, r.aql, r.lot_size)[static_cast<size_t>(k - 1)]), r)) continue;
+    const DoubleFamily at_ltpd(n1, k, r.ltpd, r.lot_size), at_aql(n1, k, r.aql, r.lot_size);
     bool found = false;
     DoublePlan best;
     double best_asn = std::numeric_limits<double>::infinity();
-    for (int64_t c1 = 0; c1 < n1; ++c1) {
-      DoublePlan plan{n1, c1, c1 + 2, n1, c1 + 1};
-      if (!MeetsConsumer(AcceptProbability(plan, r.ltpd, r.lot_size), r)) break;  // larger c1 only worse
-      // The largest c2 that still meets the consumer's side protects the producer best.
-      while (plan.c2 + 1 < 2 * n1) {
-        DoublePlan next = plan;
-        ++next.c2;
-        next.r1 = next.c2 + 1;
-        if (!MeetsConsumer(AcceptProbability(next, r.ltpd, r.lot_size), r)) break;
-        plan = next;
+    for (int64_t c1 = 0; c1 + 1 < k; ++c1) {
+      if (!MeetsConsumer(at_ltpd.Accept(c1, c1 + 1), r)) break;  // a larger c1 only accepts more
+      int64_t lo = c1 + 1, hi = k - 1;  // the largest c2 in [lo, hi] meeting the consumer's side
+      while (lo < hi) {
+        const int64_t mid = lo + (hi - lo + 1) / 2;
+        if (MeetsConsumer(at_ltpd.Accept(c1, mid), r)) lo = mid; else hi = mid - 1;
       }
-      const DoubleOc at_aql = EvaluateDouble(plan, r.aql, r.lot_size);
-      if (MeetsProducer(at_aql.p_accept, r) && at_aql.asn < best_asn) {
-        best = plan, best_asn = at_aql.asn, found = true;
-      }
+      if (!MeetsProducer(at_aql.Accept(c1, lo), r)) continue;
+      const double asn = static_cast<double>(n1) * (1 + at_aql.Second(c1, lo));
+      if (asn < best_asn) best = {n1, c1, lo + 1, n1, lo}, best_asn = asn, found = true;
     }
     if (found) return best;
   }

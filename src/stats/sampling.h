@@ -62,7 +62,8 @@ Status ValidatePlanRequest(const PlanRequest& r);
 Result<SinglePlan> DesignSinglePlan(const PlanRequest& r);
 
 // A double plan with n2 = n1 and r1 = c2 + 1 meeting both risks: the smallest n1 for which some
-// c1 < c2 does, and among those the one of smallest ASN at the AQL.
+// c1 < c2 does, and among those the one of smallest ASN at the AQL. Milliseconds for ordinary
+// requests; slow (seconds to tens of seconds) when the AQL and LTPD are within 20% of each other.
 Result<DoublePlan> DesignDoublePlan(const PlanRequest& r);
 
 struct OcPoint {

@@ -157,6 +157,44 @@ TEST(DesignDoublePlan, MeetsBothRisksWithASmallerAverageSampleThanTheSinglePlan)
               static_cast<long long>(plan->c2), EvaluateDouble(*plan, r.aql, r.lot_size).asn);
 }
 
+// The double plan (n2 = n1, r1 = c2 + 1) of smallest n1 and then smallest ASN at the AQL, by
+// trying every c1 < c2 < 2 n1 with the plan evaluator.
+DoublePlan BruteForceDouble(const PlanRequest& r, int64_t n1_max) {
+  for (int64_t n1 = 1; n1 <= n1_max; ++n1) {
+    DoublePlan best{-1, -1, -1, -1, -1};
+    double best_asn = 1e300;
+    for (int64_t c1 = 0; c1 < 2 * n1; ++c1) {
+      for (int64_t c2 = c1 + 1; c2 < 2 * n1; ++c2) {
+        const DoublePlan plan{n1, c1, c2 + 1, n1, c2};
+        if (AcceptProbability(plan, r.ltpd, r.lot_size) > r.beta) continue;
+        const DoubleOc oc = EvaluateDouble(plan, r.aql, r.lot_size);
+        if (oc.p_accept >= 1 - r.alpha && oc.asn < best_asn - 1e-9) best = plan, best_asn = oc.asn;
+      }
+    }
+    if (best.n1 > 0) return best;
+  }
+  return {-1, -1, -1, -1, -1};
+}
+
+TEST(DesignDoublePlan, AgreesWithBruteForce) {
+  // Found by the straightforward search before the bounded one: n1 = n2 = 69, c1 = 0, c2 = 3.
+  auto textbook = DesignDoublePlan({0.01, 0.05, 0.05, 0.10, kInfiniteLot});
+  ASSERT_TRUE(textbook.ok());
+  EXPECT_EQ(textbook->n1, 69);
+  EXPECT_EQ(textbook->c1, 0);
+  EXPECT_EQ(textbook->c2, 3);
+  for (const PlanRequest& r : {PlanRequest{0.02, 0.12, 0.05, 0.10, kInfiniteLot}, PlanRequest{0.02, 0.12, 0.05, 0.10, 300},
+                               PlanRequest{0.05, 0.20, 0.10, 0.10, 120}}) {
+    auto plan = DesignDoublePlan(r);
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    const DoublePlan brute = BruteForceDouble(r, 80);
+    EXPECT_EQ(plan->n1, brute.n1) << r.lot_size;
+    EXPECT_EQ(plan->c1, brute.c1) << r.lot_size;
+    EXPECT_EQ(plan->c2, brute.c2) << r.lot_size;
+    EXPECT_NEAR(EvaluateDouble(*plan, r.aql, r.lot_size).asn, EvaluateDouble(brute, r.aql, r.lot_size).asn, 1e-9);
+  }
+}
+
 // Simulates `lots` lots directly. A finite lot of N items with exactly D = round(p N) defectives
 // in random positions (a partial Fisher-Yates shuffle picks them); the plan's samples are the
 // first n1 items and the next n2. An infinite lot: the samples' defectives are binomial counts
