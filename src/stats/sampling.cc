@@ -78,12 +78,17 @@ std::vector<double> LogHypergeometricCdfRow(int64_t n, int64_t c, int64_t D, int
   return row;
 }
 
+// The scalar forms answer c >= n (or >= D) without building a row of c + 1 entries.
 double LogBinomialCdf(int64_t n, int64_t c, double p) {
-  return c < 0 ? kNegInf : LogBinomialCdfRow(n, c, p)[static_cast<size_t>(c)];
+  if (c < 0) return kNegInf;
+  if (c >= n) return 0;
+  return LogBinomialCdfRow(n, c, p)[static_cast<size_t>(c)];
 }
 
 double LogHypergeometricCdf(int64_t n, int64_t c, int64_t D, int64_t N) {
-  return c < 0 ? kNegInf : LogHypergeometricCdfRow(n, c, D, N)[static_cast<size_t>(c)];
+  if (c < 0) return kNegInf;
+  if (c >= std::min(std::min(n, N), D)) return 0;
+  return LogHypergeometricCdfRow(n, c, D, N)[static_cast<size_t>(c)];
 }
 
 double LogCdf(int64_t n, int64_t c, double p, int64_t lot_size) {

@@ -28,6 +28,9 @@ TEST(AcceptanceCdf, BinomialMatchesHandComputation) {
   EXPECT_NEAR(AcceptanceCdf(5, 0, 0.1, kInfiniteLot), 0.59049, 1e-14);
   EXPECT_DOUBLE_EQ(AcceptanceCdf(5, 5, 0.3, kInfiniteLot), 1.0);
   EXPECT_DOUBLE_EQ(AcceptanceCdf(5, -1, 0.3, kInfiniteLot), 0.0);
+  // A c far above n is answered without a table of c entries.
+  EXPECT_DOUBLE_EQ(AcceptanceCdf(5, int64_t{1} << 60, 0.3, kInfiniteLot), 1.0);
+  EXPECT_DOUBLE_EQ(AcceptanceCdf(5, int64_t{1} << 60, 0.3, 100), 1.0);
   EXPECT_DOUBLE_EQ(AcceptanceCdf(5, 0, 0.0, kInfiniteLot), 1.0);
   EXPECT_DOUBLE_EQ(AcceptanceCdf(5, 4, 1.0, kInfiniteLot), 0.0);
 }
