@@ -71,10 +71,19 @@ TEST_F(OpsWorldSmall, TotalsMatchTheEventFile) {
 
 TEST_F(OpsWorldSmall, AlertsNameExactlyTheInjectedFaults) {
   const json j = Ops("");
-  // Nothing but the two faults pages someone.
-  ASSERT_EQ(j["alerts"].size(), 2u) << j["alerts"].dump(2);
+  // Nothing but the two faults pages someone; `info` alerts (a KPI behind its target since its
+  // series began) page nobody.
+  json pages = json::array();
   for (const json& a : j["alerts"]) {
-    EXPECT_EQ(a["level"], "page");
+    if (a["level"] == "page") {
+      pages.push_back(a);
+    } else {
+      EXPECT_EQ(a["level"], "info") << a.dump();
+      std::printf("info %s: %s\n", a["kind"].get<std::string>().c_str(), a["evidence"].get<std::string>().c_str());
+    }
+  }
+  ASSERT_EQ(pages.size(), 2u) << j["alerts"].dump(2);
+  for (const json& a : pages) {
     const json& fault = Fault(a["kind"]);
     EXPECT_EQ(a["vendor"], fault["vendor"]) << a.dump();
     if (fault.contains("pipeline")) {

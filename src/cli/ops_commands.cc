@@ -114,6 +114,7 @@ int RunOps(const OpsArgs& args) {
   const ops::AnomalyCounts anomalies = ops::CountAnomalies(*timelines);
   ops::AlertOptions alert_options;
   alert_options.as_of_ms = as_of_ms;
+  alert_options.config = &*config;
   std::vector<ops::Alert> alerts = ops::DetectAlerts(*timelines, alert_options);
   if (!args.pipeline.empty()) {
     std::erase_if(alerts, [&](const ops::Alert& a) { return !a.pipeline.empty() && a.pipeline != args.pipeline; });

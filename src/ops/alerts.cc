@@ -38,6 +38,66 @@ std::optional<bool> Bad(const TaskTimeline& t, std::string_view kind) {
   return t.review_failures > 0;
 }
 
+// Info alerts: per pipeline x vendor, a KPI worse than its pipeline's target in every complete
+// week, and over all of them with confidence (the pooled Wilson interval wholly on the wrong side).
+template <typename Complete>
+void InfoAlerts(std::span<const TaskTimeline> timelines, const AlertOptions& options, const Complete& complete,
+                std::vector<Alert>& alerts) {
+  for (const SeriesSpec spec : {SeriesSpec{"sla_breach", "on_time_rate", true},
+                                SeriesSpec{"rework_spike", "rework_rate", true}}) {
+    const bool inverted = std::string_view(spec.kind) == "sla_breach";  // on_time = 1 - late
+    std::map<std::pair<std::string, std::string>, Series> series;
+    for (const TaskTimeline& t : timelines) {
+      const std::optional<bool> bad = Bad(t, spec.kind);
+      const int64_t week = WeekStartMs(Anchor(t));
+      if (!bad || !complete(week)) continue;
+      auto& counts = series[{t.pipeline, t.vendor}].weeks[week];
+      counts.first += *bad ? 1 : 0;
+      ++counts.second;
+    }
+    for (const auto& [key, s] : series) {
+      const PipelineSpec* pipeline = options.config->FindPipeline(key.first);
+      if (pipeline == nullptr || static_cast<int>(s.weeks.size()) < options.min_weeks) continue;
+      std::optional<double> target;
+      for (const Target& t : pipeline->targets.pipeline) {
+        if (t.metric == spec.metric) target = t.value;
+      }
+      if (!target) continue;
+      // The KPI's value of `bad` of `n`, and whether it is worse than the target.
+      auto value = [&](int64_t bad, int64_t n) {
+        const double rate = static_cast<double>(bad) / static_cast<double>(n);
+        return inverted ? 1 - rate : rate;
+      };
+      auto worse = [&](double v) { return inverted ? v < *target : v > *target; };
+      bool every_week = true;
+      int64_t bad = 0, n = 0;
+      for (const auto& [week, c] : s.weeks) {
+        every_week = every_week && worse(value(c.first, c.second));
+        bad += c.first;
+        n += c.second;
+      }
+      if (!every_week) continue;
+      const Rate r = MakeRate(inverted ? n - bad : bad, n);  // the KPI itself
+      if (inverted ? !(r.hi < *target) : !(r.lo > *target)) continue;
+      Alert a;
+      a.kind = spec.kind;
+      a.level = "info";
+      a.pipeline = key.first;
+      a.vendor = key.second;
+      a.since = IsoWeek(s.weeks.begin()->first);
+      a.detected = IsoWeek(s.weeks.rbegin()->first);
+      a.metric = spec.metric;
+      a.baseline = *target;
+      a.current = r.value;
+      a.tasks = n;
+      a.evidence = fmt::format("{} {:.3f} [{:.3f}, {:.3f}] over {} tasks created {}..{}, on the wrong side of its "
+                               "target {:.3f} in each of its {} complete weeks",
+                               spec.metric, r.value, r.lo, r.hi, n, a.since, a.detected, *target, s.weeks.size());
+      alerts.push_back(std::move(a));
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<Alert> DetectAlerts(std::span<const TaskTimeline> timelines, const AlertOptions& options) {
@@ -159,6 +219,7 @@ std::vector<Alert> DetectAlerts(std::span<const TaskTimeline> timelines, const A
       }
     }
   }
+  if (options.config != nullptr) InfoAlerts(timelines, options, complete, alerts);
   return alerts;
 }
 

@@ -8,19 +8,22 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "ops/timeline.h"
 
 namespace gtops::ops {
 
 struct Alert {
   std::string kind;      // "sla_breach" (per vendor), "rework_spike" (per pipeline and vendor)
-  std::string level;     // "page": a change the detector found in the KPI's own series
+  std::string level;     // "page": a change the detector found in the KPI's own series;
+                         // "info": a KPI on the wrong side of its target since its series began
   std::string pipeline;  // "" for a vendor-wide alert
   std::string vendor;
   std::string since;     // the ISO week the change began (the CUSUM's change point)
   std::string detected;  // the ISO week the CUSUM crossed its threshold
   std::string metric;    // "on_time_rate" or "rework_rate"
-  double baseline = 0;   // the metric over the series' better half of weeks (shrunk towards the program's)
+  double baseline = 0;   // page: the metric over the series' better half of weeks (shrunk towards the
+                         // program's); info: the target
   double current = 0;    // the metric from `since` to `detected`
   int64_t tasks = 0;     // tasks behind `current`
   double statistic = 0;  // the CUSUM at detection
@@ -32,6 +35,10 @@ struct AlertOptions {
   int min_weeks = 3;          // complete weeks a series needs before it is watched
   double prior_tasks = 20;    // shrinkage of a baseline towards the program-wide rate, in tasks
   double threshold = 8.0;     // the CUSUM's decision interval h
+  // With a config, `info` alerts too: a pipeline x vendor KPI (on_time_rate, rework_rate) that has
+  // been on the wrong side of its pipeline target in every complete week since its series began,
+  // its pooled Wilson 95% interval wholly on the wrong side (docs/kpis.md, "Alerts").
+  const ProgramConfig* config = nullptr;
 };
 
 // Alerts over complete weeks (a partial week, and the weeks after the last task was created,

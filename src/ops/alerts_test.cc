@@ -131,3 +131,65 @@ TEST(AlertsTest, PartialAndWindDownWeeksRaiseNothing) {
 
 }  // namespace
 }  // namespace gtops::ops
+
+namespace gtops::ops {
+namespace {
+
+ProgramConfig TargetsConfig(double on_time, double rework) {
+  auto c = ParseConfig(fmt::format(R"toml(
+[program]
+name = "alerts"
+
+[[pipelines]]
+id = "lidar"
+geometry = "box3d"
+match = {{ bev_iou = 0.3 }}
+
+  [pipelines.targets]
+  on_time_rate = {}
+  rework_rate = {}
+)toml",
+                                   on_time, rework),
+                       "gtops.toml");
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  return std::move(*c);
+}
+
+TEST(AlertsTest, AKpiOnTheWrongSideOfItsTargetSinceItsSeriesBeganIsAnInfoAlert) {
+  // Steady(): each vendor 1 late of 40 (on time 0.975) and 4 reworked of 40 (0.1) every week, for
+  // 8 weeks: worse than targets of 0.99 and 0.05 in every week, and pooled over 320 tasks with
+  // Wilson intervals [0.951, 0.987] and [0.072, 0.138], wholly on the wrong side.
+  const ProgramConfig config = TargetsConfig(0.99, 0.05);
+  AlertOptions o = EndOfWeek8();
+  o.config = &config;
+  const std::vector<Alert> alerts = DetectAlerts(Steady(), o);
+  ASSERT_EQ(alerts.size(), 4u);
+  for (const Alert& a : alerts) {
+    EXPECT_EQ(a.level, "info") << a.evidence;
+    EXPECT_EQ(a.pipeline, "lidar");
+    EXPECT_EQ(a.tasks, 320);
+    EXPECT_EQ(a.since, "2026-W45");
+    EXPECT_EQ(a.detected, "2026-W52");
+  }
+  EXPECT_EQ(alerts[0].kind, "sla_breach");
+  EXPECT_NEAR(alerts[0].current, 0.975, 1e-12);
+  EXPECT_DOUBLE_EQ(alerts[0].baseline, 0.99);
+  EXPECT_EQ(alerts[2].kind, "rework_spike");
+  EXPECT_NEAR(alerts[2].current, 0.1, 1e-12);
+}
+
+TEST(AlertsTest, NoInfoAlertWhenTheTargetIsMetOrTheGapIsNotSure) {
+  AlertOptions o = EndOfWeek8();
+  // Met: on time 0.975 >= 0.95, rework 0.1 <= 0.2.
+  const ProgramConfig met = TargetsConfig(0.95, 0.2);
+  o.config = &met;
+  EXPECT_TRUE(DetectAlerts(Steady(), o).empty());
+  // Worse in every week, but the pooled interval still reaches the target: on time 0.975 with
+  // Wilson upper end 0.987 against 0.98; rework 0.1 with lower end 0.072 against 0.09.
+  const ProgramConfig close = TargetsConfig(0.98, 0.09);
+  o.config = &close;
+  EXPECT_TRUE(DetectAlerts(Steady(), o).empty());
+}
+
+}  // namespace
+}  // namespace gtops::ops

@@ -903,6 +903,7 @@ Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& conf
   GTOPS_RETURN_IF_ERROR(AuditErrorRates(store, out));
   ops::AlertOptions alert_options;
   alert_options.as_of_ms = as_of_ms;
+  alert_options.config = &config;
   for (const ops::Alert& a : ops::DetectAlerts(*timelines, alert_options)) {
     out.alerts.push_back(report::OpsAlert{a.kind, a.level, a.pipeline, a.vendor, a.metric, a.since, a.detected,
                                           a.baseline, a.current, a.tasks, a.evidence});
