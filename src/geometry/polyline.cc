@@ -100,6 +100,29 @@ double MeanSymmetricDistance(std::span<const Point3> a, std::span<const Point3> 
   return 0.5 * (MeanDistance(ra, b) + MeanDistance(rb, a));
 }
 
+double MeanSymmetricDistanceAtMost(std::span<const Point3> a, std::span<const Point3> b, double limit,
+                                   double step) {
+  if (a.empty() || b.empty()) return kInf;
+  // The same sums in the same order as MeanDistance, so an accepted value is bit-identical.
+  const std::vector<Point3> ra = ResamplePolyline(a, step);
+  const double na = static_cast<double>(ra.size());
+  double sum_a = 0.0;
+  for (size_t i = 0; i < ra.size(); ++i) {
+    sum_a += std::sqrt(PolylineDist2(ra[i], b));
+    if ((i & 15) == 15 && 0.5 * (sum_a / na) > limit) return kInf;
+  }
+  const double mean_a = sum_a / na;
+  if (0.5 * mean_a > limit) return kInf;
+  const std::vector<Point3> rb = ResamplePolyline(b, step);
+  const double nb = static_cast<double>(rb.size());
+  double sum_b = 0.0;
+  for (size_t i = 0; i < rb.size(); ++i) {
+    sum_b += std::sqrt(PolylineDist2(rb[i], a));
+    if ((i & 15) == 15 && 0.5 * (mean_a + sum_b / nb) > limit) return kInf;
+  }
+  return 0.5 * (mean_a + sum_b / nb);
+}
+
 double DiscreteFrechetDistance(std::span<const Point3> a, std::span<const Point3> b) {
   if (a.empty() || b.empty()) return kInf;
   // row[j] = coupling distance of a[0..i] with b[0..j]; squared distances throughout.

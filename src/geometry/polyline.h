@@ -40,6 +40,12 @@ inline constexpr double kDefaultPolylineStep = 0.1;
 double MeanSymmetricDistance(std::span<const Point3> a, std::span<const Point3> b,
                              double step = kDefaultPolylineStep);
 
+// MeanSymmetricDistance for matching: exactly its value when that is at most `limit`, otherwise
+// some value above `limit` (+inf), found without finishing the sums once they prove the distance
+// is above `limit` (every term is >= 0, so a partial sum bounds the whole from below).
+double MeanSymmetricDistanceAtMost(std::span<const Point3> a, std::span<const Point3> b, double limit,
+                                   double step = kDefaultPolylineStep);
+
 // Discrete Fréchet distance (Eiter & Mannila 1994) between the vertex sequences: the smallest,
 // over monotone couplings of the two sequences, of the largest point-to-point distance in the
 // coupling. Sensitive to direction (a reversed line is far away). O(n m) time, O(m) memory.

@@ -129,3 +129,44 @@ TEST(PolylineTest, PrecisionRecallAtTolerance) {
 
 }  // namespace
 }  // namespace gtops::geometry
+
+namespace gtops::geometry {
+namespace {
+
+// The matcher's early-exit variant equals the full distance bit for bit whenever it accepts, and
+// says "above the limit" exactly when the full distance is.
+TEST(MeanSymmetricDistanceAtMost, EqualsTheFullDistanceOrIsAboveTheLimit) {
+  uint64_t state = 12345;
+  auto next = [&]() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  int accepted = 0, rejected = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<Point3> a, b;
+    const double offset = next() * 4.0;  // lanes 0 to 4 m apart
+    const int n = 2 + static_cast<int>(next() * 5);
+    for (int i = 0; i < n; ++i) {
+      const double x = i * (5 + next() * 10);
+      a.push_back({x, next() * 0.3, 0});
+      b.push_back({x + next() * 0.5, offset + next() * 0.3, 0});
+    }
+    for (double limit : {0.1, 0.5, 1.0, 3.0}) {
+      const double full = MeanSymmetricDistance(a, b);
+      const double fast = MeanSymmetricDistanceAtMost(a, b, limit);
+      if (full <= limit) {
+        EXPECT_EQ(fast, full) << trial << " " << limit;
+        ++accepted;
+      } else {
+        EXPECT_GT(fast, limit) << trial << " " << limit;
+        ++rejected;
+      }
+    }
+  }
+  EXPECT_GT(accepted, 100);
+  EXPECT_GT(rejected, 100);
+  EXPECT_GT(MeanSymmetricDistanceAtMost({}, std::vector<Point3>{{0, 0, 0}, {1, 0, 0}}, 1.0), 1.0);
+}
+
+}  // namespace
+}  // namespace gtops::geometry

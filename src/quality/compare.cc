@@ -333,7 +333,7 @@ bool FrameComparer::Gate(const Object& ref, const Object& lab, int32_t r, int32_
       const double gx = std::max({0.0, rb[0] - lb[2], lb[0] - rb[2]});
       const double gy = std::max({0.0, rb[1] - lb[3], lb[1] - rb[3]});
       if (gx * gx + gy * gy > rule.value * rule.value) return false;  // lower bound already too far
-      double d = geometry::MeanSymmetricDistance(ref_line_[ri], lab_line_[li]);
+      double d = geometry::MeanSymmetricDistanceAtMost(ref_line_[ri], lab_line_[li], rule.value);
       if (!(d <= rule.value)) return false;
       edge.distance = d;
       edge.cost = rule.value > 0 ? d / rule.value : 0;
