@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "cli/agreement_commands.h"
 #include "cli/commands.h"
 #include "cli/eval_commands.h"
 #include "cli/eval_tracking_commands.h"
@@ -135,6 +136,12 @@ int main(int argc, char** argv) {
   gaps_cmd->add_flag("--gate", gaps.gate, "Exit 6 when any listed target fails");
   gaps_cmd->add_flag("--strict", gaps.strict, "With --gate: inconclusive rows fail the gate too");
 
+  AgreementArgs agreement;
+  auto* agreement_cmd = app.add_subcommand(
+      "agreement", "Categorical agreement of the annotators of overlap sets (alpha, kappas, per class)");
+  AddCommon(agreement_cmd, agreement.common);
+  agreement_cmd->add_option("--pipeline", agreement.pipeline, "Only this pipeline (default: every one with overlap sets)");
+
   auto* sample_cmd = app.add_subcommand("sample", "Audit sampling: acceptance plans (docs/sampling.md)");
   sample_cmd->require_subcommand(1);
   SamplePlanArgs sample_plan;
@@ -214,6 +221,7 @@ int main(int argc, char** argv) {
     if (*demo_cmd) return RunDemo(demo);
     if (*run_cmd) return RunRun(run);
     if (*gaps_cmd) return RunGaps(gaps);
+    if (*agreement_cmd) return RunAgreement(agreement);
     if (*ops_cmd) return RunOps(ops);
     if (*forecast_cmd) return RunForecast(forecast);
     if (*scorecard_vendor_cmd) return RunScorecard(scorecard_vendor);
