@@ -85,7 +85,7 @@ int RunAgreement(const AgreementArgs& args) {
   const bool json = args.common.json;
   auto config = LoadConfig(args.common.program);
   if (!config.ok()) return Fail(config.status(), json);
-  const std::string store_path = args.common.store.empty() ? DefaultStorePath(args.common.program) : args.common.store;
+  const std::string store_path = StorePath(args.common);
   if (!IsPostgresLocation(store_path) && !std::filesystem::exists(store_path)) {
     return Fail(Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` first", store_path)), json);
   }

@@ -44,11 +44,11 @@ int Fail(const Status& s, bool json) {
   return ExitCodeOf(s);
 }
 
-namespace {
-
 std::string StorePath(const CommonArgs& c) {
   return c.store.empty() ? DefaultStorePath(c.program) : c.store;
 }
+
+namespace {
 
 // Shows progress on stderr when it is a terminal; clears the line when done.
 class ProgressLine {

@@ -33,6 +33,9 @@ struct CommonArgs {
   bool json = false;
 };
 
+// The store a command opens: --store, else <program>/.gtops/gtops.db.
+std::string StorePath(const CommonArgs& c);
+
 struct InitArgs {
   std::string dir;
   bool force = false;

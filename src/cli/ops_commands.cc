@@ -94,7 +94,7 @@ int RunOps(const OpsArgs& args) {
   if (!args.pipeline.empty() && config->FindPipeline(args.pipeline) == nullptr) {
     return Fail(Status::Usage(fmt::format("--pipeline {}: no such pipeline in gtops.toml", args.pipeline)), json);
   }
-  const std::string store_path = args.common.store.empty() ? DefaultStorePath(args.common.program) : args.common.store;
+  const std::string store_path = StorePath(args.common);
   auto store = OpenStore(StoreOptions{store_path, true});
   if (!store.ok()) return Fail(store.status(), json);
 
@@ -224,7 +224,7 @@ int RunForecast(const ForecastArgs& args) {
   if (!(args.window_days > 0)) return Fail(Status::Usage("--window-days must be > 0"), json);
   auto config = LoadConfig(args.common.program);
   if (!config.ok()) return Fail(config.status(), json);
-  const std::string store_path = args.common.store.empty() ? DefaultStorePath(args.common.program) : args.common.store;
+  const std::string store_path = StorePath(args.common);
   auto store = OpenStore(StoreOptions{store_path, true});
   if (!store.ok()) return Fail(store.status(), json);
   int64_t as_of_ms = 0;
@@ -269,7 +269,7 @@ int RunScorecard(const ScorecardArgs& args) {
   const bool json = args.common.json;
   auto config = LoadConfig(args.common.program);
   if (!config.ok()) return Fail(config.status(), json);
-  const std::string store_path = args.common.store.empty() ? DefaultStorePath(args.common.program) : args.common.store;
+  const std::string store_path = StorePath(args.common);
   auto store = OpenStore(StoreOptions{store_path, true});
   if (!store.ok()) return Fail(store.status(), json);
   int64_t as_of_ms = 0;

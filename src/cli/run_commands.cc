@@ -122,7 +122,6 @@ void PrintFull(const report::RunResult& r, bool colour) {
 
 bool GateFails(const report::StatusCounts& c, bool strict) { return c.fails > 0 || (strict && c.inconclusive > 0); }
 
-std::string StoreLocation(const CommonArgs& c) { return c.store.empty() ? DefaultStorePath(c.program) : c.store; }
 
 }  // namespace
 
@@ -132,7 +131,7 @@ int RunRun(const RunArgs& in) {
   if (args.strict && !args.gate) args.gate = true;
   auto config = LoadConfig(args.common.program);
   if (!config.ok()) return Fail(config.status(), args.common.json);
-  auto store = OpenStore(StoreOptions{StoreLocation(args.common), false});
+  auto store = OpenStore(StoreOptions{StorePath(args.common), false});
   if (!store.ok()) return Fail(store.status(), args.common.json);
 
   RunOptions options;
@@ -149,8 +148,8 @@ int RunRun(const RunArgs& in) {
   auto out = RunProgram(**store, *config, options);
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (!out.ok()) return Fail(out.status(), args.common.json);
-  if (!out->reused && !IsPostgresLocation(StoreLocation(args.common))) {
-    const std::string quarantine = (fs::path(StoreLocation(args.common)).parent_path() / "quarantine.jsonl").string();
+  if (!out->reused && !IsPostgresLocation(StorePath(args.common))) {
+    const std::string quarantine = (fs::path(StorePath(args.common)).parent_path() / "quarantine.jsonl").string();
     Status s = WriteQuarantineFile(**store, quarantine);
     if (!s.ok()) return Fail(s, args.common.json);
   }
@@ -211,7 +210,7 @@ int RunRun(const RunArgs& in) {
 int RunGaps(const GapsArgs& args) {
   auto config = LoadConfig(args.common.program);
   if (!config.ok()) return Fail(config.status(), args.common.json);
-  auto store = OpenStore(StoreOptions{StoreLocation(args.common), true});
+  auto store = OpenStore(StoreOptions{StorePath(args.common), true});
   if (!store.ok()) return Fail(store.status(), args.common.json);
   auto table = LatestGapTable(**store, *config);
   if (!table.ok()) return Fail(table.status(), args.common.json);

@@ -201,7 +201,6 @@ struct PipelineCells {
 struct OpsCell {
   ops::Rate on_time_rate, rework_rate, audit_pass_rate;
   Measurement cost_per_accepted_task_usd;
-  int64_t tasks = 0;
 };
 
 // cost_per_accepted_task_usd = sum cost / tasks accepted, with a delta-method (linearisation)
@@ -246,7 +245,6 @@ OpsCell MeasureOps(const std::vector<const ops::TaskTimeline*>& tasks, const std
   if (!rows.empty()) {
     cell.on_time_rate = rows[0].on_time_rate;
     cell.rework_rate = rows[0].rework_rate;
-    cell.tasks = rows[0].tasks;
   }
   int64_t pass = 0;
   for (const ops::TaskAudit* a : audits) pass += a->pass ? 1 : 0;
