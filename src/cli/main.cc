@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "cli/agreement_commands.h"
+#include "cli/command_table.h"
 #include "cli/commands.h"
 #include "cli/eval_commands.h"
 #include "cli/eval_tracking_commands.h"
@@ -20,10 +21,7 @@
 namespace {
 
 void AddCommon(CLI::App* cmd, gtops::cli::CommonArgs& c, bool json = true) {
-  cmd->add_option("--program", c.program, "Program folder (holds gtops.toml)")->capture_default_str();
-  cmd->add_option("--store", c.store,
-                  "Store location (default: PROGRAM/.gtops/gtops.db; postgresql://... for PostgreSQL)");
-  if (json) cmd->add_flag("--json", c.json, "Print JSON instead of text");
+  gtops::cli::AddCommonOptions(cmd, c, json);
 }
 
 }  // namespace
@@ -206,6 +204,11 @@ int main(int argc, char** argv) {
   eval_nusc_cmd->add_option("PRED", eval_nusc.pred_path, "Predictions (detection results JSON)")->required();
   eval_nusc_cmd->add_flag("--json", eval_nusc.json, "Print JSON instead of text");
 
+  CommandTable table;
+  AddRootcauseCommands(app, table);
+  AddInteropCommands(app, table);
+  AddAutoqaCommands(app, table);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -214,6 +217,9 @@ int main(int argc, char** argv) {
   }
 
   try {
+    for (auto& [cmd, run_command] : table.entries) {
+      if (*cmd) return run_command();
+    }
     if (*init_cmd) return RunInit(init);
     if (*ingest_cmd) return RunIngest(ingest);
     if (*status_cmd) return RunStatus(status);

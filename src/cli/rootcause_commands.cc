@@ -1,0 +1,11 @@
+// gtops commands of the rootcause module (registered through cli/command_table.h).
+#include "cli/command_table.h"
+
+namespace gtops::cli {
+
+void AddRootcauseCommands(CLI::App& app, CommandTable& table) {
+  (void)app;
+  (void)table;
+}
+
+}  // namespace gtops::cli
