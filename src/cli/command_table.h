@@ -29,6 +29,6 @@ inline void AddCommonOptions(CLI::App* cmd, CommonArgs& c, bool json = true) {
 // Command groups, each in its own file.
 void AddRootcauseCommands(CLI::App& app, CommandTable& table);  // rootcause, plan (issue 7)
 void AddInteropCommands(CLI::App& app, CommandTable& table);    // import, export (issue 10)
-void AddAutoqaCommands(CLI::App& app, CommandTable& table);     // check, queue (issue 6)
+void AddChecksCommands(CLI::App& app, CommandTable& table);     // check, queue (issue 6)
 
 }  // namespace gtops::cli

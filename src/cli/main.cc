@@ -207,7 +207,7 @@ int main(int argc, char** argv) {
   CommandTable table;
   AddRootcauseCommands(app, table);
   AddInteropCommands(app, table);
-  AddAutoqaCommands(app, table);
+  AddChecksCommands(app, table);
 
   try {
     app.parse(argc, argv);
