@@ -448,7 +448,48 @@ constexpr std::string_view kV5 = R"sql(
 DROP INDEX outcomes_by_frame;
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations{kV1, kV2, kV3, kV4, kV5};
+// v6: the automated checks (gtops check, gtops queue): one row per pipeline for its latest check
+// run, and that run's findings (docs/schema.md, docs/quality-checks.md).
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE check_runs (
+  pipeline TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  frames INTEGER NOT NULL,
+  records INTEGER NOT NULL,
+  objects INTEGER NOT NULL,
+  findings INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE findings (
+  pipeline TEXT NOT NULL,
+  ord INTEGER NOT NULL,
+  task TEXT NOT NULL,
+  frame TEXT NOT NULL,
+  source TEXT NOT NULL,
+  producer TEXT,
+  vendor TEXT,
+  annotator TEXT,
+  batch TEXT,
+  spec_version TEXT,
+  object_id TEXT,
+  track TEXT,
+  class TEXT,
+  range_m REAL,
+  type TEXT NOT NULL,
+  severity TEXT NOT NULL CHECK (severity IN ('minor', 'major', 'critical')),
+  check_name TEXT NOT NULL,
+  origin TEXT NOT NULL CHECK (origin IN ('rule', 'model')),
+  evidence REAL NOT NULL,
+  probability REAL NOT NULL,
+  safety_weight REAL NOT NULL,
+  score REAL NOT NULL,
+  reason TEXT NOT NULL,
+  geometry TEXT,
+  PRIMARY KEY (pipeline, ord)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

@@ -208,6 +208,9 @@ class SqliteStore : public Store {
   Result<int64_t> SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) override;
   Result<std::optional<RunRecord>> LatestRun(int64_t before) override;
   Result<std::vector<GapRow>> LoadGaps(int64_t run_id) override;
+  Status SaveFindings(const CheckRunInfo& run, const std::vector<FindingRow>& findings) override;
+  Result<std::optional<CheckRunInfo>> LatestCheckRun(std::string_view pipeline) override;
+  Status ForEachFinding(std::string_view pipeline, const std::function<Status(const FindingRow&)>& fn) override;
 
  private:
   // A cached prepared statement, reset and ready to bind.
@@ -1417,6 +1420,135 @@ Result<std::vector<GapRow>> SqliteStore::LoadGaps(int64_t run_id) {
     out.push_back(std::move(g));
   }
   return out;
+}
+
+// The automated checks' findings.
+
+Status SqliteStore::SaveFindings(const CheckRunInfo& run, const std::vector<FindingRow>& findings) {
+  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto write = [&]() -> Status {
+    Stmt del, r, f;
+    GTOPS_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM findings WHERE pipeline = ?1"));
+    del.Text(1, run.pipeline);
+    GTOPS_STEP(del);
+    GTOPS_RETURN_IF_ERROR(r.Prepare(db_,
+        "INSERT OR REPLACE INTO check_runs (pipeline, fingerprint, finished_at, frames, records, objects, "
+        "findings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    r.Text(1, run.pipeline);
+    r.Text(2, run.fingerprint);
+    r.Text(3, run.finished_at);
+    r.Int(4, run.frames);
+    r.Int(5, run.records);
+    r.Int(6, run.objects);
+    r.Int(7, static_cast<int64_t>(findings.size()));
+    GTOPS_STEP(r);
+    GTOPS_RETURN_IF_ERROR(f.Prepare(db_,
+        "INSERT INTO findings (pipeline, ord, task, frame, source, producer, vendor, annotator, batch, "
+        "spec_version, object_id, track, class, range_m, type, severity, check_name, origin, evidence, "
+        "probability, safety_weight, score, reason, geometry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"));
+    int64_t ord = 0;
+    for (const FindingRow& x : findings) {
+      f.Reset();
+      f.Text(1, run.pipeline);
+      f.Int(2, ord++);
+      f.Text(3, x.task);
+      f.Text(4, x.frame);
+      f.Text(5, x.source);
+      f.TextOrNull(6, x.producer);
+      f.TextOrNull(7, x.vendor);
+      f.TextOrNull(8, x.annotator);
+      f.TextOrNull(9, x.batch);
+      f.TextOrNull(10, x.spec_version);
+      f.TextOrNull(11, x.object_id);
+      f.TextOrNull(12, x.track);
+      f.TextOrNull(13, x.cls);
+      f.Opt(14, x.range_m);
+      f.Text(15, Name(x.type));
+      f.Text(16, Name(x.severity));
+      f.Text(17, x.check);
+      f.Text(18, x.from_model ? "model" : "rule");
+      f.Real(19, x.evidence);
+      f.Real(20, x.probability);
+      f.Real(21, x.safety_weight);
+      f.Real(22, x.score);
+      f.Text(23, x.reason);
+      f.TextOrNull(24, x.geometry_json);
+      GTOPS_STEP(f);
+    }
+    return Status::Ok();
+  };
+  Status s = write();
+  if (!s.ok()) {
+    (void)Exec("ROLLBACK");
+    return s;
+  }
+  return Exec("COMMIT");
+}
+
+Result<std::optional<CheckRunInfo>> SqliteStore::LatestCheckRun(std::string_view pipeline) {
+  Stmt q;
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_,
+      "SELECT pipeline, fingerprint, finished_at, frames, records, objects, findings FROM check_runs "
+      "WHERE pipeline = ?1"));
+  q.Text(1, pipeline);
+  auto rc = q.Step(db_);
+  if (!rc.ok()) return rc.status();
+  if (*rc != SQLITE_ROW) return std::optional<CheckRunInfo>();
+  CheckRunInfo r;
+  r.pipeline = q.ColText(0);
+  r.fingerprint = q.ColText(1);
+  r.finished_at = q.ColText(2);
+  r.frames = q.ColInt(3);
+  r.records = q.ColInt(4);
+  r.objects = q.ColInt(5);
+  r.findings = q.ColInt(6);
+  return std::optional<CheckRunInfo>(std::move(r));
+}
+
+Status SqliteStore::ForEachFinding(std::string_view pipeline, const std::function<Status(const FindingRow&)>& fn) {
+  Stmt q;
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_,
+      "SELECT pipeline, task, frame, source, producer, vendor, annotator, batch, spec_version, object_id, "
+      "track, class, range_m, type, severity, check_name, origin, evidence, probability, safety_weight, "
+      "score, reason, geometry FROM findings WHERE pipeline = ?1 ORDER BY ord"));
+  q.Text(1, pipeline);
+  FindingRow x;
+  while (true) {
+    auto rc = q.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc != SQLITE_ROW) break;
+    x.pipeline = q.ColText(0);
+    x.task = q.ColText(1);
+    x.frame = q.ColText(2);
+    x.source = q.ColText(3);
+    x.producer = q.ColText(4);
+    x.vendor = q.ColText(5);
+    x.annotator = q.ColText(6);
+    x.batch = q.ColText(7);
+    x.spec_version = q.ColText(8);
+    x.object_id = q.ColText(9);
+    x.track = q.ColText(10);
+    x.cls = q.ColText(11);
+    x.range_m = q.ColNull(12) ? std::nullopt : std::optional<double>(q.ColReal(12));
+    auto type = ParseErrorType(q.ColText(13));
+    auto severity = ParseSeverity(q.ColText(14));
+    if (!type || !severity) {
+      return Status::StoreError(fmt::format("findings: {} {}: unknown type or severity", x.frame, x.object_id));
+    }
+    x.type = *type;
+    x.severity = *severity;
+    x.check = q.ColText(15);
+    x.from_model = q.ColText(16) == "model";
+    x.evidence = q.ColReal(17);
+    x.probability = q.ColReal(18);
+    x.safety_weight = q.ColReal(19);
+    x.score = q.ColReal(20);
+    x.reason = q.ColText(21);
+    x.geometry_json = q.ColText(22);
+    GTOPS_RETURN_IF_ERROR(fn(x));
+  }
+  return Status::Ok();
 }
 
 }  // namespace

@@ -132,6 +132,33 @@ struct RunRecord {
   int64_t gaps = 0, fails = 0, inconclusive = 0, meets = 0, no_data = 0;
 };
 
+// One row of the `findings` table (docs/schema.md, docs/quality-checks.md): what an automated
+// check suspects about one label (or, for a suspected missing object, about a frame).
+struct FindingRow {
+  std::string pipeline, task, frame;
+  std::string source;  // the checked record's source ("vendor")
+  std::string producer, vendor, annotator, batch, spec_version;
+  std::string object_id;  // the label's id; "" for a suspected missing object
+  std::string track, cls;
+  std::optional<double> range_m;
+  ErrorType type = ErrorType::kSpecViolation;
+  Severity severity = Severity::kMinor;
+  std::string check;   // the check that found it ("size_prior", "model_missing", ...)
+  bool from_model = false;  // origin: a model comparison (true) or a rule (false)
+  double evidence = 0;      // the check's raw evidence in [0, 1]
+  double probability = 0;   // calibrated probability that the error is real
+  double safety_weight = 1;
+  double score = 0;         // probability x safety weight x severity factor
+  std::string reason;       // for a human
+  std::string geometry_json;  // a suspected missing object's predicted geometry ({"box3d": [...]}); "" otherwise
+};
+
+// The latest check run of a pipeline (`check_runs`).
+struct CheckRunInfo {
+  std::string pipeline, fingerprint, finished_at;
+  int64_t frames = 0, records = 0, objects = 0, findings = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -194,6 +221,14 @@ class Store {
   virtual Result<int64_t> SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) = 0;
   virtual Result<std::optional<RunRecord>> LatestRun(int64_t before = 0) = 0;
   virtual Result<std::vector<GapRow>> LoadGaps(int64_t run_id) = 0;
+
+  // Automated checks: SaveFindings replaces the pipeline's findings and check run in one
+  // transaction; LatestCheckRun gives the run (nullopt when the pipeline was never checked);
+  // ForEachFinding calls `fn` for the pipeline's findings in the order they were saved.
+  virtual Status SaveFindings(const CheckRunInfo& run, const std::vector<FindingRow>& findings) = 0;
+  virtual Result<std::optional<CheckRunInfo>> LatestCheckRun(std::string_view pipeline) = 0;
+  virtual Status ForEachFinding(std::string_view pipeline,
+                                const std::function<Status(const FindingRow&)>& fn) = 0;
 };
 
 struct StoreOptions {

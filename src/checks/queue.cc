@@ -1,0 +1,172 @@
+// Calibration of the checks' evidence, the review queue and auditor calibration
+// (docs/quality-checks.md).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "checks/checks.h"
+
+namespace gtops::checks {
+
+std::vector<CheckCalibration> Calibrate(const std::vector<RawFinding>& findings, const CalibrationOptions& options) {
+  const int nbins = std::max(1, options.bins);
+  std::map<std::string, CheckCalibration> by_check;
+  for (const RawFinding& f : findings) {
+    if (!f.confirmed) continue;
+    CheckCalibration& c = by_check[f.row.check];
+    if (c.bins.empty()) {
+      c.check = f.row.check;
+      for (int b = 0; b < nbins; ++b) {
+        c.bins.push_back(CalibrationBin{static_cast<double>(b) / nbins, static_cast<double>(b + 1) / nbins, 0, 0, 0});
+      }
+    }
+    const int b = std::min(nbins - 1, static_cast<int>(f.row.evidence * nbins));
+    ++c.bins[static_cast<size_t>(b)].findings;
+    if (*f.confirmed) ++c.bins[static_cast<size_t>(b)].confirmed;
+  }
+  std::vector<CheckCalibration> out;
+  for (auto& [name, c] : by_check) {
+    // Beta-smoothed share per bin, then pool adjacent violators (weights: findings + prior).
+    struct Block {
+      double sum = 0, weight = 0;
+      size_t first = 0, last = 0;
+    };
+    std::vector<Block> blocks;
+    for (size_t b = 0; b < c.bins.size(); ++b) {
+      CalibrationBin& bin = c.bins[b];
+      const double prior = 0.5 * (bin.lo + bin.hi);
+      const double w = static_cast<double>(bin.findings) + options.prior_strength;
+      const double p = (static_cast<double>(bin.confirmed) + options.prior_strength * prior) / w;
+      blocks.push_back(Block{p * w, w, b, b});
+      while (blocks.size() >= 2) {
+        Block& last = blocks.back();
+        Block& prev = blocks[blocks.size() - 2];
+        if (prev.sum / prev.weight <= last.sum / last.weight) break;
+        prev.sum += last.sum;
+        prev.weight += last.weight;
+        prev.last = last.last;
+        blocks.pop_back();
+      }
+    }
+    for (const Block& blk : blocks) {
+      for (size_t b = blk.first; b <= blk.last; ++b) c.bins[b].probability = blk.sum / blk.weight;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void ApplyCalibration(const std::vector<CheckCalibration>& calibration, std::vector<RawFinding>& findings) {
+  std::unordered_map<std::string_view, const CheckCalibration*> by_check;
+  for (const CheckCalibration& c : calibration) by_check.emplace(c.check, &c);
+  for (RawFinding& f : findings) {
+    FindingRow& r = f.row;
+    r.probability = r.evidence;
+    if (auto it = by_check.find(r.check); it != by_check.end()) {
+      const auto& bins = it->second->bins;
+      const auto n = static_cast<int>(bins.size());
+      const int b = std::min(n - 1, static_cast<int>(r.evidence * n));
+      r.probability = bins[static_cast<size_t>(b)].probability;
+    }
+    r.score = r.probability * r.safety_weight * SeverityFactor(r.severity);
+  }
+}
+
+Queue BuildQueue(std::string_view pipeline, int64_t frames_checked, const std::vector<FindingRow>& findings,
+                 const QueueOptions& options) {
+  // One item per (frame, record, label or predicted geometry, type).
+  using Key = std::tuple<std::string_view, std::string_view, std::string_view, std::string_view, int>;
+  std::map<Key, size_t> index;
+  struct Acc {
+    QueueItem item;
+    double miss = 1;  // product of (1 - p)
+    double weight = 1;
+  };
+  std::vector<Acc> acc;
+  for (const FindingRow& f : findings) {
+    Key key{f.frame, f.producer, f.object_id, f.object_id.empty() ? std::string_view(f.geometry_json) : std::string_view(),
+            static_cast<int>(f.type)};
+    auto [it, inserted] = index.emplace(key, acc.size());
+    if (inserted) {
+      Acc a;
+      a.item.pipeline = f.pipeline;
+      a.item.frame = f.frame;
+      a.item.task = f.task;
+      a.item.producer = f.producer;
+      a.item.object = f.object_id;
+      a.item.cls = f.cls;
+      a.item.suspected = f.type;
+      a.item.severity = f.severity;
+      a.item.geometry_json = f.geometry_json;
+      a.weight = f.safety_weight;
+      acc.push_back(std::move(a));
+    }
+    Acc& a = acc[it->second];
+    a.miss *= 1 - std::clamp(f.probability, 0.0, 1.0);
+    a.item.severity = std::max(a.item.severity, f.severity);
+    a.item.reasons.push_back(fmt::format("{} (p {:.2f}): {}", f.check, f.probability, f.reason));
+  }
+  std::map<std::string_view, QueueFrame> frames;
+  for (Acc& a : acc) {
+    a.item.probability = 1 - a.miss;
+    if (a.item.probability < options.min_probability) continue;
+    a.item.score = a.item.probability * a.weight * SeverityFactor(a.item.severity);
+    QueueFrame& fr = frames[a.item.frame];
+    fr.frame = a.item.frame;
+    fr.score += a.item.score;
+    fr.items.push_back(std::move(a.item));
+  }
+  Queue q;
+  q.pipeline = std::string(pipeline);
+  q.frames_checked = frames_checked;
+  for (auto& [name, fr] : frames) {
+    std::stable_sort(fr.items.begin(), fr.items.end(),
+                     [](const QueueItem& a, const QueueItem& b) { return a.score > b.score; });
+    q.frames.push_back(std::move(fr));
+  }
+  std::stable_sort(q.frames.begin(), q.frames.end(),
+                   [](const QueueFrame& a, const QueueFrame& b) { return a.score > b.score; });
+  int64_t budget = static_cast<int64_t>(q.frames.size());
+  if (options.budget_frames) budget = *options.budget_frames;
+  if (options.budget_frac) budget = static_cast<int64_t>(std::ceil(*options.budget_frac * static_cast<double>(frames_checked)));
+  q.budget_frames = std::max<int64_t>(0, budget);
+  if (static_cast<int64_t>(q.frames.size()) > q.budget_frames) q.frames.resize(static_cast<size_t>(q.budget_frames));
+  return q;
+}
+
+std::vector<AuditorStats> CalibrateAuditors(const std::vector<AuditedFrame>& frames) {
+  std::map<std::string, AuditorStats> by;
+  for (const AuditedFrame& f : frames) {
+    AuditorStats& s = by[f.auditor];
+    s.auditor = f.auditor;
+    ++s.frames;
+    std::vector<bool> used(f.reported.size(), false);
+    for (const auto& g : f.gold_errors) {
+      ++s.gold_errors;
+      for (size_t k = 0; k < f.reported.size(); ++k) {
+        if (!used[k] && f.reported[k] == g) {
+          used[k] = true;
+          ++s.found;
+          break;
+        }
+      }
+    }
+    s.reported += static_cast<int64_t>(f.reported.size());
+    for (bool u : used) s.false_alarms += u ? 0 : 1;
+  }
+  std::vector<AuditorStats> out;
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  for (auto& [name, s] : by) {
+    s.recall = s.gold_errors > 0 ? static_cast<double>(s.found) / static_cast<double>(s.gold_errors) : kNaN;
+    s.false_alarm_rate = s.reported > 0 ? static_cast<double>(s.false_alarms) / static_cast<double>(s.reported) : kNaN;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace gtops::checks
