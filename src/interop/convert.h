@@ -1,0 +1,142 @@
+// Shared pieces of the format converters (docs/formats.md): what an importer is told (pipeline,
+// source, producer), what a converter produces (label records in the gtops model, with where each
+// object came from, and the items it could not map), the mapping of foreign category names onto
+// the pipeline's classes, small rigid-transform maths, and the interchange-format writer that lets
+// the importer validate converted records with ingest's own parser.
+//
+// Converters are kernels: text or values in, gtops values out; no I/O, no global state.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "core/records.h"
+#include "core/status.h"
+
+namespace gtops::interop {
+
+// What `gtops import` was told about the records it writes.
+struct ImportOptions {
+  std::string pipeline;
+  Source source = Source::kVendor;
+  std::string vendor, annotator, batch;
+  std::string model;  // source model: the producer; default the input file's stem
+  std::string task;   // overrides the task id a converter derives (FORMAT.md: `<format>:<seq>`)
+  // Foreign category name -> pipeline class, tried before matching by name.
+  std::map<std::string, std::string> class_map;
+  double fps = 10;  // frame rate for formats whose frames have no clock (KITTI: 10 Hz; CVAT video)
+};
+
+// One converted record with the position in the source of the record and of each object.
+struct ConvertedRecord {
+  LabelRecord labels;
+  int64_t position = 0;                 // 1-based line (text, XML) or element index (JSON)
+  std::vector<int64_t> object_positions;  // parallel to labels.objects
+  std::vector<std::string> object_where;  // parallel: "annotations[17]" etc. ("" for text lines)
+};
+
+// Something the converter could not map: quarantined with its position, as ingest does.
+struct ConvertIssue {
+  int64_t position = 0;
+  std::string reason;  // starts with the JSON path or element name when the position is not a line
+  std::string raw;     // the source text of the item (or a compact rendering of it)
+};
+
+struct ConvertOutput {
+  std::vector<ConvertedRecord> records;
+  std::vector<ConvertIssue> issues;
+  // Items deliberately not imported, by reason ("polygon: pipeline geometry is box2d",
+  // "DontCare: ignore regions are for gold records"): reported, never silent.
+  std::map<std::string, int64_t> skipped;
+  int64_t ignore_regions = 0;  // regions written as `ignore` (KITTI DontCare, COCO crowds)
+  void Skip(const std::string& why, int64_t n = 1) { skipped[why] += n; }
+};
+
+// Maps foreign category names onto a pipeline's classes: the explicit map first, then the exact
+// name, then the name compared case-insensitively with '_', '-', '.' and ' ' ignored ("Car" ->
+// "car", "traffic_light" -> "traffic light"). A pipeline without classes takes names as written.
+class ClassMapper {
+ public:
+  ClassMapper(const PipelineSpec& pipe, const std::map<std::string, std::string>& explicit_map);
+  // The class, or nullopt when the name maps to no class of the pipeline.
+  std::optional<std::string> Map(std::string_view foreign) const;
+
+ private:
+  static std::string Key(std::string_view s);
+  const PipelineSpec& pipe_;
+  const std::map<std::string, std::string>& explicit_map_;
+  std::map<std::string, std::string, std::less<>> by_key_;
+};
+
+// Everything a converter needs besides its input text.
+struct ConvertContext {
+  const PipelineSpec& pipe;
+  const ImportOptions& options;
+  ClassMapper classes;
+  std::string stem;  // the input file's stem (default model, task ids)
+  ConvertContext(const PipelineSpec& p, const ImportOptions& o, std::string file_stem)
+      : pipe(p), options(o), classes(p, o.class_map), stem(std::move(file_stem)) {}
+
+  // A record with the pipeline, source and producer fields filled in.
+  LabelRecord NewRecord(std::string task, std::string frame) const;
+  // The object's class checked against the pipeline; nullopt (and an issue) when unmapped.
+  std::optional<std::string> MapClass(std::string_view foreign, int64_t position,
+                                      std::string_view where, std::string_view raw,
+                                      ConvertOutput& out) const;
+  // Drops attributes a class spec does not allow (each one reported as an issue, the object kept).
+  // `attrs` are (name, JSON value) pairs; returns the attributes JSON object ("" for none).
+  std::string AttributesJson(const std::string& cls,
+                             const std::vector<std::pair<std::string, std::string>>& attrs,
+                             int64_t position, std::string_view where, ConvertOutput& out) const;
+};
+
+// --- JSON text helpers -------------------------------------------------------------------------
+
+// A double as the shortest text that reads back to the same value ("1.5", "-0.25", "3").
+void AppendNumber(double v, std::string& out);
+std::string NumberText(double v);
+// A JSON string literal, escaped.
+void AppendQuoted(std::string_view s, std::string& out);
+std::string Quoted(std::string_view s);
+
+// One label record as one line of the interchange format (FORMAT.md), without the newline.
+std::string LabelsToJson(const LabelRecord& r);
+
+// --- rigid transforms --------------------------------------------------------------------------
+
+using Vec3 = std::array<double, 3>;
+using Mat3 = std::array<std::array<double, 3>, 3>;
+
+// A 3D affine transform y = R x + t (R need not be orthonormal: KITTI calibrations are not).
+struct Transform {
+  Mat3 r{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
+  Vec3 t{0, 0, 0};
+  Vec3 Apply(const Vec3& x) const;
+  Vec3 Rotate(const Vec3& x) const;  // R x
+  Transform Inverse() const;         // general 3x3 inverse
+  Transform Then(const Transform& next) const;  // next ∘ this
+};
+
+Mat3 Multiply(const Mat3& a, const Mat3& b);
+// Rotation matrix of the unit quaternion (w, x, y, z) (normalised first).
+Mat3 QuaternionToMatrix(double w, double x, double y, double z);
+// (w, x, y, z) of a rotation matrix (Shepperd's method).
+std::array<double, 4> MatrixToQuaternion(const Mat3& m);
+// R = Rz(rz) Ry(ry) Rx(rx): roll rx, pitch ry, yaw rz applied in ZYX order (OpenLABEL 9-value cuboid).
+Mat3 EulerZyxToMatrix(double rx, double ry, double rz);
+
+// A cuboid with orientation `r` (columns: the object's axes in the target frame) and extents
+// (sx, sy, sz) along those axes as a gtops box3d: the object axis closest to vertical gives h; of
+// the other two, the first (x before y before z) gives l and the heading (yaw = its direction
+// projected on the x-y plane), the second w.
+Box3d CuboidToBox3d(const Vec3& centre, const Mat3& r, const Vec3& size);
+
+double WrapAngle(double a);  // into (-pi, pi]
+
+}  // namespace gtops::interop
