@@ -1,0 +1,112 @@
+// Root cause (docs/rootcause.md): the slices of each pipeline's outcomes that concentrate an error
+// type, tested honestly, kept once each, with their evidence, the metric gap they cause and a
+// suggested action; and the Markdown improvement plan built from them.
+//
+// The kernel (`Analyze`) takes fact tables and returns findings without I/O; `LoadFacts` is the
+// thin loader that builds the fact tables from the store's `outcomes`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/status.h"
+#include "rootcause/slices.h"
+#include "store/store.h"
+
+namespace gtops::rootcause {
+
+// The targets searched, one bit of FactTable::at_risk / error each (docs/rootcause.md lists the
+// population at risk of each): the error types of FORMAT.md and the families `localisation`
+// (position, size, heading, heading_flip, geometry) and `tracking` (id_switch, fragmentation).
+struct TargetDef {
+  std::string name;
+  bool family = false;
+  std::string metric;  // the metric its errors lower ("recall", ...), "" for none
+  std::vector<std::string> members;  // a family's error types
+};
+const std::vector<TargetDef>& Targets();
+int TargetIndex(std::string_view name);  // -1 when unknown
+
+// The facts of one pipeline.
+struct PipelineFacts {
+  std::string pipeline;
+  FactTable table;
+};
+
+// Reads the latest vendor-against-gold evaluation of each pipeline (or of `pipeline` only) from
+// `outcomes` into fact tables: one row per outcome, the dimensions of docs/rootcause.md.
+Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pipeline);
+
+// A condition of a finding as written out: a value, or a range [lo, hi) with NaN for open ends.
+struct ConditionOut {
+  std::string key, value;
+  bool range = false;
+  double lo = 0, hi = 0;
+};
+
+struct RootCause {
+  std::string pipeline, error_type;
+  bool family = false;
+  std::vector<ConditionOut> conditions;
+  int64_t support = 0, errors = 0;
+  double rate = 0, rate_lo = 0, rate_hi = 0;
+  double baseline_rate = 0, baseline_lo = 0, baseline_hi = 0;  // the rest of the population at risk
+  std::optional<double> lift;                                  // nullopt when the rest has no error
+  double p_value = 0, log10_p = 0;
+  double slice_q_value = 0;  // BH q of the slice among every slice of the search space
+  double q_value = 0;        // BH q of the cause: its residual p among the causes and the search space
+  int64_t population = 0, population_errors = 0;
+  double excess_errors = 0;    // errors - support * baseline_rate
+  double share_of_errors = 0;  // excess_errors / population_errors
+  std::string metric;          // the metric its errors lower, "" for none
+  std::optional<double> metric_value, metric_if_fixed, target;
+  std::optional<bool> meets_target, meets_target_if_fixed;
+  double safety_impact = 0;    // safety-weighted excess errors
+  std::vector<std::string> examples;  // "frame/object"
+  std::string action, action_reason;
+  int rank = 0;  // within its pipeline, by safety-weighted impact
+};
+
+struct AnalyzeOptions {
+  SearchOptions search;
+  std::string error_type;  // "" = every target
+};
+
+struct RootCauseReport {
+  std::vector<RootCause> findings;  // by pipeline, then rank
+  double tests = 0;                 // hypotheses of the search space (m of Benjamini–Hochberg)
+  int64_t evaluated = 0;            // slices computed (the others count with p = 1)
+  int64_t discoveries = 0;          // slices with q <= options.q before redundancy removal
+  int64_t candidates = 0;           // causes after redundancy removal, before the cause-level BH
+  double q = 0.05;
+  std::vector<std::string> pipelines;  // analysed
+};
+
+// Searches every table and target, applies Benjamini–Hochberg over every slice tested, removes
+// redundancy, and measures each finding. `config` gives the metric targets (may be null).
+Result<RootCauseReport> Analyze(const std::vector<PipelineFacts>& facts, const AnalyzeOptions& options,
+                                const ProgramConfig* config);
+
+// JSON of the report ({"findings": [...], "tests": m, ...}) as docs/rootcause.md shows it.
+std::string RenderJson(const RootCauseReport& report);
+
+// One line per finding for the terminal.
+std::string RenderText(const RootCauseReport& report);
+
+// A gate of the main job that failed, for the plan's post-mortem skeletons.
+struct FailedGate {
+  std::string pipeline, metric, slice, vendor;
+  double value = 0, target = 0;
+};
+
+// The Markdown improvement plan: findings ranked by safety-weighted impact, each with its evidence
+// and action, and a post-mortem skeleton per failed gate (docs/rootcause.md, "The plan").
+std::string RenderPlan(const RootCauseReport& report, const std::vector<FailedGate>& failed, const std::string& title);
+
+// The label of a finding's conditions: "vendor=bluepeak class=cyclist range_m=[40,null)".
+std::string ConditionLabel(const RootCause& f);
+
+}  // namespace gtops::rootcause
