@@ -20,7 +20,10 @@ struct DemoOptions {
   double audit_fraction = 0.15;        // of labeled tasks, independent of gold
   double overlap_fraction = 0.1;       // of labeled tasks: 1-2 more annotators of the vendor
   bool model_predictions = true;
-  std::vector<std::string> faults;     // fault kinds; empty = all (DemoFaultKinds); "none" = none
+  std::vector<std::string> faults;     // fault kinds; empty = all (DemoFaultKinds); "none" = none;
+                                       // "random" among them = random_faults
+  bool random_faults = false;          // draw each fault's vendor, annotator, scene values and
+                                       // range from the seed (docs/demo.md, "Random faults")
   std::string compression;             // "", "gz" or "zst"
   int objects_scale = 1;               // multiplies objects per frame
   std::vector<std::string> pipelines;  // empty = all 12 (DemoPipelineIds)

@@ -27,6 +27,40 @@ bool Selected(const std::vector<std::string>& list, const std::string& name) {
   return std::find(list.begin(), list.end(), name) != list.end();
 }
 
+// Scene values a random fault may take: common enough to be seen in a small world (weight at
+// least 0.1), not the highway road (one pipeline's own logs), not a tag fault's wrong value.
+std::vector<std::string> RandomSceneValues(const SceneKeyDef& key, const FaultDef& f) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < key.values.size(); ++i) {
+    if (key.weights[i] < 0.1 || key.values[i] == "highway") continue;
+    if (f.type == ErrorType::kTag && f.attribute == key.key && f.to_value == key.values[i]) continue;
+    out.push_back(key.values[i]);
+  }
+  return out;
+}
+
+// Redraws the conditions of `f` from the seed: its vendor among the pipeline's vendors; its
+// annotator among the three busiest of such a vendor; each scene value among RandomSceneValues;
+// a range's lower end among 30, 35, 40, 45 m. Class, spec and attribute conditions stay (the
+// fault's kind depends on them).
+void RandomizeFault(FaultDef& f, const PipelineDef& d, const World& w, uint64_t seed) {
+  Rng rng(Mix(seed, HashName("random-fault:" + f.kind)));
+  if (!f.vendor.empty()) f.vendor = d.vendors[static_cast<size_t>(rng.Below(static_cast<int>(d.vendors.size())))];
+  if (!f.annotator.empty()) {
+    const std::string& vendor = d.vendors[static_cast<size_t>(rng.Below(static_cast<int>(d.vendors.size())))];
+    const auto& pool = w.annotators[static_cast<size_t>(w.VendorIndex(vendor))];
+    f.annotator = pool[static_cast<size_t>(rng.Below(std::min(3, static_cast<int>(pool.size()))))];
+  }
+  for (auto& [k, v] : f.scene) {
+    for (const SceneKeyDef& key : w.scene_keys) {
+      if (key.key != k) continue;
+      const std::vector<std::string> values = RandomSceneValues(key, f);
+      if (!values.empty()) v = values[static_cast<size_t>(rng.Below(static_cast<int>(values.size())))];
+    }
+  }
+  if (f.has_range) f.range_lo = 30 + 5 * rng.Below(4);
+}
+
 }  // namespace
 
 int World::VendorIndex(const std::string& id) const {
@@ -91,17 +125,26 @@ Result<World> BuildWorld(const DemoOptions& options, const std::string& dir) {
   }
 
   const std::vector<std::string> kinds = DemoFaultKinds();
-  const bool none = options.faults.size() == 1 && options.faults[0] == "none";
+  std::vector<std::string> fault_list;
+  bool random = options.random_faults;
+  for (const std::string& k : options.faults) {
+    if (k == "random") {
+      random = true;
+    } else {
+      fault_list.push_back(k);
+    }
+  }
+  const bool none = fault_list.size() == 1 && fault_list[0] == "none";
   if (!none) {
-    for (const std::string& k : options.faults) {
+    for (const std::string& k : fault_list) {
       if (!Selected(kinds, k)) {
-        return Status::Usage(fmt::format("demo: unknown fault kind \"{}\" (known: none, {})", k,
+        return Status::Usage(fmt::format("demo: unknown fault kind \"{}\" (known: none, random, {})", k,
                                          fmt::join(kinds, ", ")));
       }
     }
   }
   auto wanted = [&](const std::string& kind) {
-    return !none && (options.faults.empty() || Selected(options.faults, kind));
+    return !none && (fault_list.empty() || Selected(fault_list, kind));
   };
   auto pipeline_index = [&](const std::string& id) {
     for (size_t i = 0; i < w.defs.size(); ++i) {
@@ -112,6 +155,7 @@ Result<World> BuildWorld(const DemoOptions& options, const std::string& dir) {
   for (FaultDef& f : FaultCatalog()) {
     if (wanted(f.kind) && pipeline_index(f.pipeline) >= 0) {
       f.id = fmt::format("F{}", w.fault_defs.size() + 1);
+      if (random) RandomizeFault(f, w.defs[static_cast<size_t>(pipeline_index(f.pipeline))], w, options.seed);
       w.fault_defs.push_back(std::move(f));
     }
   }
