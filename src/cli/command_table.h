@@ -30,5 +30,6 @@ inline void AddCommonOptions(CLI::App* cmd, CommonArgs& c, bool json = true) {
 void AddRootcauseCommands(CLI::App& app, CommandTable& table);  // rootcause, plan (issue 7)
 void AddInteropCommands(CLI::App& app, CommandTable& table);    // import, export (issue 10)
 void AddChecksCommands(CLI::App& app, CommandTable& table);     // check, queue (issue 6)
+void AddSpcCommands(CLI::App& app, CommandTable& table);        // spc (issue 9)
 
 }  // namespace gtops::cli

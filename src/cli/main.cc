@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
   AddRootcauseCommands(app, table);
   AddInteropCommands(app, table);
   AddChecksCommands(app, table);
+  AddSpcCommands(app, table);
 
   try {
     app.parse(argc, argv);

@@ -178,9 +178,18 @@ std::string RenderHtml(const RunResult& r) {
   TrendsSection(out, r);
   ComparisonsSection(out, r);
 
+  if (!r.root_causes.empty()) {
+    Put(out, "<h2 id=\"causes\">Root causes of failing pipelines</h2>\n<p class=\"note\">The slices that "
+             "concentrate each error type, q &le; 0.05 (gtops rootcause, docs/rootcause.md).</p>\n");
+    TableHtml(out, RootCauseTable(r.root_causes));
+  }
   Put(out, "<h2 id=\"alerts\">Operational alerts</h2>\n<p class=\"note\">A KPI of a vendor (and pipeline) that "
            "moved beyond its own recent behaviour (Bernoulli CUSUM on its weekly series, docs/kpis.md).</p>\n");
   TableOr(out, AlertTable(r.alerts), "No operational alert.");
+  Put(out, "<h2 id=\"incidents\">Process-control incidents</h2>\n<p class=\"note\">A rate of a pipeline x "
+           "vendor that shifted batch after batch (step test, CUSUM, EWMA, p' chart and run rules; gtops spc, "
+           "docs/spc.md): the rate during the shift against the other batches.</p>\n");
+  TableOr(out, IncidentTable(r.incidents), "No shift in any series.");
   Put(out, "<h2 id=\"audits\">Audit error rates</h2>\n<p class=\"note\">Audited tasks with at least one error of "
            "the type, with its Wilson 95% interval.</p>\n");
   TableOr(out, AuditErrorTable(r.audit_errors), "No audits.");

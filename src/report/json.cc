@@ -67,6 +67,26 @@ std::string RenderGapsJson(const RunResult& result) {
                       {"evidence", a.evidence}});
   }
   j["alerts"] = std::move(alerts);
+  ordered_json incidents = ordered_json::array();
+  for (const ProcessIncident& i : result.incidents) {
+    incidents.push_back({{"pipeline", i.pipeline}, {"vendor", i.vendor}, {"metric", i.metric},
+                         {"direction", i.direction}, {"since", i.since_batch}, {"since_time", i.since},
+                         {"last", i.last_batch}, {"detectors", i.detectors}, {"rate_during", Number(i.rate_during)},
+                         {"rate_outside", Number(i.rate_outside)}, {"n_during", i.n_during},
+                         {"evidence", i.evidence}});
+  }
+  j["incidents"] = std::move(incidents);
+  if (!result.root_causes.empty()) {
+    ordered_json causes = ordered_json::array();
+    for (const RootCauseRow& c : result.root_causes) {
+      causes.push_back({{"pipeline", c.pipeline}, {"rank", c.rank}, {"error_type", c.error_type},
+                        {"conditions", c.conditions}, {"errors", c.errors}, {"support", c.support},
+                        {"rate", Number(c.rate)}, {"baseline_rate", Number(c.baseline_rate)},
+                        {"share_of_errors", Number(c.share_of_errors)}, {"q_value", Number(c.q_value)},
+                        {"action", c.action}});
+    }
+    j["root_causes"] = std::move(causes);
+  }
   return j.dump(2) + "\n";
 }
 

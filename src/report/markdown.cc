@@ -107,8 +107,14 @@ std::string RenderMarkdown(const RunResult& r) {
     TableMd(out, ComparisonTable(c));
   }
 
+  if (!r.root_causes.empty()) {
+    out += "## Root causes of failing pipelines\n\n";
+    TableMd(out, RootCauseTable(r.root_causes));
+  }
   out += "## Operational alerts\n\n";
   TableOr(out, AlertTable(r.alerts), "No operational alert.");
+  out += "## Process-control incidents\n\n";
+  TableOr(out, IncidentTable(r.incidents), "No shift in any series.");
   out += "## Audit error rates\n\n";
   TableOr(out, AuditErrorTable(r.audit_errors), "No audits.");
   out += "## Metrics by spec version\n\n";

@@ -116,6 +116,27 @@ struct OpsAlert {
   std::string evidence;
 };
 
+// A shift that process control found in a pipeline x vendor series, batch after batch
+// (gtops spc, docs/spc.md).
+struct ProcessIncident {
+  std::string pipeline, vendor, metric;
+  std::string direction;              // "up" or "down"
+  std::string since_batch, since;     // the first batch of the shift and when it began (RFC 3339)
+  std::string last_batch;
+  std::string detectors;              // comma-separated: step, cusum, ewma, beyond_3_sigma, ...
+  double rate_during = NAN, rate_outside = NAN;
+  int64_t n_during = 0;
+  std::string evidence;
+};
+
+// A root cause of a failing pipeline: one finding of `gtops rootcause` (docs/rootcause.md).
+struct RootCauseRow {
+  std::string pipeline, error_type, conditions, action;
+  int64_t errors = 0, support = 0;
+  double rate = NAN, baseline_rate = NAN, q_value = NAN, share_of_errors = NAN;
+  int rank = 0;  // within the pipeline
+};
+
 struct PipelineSummary {
   std::string pipeline, name, geometry;
   int64_t gold_frames = 0;        // frames compared with gold
@@ -139,6 +160,8 @@ struct RunResult {
   std::vector<AuditErrorRate> audit_errors;
   std::vector<Change> changes;
   std::vector<OpsAlert> alerts;   // operational alerts, kind then pipeline then vendor
+  std::vector<ProcessIncident> incidents;  // process-control shifts, pipeline then vendor then since
+  std::vector<RootCauseRow> root_causes;  // top causes of each failing pipeline (rootcause)
 };
 
 }  // namespace gtops::report

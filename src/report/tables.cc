@@ -265,6 +265,31 @@ Table AlertTable(const std::vector<OpsAlert>& alerts) {
   return t;
 }
 
+Table IncidentTable(const std::vector<ProcessIncident>& incidents) {
+  Table t{{"pipeline", "vendor", "metric", "direction", "since", "through", "during", "elsewhere", "units",
+           "detectors"},
+          {false, false, false, false, false, false, true, true, true, false},
+          {}};
+  for (const ProcessIncident& i : incidents) {
+    t.rows.push_back({Text(i.pipeline), Text(i.vendor), Text(i.metric), Text(i.direction), Text(i.since_batch),
+                      Text(i.last_batch), Text(FormatNumber(i.rate_during)), Text(FormatNumber(i.rate_outside)),
+                      Count(i.n_during), Text(i.detectors)});
+  }
+  return t;
+}
+
+Table RootCauseTable(const std::vector<RootCauseRow>& causes) {
+  Table t{{"pipeline", "rank", "error", "where", "errors", "at risk", "rate", "elsewhere", "share", "q", "action"},
+          {false, true, false, false, true, true, true, true, true, true, false},
+          {}};
+  for (const RootCauseRow& c : causes) {
+    t.rows.push_back({Text(c.pipeline), Count(c.rank), Text(c.error_type), Text(c.conditions), Count(c.errors),
+                      Count(c.support), Text(FormatNumber(c.rate)), Text(FormatNumber(c.baseline_rate)),
+                      Text(FormatNumber(c.share_of_errors)), Text(fmt::format("{:.2g}", c.q_value)), Text(c.action)});
+  }
+  return t;
+}
+
 Table ChangeTable(const std::vector<Change>& changes) {
   Table t{{"pipeline", "metric", "slice", "vendor", "status before", "status now", "value before", "value now"},
           {false, false, false, false, false, false, true, true},

@@ -79,6 +79,8 @@ Table AuditErrorTable(const std::vector<AuditErrorRate>& rates);
 Table SpecSplitTable(const std::vector<SpecSplit>& splits);
 Table ChangeTable(const std::vector<Change>& changes);
 Table AlertTable(const std::vector<OpsAlert>& alerts);
+Table IncidentTable(const std::vector<ProcessIncident>& incidents);
+Table RootCauseTable(const std::vector<RootCauseRow>& causes);
 
 // All rows of `gaps` as pointers, in order.
 std::vector<const Gap*> AllGaps(const RunResult& result);

@@ -5,34 +5,52 @@
 
 namespace gtops::stats {
 
-std::vector<ChartPoint> LaneyPChart(const std::vector<int64_t>& successes, const std::vector<int64_t>& n) {
-  const size_t k = std::min(successes.size(), n.size());
-  std::vector<ChartPoint> out(k);
+namespace {
+
+// The pooled rate of the batches with data; NaN without any.
+double PooledRate(const std::vector<int64_t>& successes, const std::vector<int64_t>& n, size_t k) {
   int64_t sx = 0, sn = 0;
   for (size_t i = 0; i < k; ++i) {
     if (n[i] <= 0) continue;
     sx += successes[i];
     sn += n[i];
   }
-  if (sn == 0) {
-    for (ChartPoint& p : out) p.center = p.lcl = p.ucl = NAN;
-    return out;
-  }
-  const double p = static_cast<double>(sx) / static_cast<double>(sn);
+  return sn > 0 ? static_cast<double>(sx) / static_cast<double>(sn) : NAN;
+}
+
+double Dispersion(const std::vector<int64_t>& successes, const std::vector<int64_t>& n, size_t k, double p) {
   const double pq = p * (1 - p);
   // z scores of the batches with data, in order.
   std::vector<double> z;
   for (size_t i = 0; i < k; ++i) {
-    if (n[i] <= 0 || pq <= 0) continue;
+    if (n[i] <= 0 || !(pq > 0)) continue;
     const double sigma = std::sqrt(pq / static_cast<double>(n[i]));
     z.push_back((static_cast<double>(successes[i]) / static_cast<double>(n[i]) - p) / sigma);
   }
-  double sigma_z = 1;
-  if (z.size() >= 3) {
-    double mr = 0;
-    for (size_t i = 1; i < z.size(); ++i) mr += std::fabs(z[i] - z[i - 1]);
-    sigma_z = mr / static_cast<double>(z.size() - 1) / 1.128;
+  if (z.size() < 3) return 1;
+  double mr = 0;
+  for (size_t i = 1; i < z.size(); ++i) mr += std::fabs(z[i] - z[i - 1]);
+  return mr / static_cast<double>(z.size() - 1) / 1.128;
+}
+
+}  // namespace
+
+double LaneyDispersion(const std::vector<int64_t>& successes, const std::vector<int64_t>& n) {
+  const size_t k = std::min(successes.size(), n.size());
+  const double p = PooledRate(successes, n, k);
+  return std::isnan(p) ? 1.0 : Dispersion(successes, n, k, p);
+}
+
+std::vector<ChartPoint> LaneyPChart(const std::vector<int64_t>& successes, const std::vector<int64_t>& n) {
+  const size_t k = std::min(successes.size(), n.size());
+  std::vector<ChartPoint> out(k);
+  const double p = PooledRate(successes, n, k);
+  if (std::isnan(p)) {
+    for (ChartPoint& c : out) c.center = c.lcl = c.ucl = NAN;
+    return out;
   }
+  const double pq = p * (1 - p);
+  const double sigma_z = Dispersion(successes, n, k, p);
   for (size_t i = 0; i < k; ++i) {
     ChartPoint& c = out[i];
     c.center = p;

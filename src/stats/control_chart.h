@@ -21,6 +21,10 @@ struct ChartPoint {
 // fewer than 3 batches sigma_z is 1 (the plain p chart). Batches with n_i = 0 get NaN limits.
 std::vector<ChartPoint> LaneyPChart(const std::vector<int64_t>& successes, const std::vector<int64_t>& n);
 
+// Laney's sigma_z of those batches: mean |z_i - z_{i-1}| / 1.128 over the batches with data, 1 with
+// fewer than 3 of them or a centre of 0 or 1.
+double LaneyDispersion(const std::vector<int64_t>& successes, const std::vector<int64_t>& n);
+
 // Individuals (X-mR) chart for a non-proportion metric per batch: centre = mean, limits
 // centre +- 2.66 mean moving range. NaN values are skipped (their points get NaN limits).
 std::vector<ChartPoint> IndividualsChart(const std::vector<double>& values);

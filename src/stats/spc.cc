@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <random>
 
 namespace gtops::stats {
 namespace {
@@ -22,7 +23,7 @@ double Rate(int64_t x, int64_t n) { return static_cast<double>(x) / static_cast<
 }  // namespace
 
 std::vector<EwmaPoint> Ewma(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double lambda,
-                            double L, double p0) {
+                            double L, double p0, double dispersion) {
   const size_t k = std::min(failures.size(), n.size());
   if (std::isnan(p0)) p0 = PooledRate(failures, n, k);
   std::vector<EwmaPoint> out(k);
@@ -36,7 +37,7 @@ std::vector<EwmaPoint> Ewma(const std::vector<int64_t>& failures, const std::vec
     }
     z = lambda * Rate(failures[t], n[t]) + (1 - lambda) * z;
     weight = weight * decay + lambda * lambda / static_cast<double>(n[t]);
-    const double half = L * std::sqrt(pq * weight);
+    const double half = L * dispersion * std::sqrt(pq * weight);
     e.z = z;
     e.lcl = p0 - half;
     e.ucl = p0 + half;
@@ -46,7 +47,7 @@ std::vector<EwmaPoint> Ewma(const std::vector<int64_t>& failures, const std::vec
 }
 
 std::vector<CusumPoint> Cusum(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double k,
-                              double h, double p0) {
+                              double h, double p0, double dispersion) {
   const size_t len = std::min(failures.size(), n.size());
   if (std::isnan(p0)) p0 = PooledRate(failures, n, len);
   std::vector<CusumPoint> out(len);
@@ -56,7 +57,7 @@ std::vector<CusumPoint> Cusum(const std::vector<int64_t>& failures, const std::v
   for (size_t t = 0; t < len; ++t) {
     CusumPoint& c = out[t];
     if (n[t] > 0 && pq > 0) {
-      const double z = (Rate(failures[t], n[t]) - p0) / std::sqrt(pq / static_cast<double>(n[t]));
+      const double z = (Rate(failures[t], n[t]) - p0) / (dispersion * std::sqrt(pq / static_cast<double>(n[t])));
       if (up == 0) up_start = static_cast<int64_t>(t);
       if (down == 0) down_start = static_cast<int64_t>(t);
       up = std::max(0.0, up + z - k);
@@ -181,6 +182,99 @@ std::vector<ChartPoint> UChart(const std::vector<int64_t>& counts, const std::ve
     c.out_of_control = v < c.lcl || v > c.ucl;
   }
   return out;
+}
+
+namespace {
+
+// x ln(x / n) with 0 ln 0 = 0: the binomial log-likelihood of x of n at its own rate is
+// XLogRate(x, n) + XLogRate(n - x, n).
+double XLogRate(double x, double n) { return x > 0 ? x * std::log(x / n) : 0.0; }
+
+double BinomialLl(double x, double n) { return XLogRate(x, n) + XLogRate(n - x, n); }
+
+}  // namespace
+
+namespace {
+
+// The largest G over the runs of [first, last] and where it is; `tests` counts the runs.
+StepChange MaxStep(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, size_t k, int64_t& tests) {
+  // Prefix sums over the batches, and the number of batches with data.
+  std::vector<double> cx(k + 1, 0), cn(k + 1, 0), cd(k + 1, 0);
+  for (size_t i = 0; i < k; ++i) {
+    const bool has = n[i] > 0;
+    cx[i + 1] = cx[i] + (has ? static_cast<double>(failures[i]) : 0);
+    cn[i + 1] = cn[i] + (has ? static_cast<double>(n[i]) : 0);
+    cd[i + 1] = cd[i] + (has ? 1 : 0);
+  }
+  StepChange best;
+  tests = 0;
+  const double tx = cx[k], tn = cn[k], td = cd[k];
+  if (td < 2 || tn <= 0) return best;
+  const double null_ll = BinomialLl(tx, tn);
+  for (size_t a = 0; a < k; ++a) {
+    if (n[a] <= 0) continue;  // runs start and end on batches with data
+    for (size_t b = a; b < k; ++b) {
+      if (n[b] <= 0) continue;
+      if (cd[b + 1] - cd[a] >= td) continue;  // the whole series: nothing outside
+      ++tests;
+      const double ix = cx[b + 1] - cx[a], in = cn[b + 1] - cn[a];
+      const double ox = tx - ix, on = tn - in;
+      const double g = 2 * (BinomialLl(ix, in) + BinomialLl(ox, on) - null_ll);
+      if (g > best.g) {
+        best.g = g;
+        best.start = static_cast<int64_t>(a);
+        best.end = static_cast<int64_t>(b);
+        best.up = ix * on > ox * in;
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+StepChange FindStepChange(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double dispersion,
+                          int simulations, uint64_t seed) {
+  const size_t k = std::min(failures.size(), n.size());
+  int64_t tests = 0;
+  StepChange best = MaxStep(failures, n, k, tests);
+  if (best.start < 0) return best;
+  // A single step is found as two complementary runs with the same G: report the later one, so
+  // that the change is dated where it began.
+  size_t first = 0, last = k - 1;
+  while (n[first] <= 0) ++first;
+  while (n[last] <= 0) --last;
+  if (static_cast<size_t>(best.start) == first && static_cast<size_t>(best.end) < last) {
+    size_t next = static_cast<size_t>(best.end) + 1;
+    while (n[next] <= 0) ++next;
+    best.start = static_cast<int64_t>(next);
+    best.end = static_cast<int64_t>(last);
+    best.up = !best.up;
+  }
+  const double d2 = std::max(dispersion, 1.0) * std::max(dispersion, 1.0);
+  best.g /= d2;
+  if (simulations <= 0) {
+    best.p_adjusted = std::min(1.0, std::erfc(std::sqrt(best.g / 2)) * static_cast<double>(tests));
+    return best;
+  }
+  // Parametric bootstrap of the largest G under no change: every batch binomial at the pooled rate.
+  int64_t sx = 0, sn = 0;
+  for (size_t i = 0; i < k; ++i) {
+    if (n[i] > 0) sx += failures[i], sn += n[i];
+  }
+  const double p0 = static_cast<double>(sx) / static_cast<double>(sn);
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> x(k, 0);
+  int64_t as_large = 0;
+  for (int rep = 0; rep < simulations; ++rep) {
+    for (size_t i = 0; i < k; ++i) {
+      x[i] = n[i] > 0 ? std::binomial_distribution<int64_t>(n[i], p0)(rng) : 0;
+    }
+    int64_t t = 0;
+    as_large += MaxStep(x, n, k, t).g >= best.g;
+  }
+  best.p_adjusted = static_cast<double>(1 + as_large) / static_cast<double>(1 + simulations);
+  return best;
 }
 
 }  // namespace gtops::stats

@@ -14,16 +14,18 @@ namespace gtops::stats {
 
 // EWMA of batch proportions x_t / n_t: z_0 = p0, z_t = lambda p_t + (1 - lambda) z_{t-1}, with
 // the exact variance for varying n, Var z_t = p0 (1 - p0) sum_{i<=t} lambda² (1-lambda)^{2(t-i)} / n_i,
-// and limits p0 +- L sqrt(Var z_t) (time-varying: narrow at first, then steady). p0 is the given
+// and limits p0 +- L d sqrt(Var z_t) (time-varying: narrow at first, then steady). p0 is the given
 // in-control rate, or sum x / sum n when NaN. Batches with n_t = 0 carry z forward and get NaN limits.
+// d is the over-dispersion factor (Laney's sigma_z, LaneyDispersion; 1 for a binomial process).
 struct EwmaPoint {
   double z = 0, lcl = 0, ucl = 0;
   bool signal = false;
 };
 std::vector<EwmaPoint> Ewma(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double lambda = 0.2,
-                            double L = 3.0, double p0 = NAN);
+                            double L = 3.0, double p0 = NAN, double dispersion = 1.0);
 
-// Two-sided tabular CUSUM in standardised units: z_t = (p_t - p0) / sqrt(p0 (1 - p0) / n_t),
+// Two-sided tabular CUSUM in standardised units: z_t = (p_t - p0) / (d sqrt(p0 (1 - p0) / n_t)),
+// d the over-dispersion factor as for Ewma,
 // C+_t = max(0, C+_{t-1} + z_t - k), C-_t = max(0, C-_{t-1} - z_t - k); a signal when either
 // exceeds h. After a signal the sums restart from 0. `shift_start` of a signalling point is the
 // first batch of the run that led to it (the batch after the sum was last 0).
@@ -33,7 +35,7 @@ struct CusumPoint {
   int64_t shift_start = -1;
 };
 std::vector<CusumPoint> Cusum(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double k = 0.5,
-                              double h = 4.0, double p0 = NAN);
+                              double h = 4.0, double p0 = NAN, double dispersion = 1.0);
 
 // Western Electric / Nelson run rules on standardised values z_t = (x_t - centre_t) / sigma_t
 // (NaN values break every run):
@@ -49,6 +51,25 @@ struct RuleSignal {
   int64_t start = 0, end = 0;  // indices of the first and the last point of the pattern
 };
 std::vector<RuleSignal> NelsonRules(const std::vector<double>& z);
+// Retrospective test for a sustained change of a proportion (an "epidemic" alternative: the rate
+// differs on one run of consecutive batches [start, end] from the rest; a single step is a run that
+// touches either end). For every run that leaves batches with data on both sides, the binomial
+// likelihood-ratio statistic G = 2 (LL(rate inside, rate outside) - LL(pooled rate)) is divided by
+// d² (quasi-likelihood scaling for over-dispersion d, as in Laney's chart) and referred to the
+// chi-square distribution with 1 degree of freedom, p = erfc(sqrt(G / 2)); p_adjusted multiplies by
+// the number of runs tested (Bonferroni), capped at 1. With `simulations` > 0 the p-value is instead
+// a parametric bootstrap of the largest G under no change (every batch binomial at the pooled
+// rate; seeded, so reproducible): (1 + #{simulated max G >= G}) / (1 + simulations), which is less
+// conservative than Bonferroni over runs that overlap. The run with the largest G is returned
+// (start = end = -1 when no run could be tested). `up`: the rate inside is the higher one.
+struct StepChange {
+  int64_t start = -1, end = -1;
+  double g = 0, p_adjusted = 1;
+  bool up = false;
+};
+StepChange FindStepChange(const std::vector<int64_t>& failures, const std::vector<int64_t>& n,
+                          double dispersion = 1.0, int simulations = 0, uint64_t seed = 1);
+
 // u chart of counts c_i over units n_i (errors per object, per frame): centre u = sum c / sum n,
 // limits u +- 3 sqrt(u / n_i), the lower clipped at 0. Batches with n_i <= 0 get NaN limits.
 std::vector<ChartPoint> UChart(const std::vector<int64_t>& counts, const std::vector<double>& units);

@@ -183,5 +183,66 @@ TEST(UChart, LimitsPerUnitCount) {
   EXPECT_TRUE(std::isnan(UChart({1}, {0})[0].ucl));
 }
 
+TEST(StepChange, FindsTheRunAndItsLikelihoodRatio) {
+  // 0, 0, 5, 5 of 10 each: the run [2, 3] (10 of 20) against 0 of 20; pooled 10 of 40.
+  // G = 2 (20 ln 0.5 - (10 ln 0.25 + 30 ln 0.75)) = 17.2609243; 9 runs tested (10 minus the whole);
+  // p = 9 erfc(sqrt(G / 2)) = 2.93237e-4. The complementary run [0, 1] has the same G: the later
+  // run is reported, dated where the change began.
+  StepChange s = FindStepChange({0, 0, 5, 5}, {10, 10, 10, 10});
+  EXPECT_EQ(s.start, 2);
+  EXPECT_EQ(s.end, 3);
+  EXPECT_TRUE(s.up);
+  EXPECT_NEAR(s.g, 17.260924347106855, 1e-9);
+  EXPECT_NEAR(s.p_adjusted, 2.932369285228373e-4, 1e-10);
+  // Over-dispersion 2 divides G by 4: p = 9 erfc(sqrt(G / 8)) = 0.339954.
+  EXPECT_NEAR(FindStepChange({0, 0, 5, 5}, {10, 10, 10, 10}, 2.0).p_adjusted, 0.33995376299406543, 1e-9);
+}
+
+TEST(StepChange, FindsASpikeInTheMiddleAndSkipsEmptyBatches) {
+  StepChange s = FindStepChange({1, 0, 1, 8, 0, 9, 1, 0}, {20, 20, 20, 20, 0, 20, 20, 20});
+  EXPECT_EQ(s.start, 3);
+  EXPECT_EQ(s.end, 5);
+  EXPECT_TRUE(s.up);
+  EXPECT_LT(s.p_adjusted, 1e-4);
+}
+
+TEST(StepChange, QuietOnAStableProcessAtItsNominalRate) {
+  // 2000 in-control series of 12 batches of 50 at p = 0.1: a significant run at 0.01 in at most
+  // ~1% of them (Bonferroni makes it conservative).
+  std::mt19937_64 rng(11);
+  std::binomial_distribution<int64_t> draw(50, 0.1);
+  int alarms = 0;
+  for (int rep = 0; rep < 2000; ++rep) {
+    std::vector<int64_t> x(12), n(12, 50);
+    for (auto& v : x) v = draw(rng);
+    alarms += FindStepChange(x, n).p_adjusted < 0.01;
+  }
+  EXPECT_LE(alarms, 20);
+  EXPECT_EQ(FindStepChange({3}, {10}).start, -1);  // one batch: nothing to test
+}
+
+TEST(StepChange, SimulatedPValueIsCalibratedAndLessConservative) {
+  // Under no change the simulated p-value is uniform: P(p <= 0.05) ~ 0.05 (300 series, so within
+  // 0.05 +- 3 sqrt(0.05 0.95 / 300) = [0.012, 0.088]); Bonferroni's is smaller for the same series.
+  std::mt19937_64 rng(5);
+  std::binomial_distribution<int64_t> draw(15, 0.15);
+  int below = 0, bonferroni_below = 0;
+  for (int rep = 0; rep < 300; ++rep) {
+    std::vector<int64_t> x(10), n(10, 15);
+    for (auto& v : x) v = draw(rng);
+    below += FindStepChange(x, n, 1.0, 400, static_cast<uint64_t>(rep)).p_adjusted <= 0.05;
+    bonferroni_below += FindStepChange(x, n).p_adjusted <= 0.05;
+  }
+  EXPECT_GE(below, 4);
+  EXPECT_LE(below, 26);
+  EXPECT_LE(bonferroni_below, below);
+  // A tripled rate in the middle third of 10 batches of 15 (0.1 -> 0.3) is found by simulation.
+  StepChange s = FindStepChange({1, 2, 1, 5, 5, 4, 5, 1, 2, 1}, std::vector<int64_t>(10, 15), 1.0, 2000);
+  EXPECT_EQ(s.start, 3);
+  EXPECT_EQ(s.end, 6);
+  EXPECT_TRUE(s.up);
+  EXPECT_LT(s.p_adjusted, 0.05);
+}
+
 }  // namespace
 }  // namespace gtops::stats

@@ -489,7 +489,33 @@ CREATE TABLE findings (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 6> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6};
+// v7: process-control incidents (gtops spc, gtops run): the current shifts of each series, kept
+// with the time they were first found (docs/schema.md, docs/spc.md).
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE incidents (
+  pipeline TEXT NOT NULL,
+  vendor TEXT NOT NULL,
+  annotator TEXT NOT NULL DEFAULT '',
+  metric TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),
+  since_batch TEXT NOT NULL,
+  since TEXT NOT NULL,
+  last_batch TEXT NOT NULL,
+  detectors TEXT NOT NULL,
+  count_during INTEGER NOT NULL,
+  n_during INTEGER NOT NULL,
+  rate_during REAL,
+  count_outside INTEGER NOT NULL,
+  n_outside INTEGER NOT NULL,
+  rate_outside REAL,
+  evidence TEXT NOT NULL,
+  first_found TEXT NOT NULL,
+  last_found TEXT NOT NULL,
+  PRIMARY KEY (pipeline, vendor, annotator, metric, direction, since_batch)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 7> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 }  // namespace
 

@@ -85,6 +85,9 @@ class Stmt {
   int64_t ColInt(int c) const { return sqlite3_column_int64(s_, c); }
   double ColReal(int c) const { return sqlite3_column_double(s_, c); }
   bool ColNull(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
+  std::optional<double> ColOptReal(int c) const {
+    return ColNull(c) ? std::nullopt : std::optional<double>(ColReal(c));
+  }
   std::string ColText(int c) const {
     const auto* p = sqlite3_column_text(s_, c);
     return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, c)))
@@ -208,6 +211,9 @@ class SqliteStore : public Store {
   Result<int64_t> SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) override;
   Result<std::optional<RunRecord>> LatestRun(int64_t before) override;
   Result<std::vector<GapRow>> LoadGaps(int64_t run_id) override;
+  Status ReplaceIncidents(std::string_view pipeline, const std::vector<IncidentRow>& rows,
+                          std::string_view now) override;
+  Result<std::vector<IncidentRow>> LoadIncidents() override;
   Status SaveFindings(const CheckRunInfo& run, const std::vector<FindingRow>& findings) override;
   Result<std::optional<CheckRunInfo>> LatestCheckRun(std::string_view pipeline) override;
   Status ForEachFinding(std::string_view pipeline, const std::function<Status(const FindingRow&)>& fn) override;
@@ -1418,6 +1424,94 @@ Result<std::vector<GapRow>> SqliteStore::LoadGaps(int64_t run_id) {
     g.from = q.ColText(17);
     g.target_line = static_cast<int>(q.ColInt(18));
     out.push_back(std::move(g));
+  }
+  return out;
+}
+
+// Process-control incidents.
+
+Status SqliteStore::ReplaceIncidents(std::string_view pipeline, const std::vector<IncidentRow>& rows,
+                                     std::string_view now) {
+  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto write = [&]() -> Status {
+    Stmt mark, up, sweep;
+    // Rows of this computation get last_found = now; the others of its scope are swept at the end.
+    GTOPS_RETURN_IF_ERROR(up.Prepare(db_,
+        "INSERT INTO incidents (pipeline, vendor, annotator, metric, direction, since_batch, since, last_batch, "
+        "detectors, count_during, n_during, rate_during, count_outside, n_outside, rate_outside, evidence, "
+        "first_found, last_found) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+        "?17, ?17) ON CONFLICT (pipeline, vendor, annotator, metric, direction, since_batch) DO UPDATE SET "
+        "since = excluded.since, last_batch = excluded.last_batch, detectors = excluded.detectors, "
+        "count_during = excluded.count_during, n_during = excluded.n_during, rate_during = excluded.rate_during, "
+        "count_outside = excluded.count_outside, n_outside = excluded.n_outside, "
+        "rate_outside = excluded.rate_outside, evidence = excluded.evidence, last_found = excluded.last_found"));
+    for (const IncidentRow& r : rows) {
+      up.Reset();
+      up.Text(1, r.pipeline);
+      up.Text(2, r.vendor);
+      up.Text(3, r.annotator);
+      up.Text(4, r.metric);
+      up.Text(5, r.direction);
+      up.Text(6, r.since_batch);
+      up.Text(7, r.since);
+      up.Text(8, r.last_batch);
+      up.Text(9, r.detectors);
+      up.Int(10, r.count_during);
+      up.Int(11, r.n_during);
+      up.Opt(12, r.rate_during);
+      up.Int(13, r.count_outside);
+      up.Int(14, r.n_outside);
+      up.Opt(15, r.rate_outside);
+      up.Text(16, r.evidence);
+      up.Text(17, now);
+      GTOPS_STEP(up);
+    }
+    GTOPS_RETURN_IF_ERROR(sweep.Prepare(db_,
+        "DELETE FROM incidents WHERE last_found <> ?1 AND (?2 = '' OR pipeline = ?2)"));
+    sweep.Text(1, now);
+    sweep.Text(2, pipeline);
+    GTOPS_STEP(sweep);
+    return Status::Ok();
+  };
+  Status s = write();
+  if (!s.ok()) {
+    (void)Exec("ROLLBACK");
+    return s;
+  }
+  return Exec("COMMIT");
+}
+
+Result<std::vector<IncidentRow>> SqliteStore::LoadIncidents() {
+  Stmt q;
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_,
+      "SELECT pipeline, vendor, annotator, metric, direction, since_batch, since, last_batch, detectors, "
+      "count_during, n_during, rate_during, count_outside, n_outside, rate_outside, evidence, first_found, "
+      "last_found FROM incidents ORDER BY pipeline, vendor, since, metric, direction"));
+  std::vector<IncidentRow> out;
+  for (;;) {
+    auto rc = q.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc != SQLITE_ROW) break;
+    IncidentRow r;
+    r.pipeline = q.ColText(0);
+    r.vendor = q.ColText(1);
+    r.annotator = q.ColText(2);
+    r.metric = q.ColText(3);
+    r.direction = q.ColText(4);
+    r.since_batch = q.ColText(5);
+    r.since = q.ColText(6);
+    r.last_batch = q.ColText(7);
+    r.detectors = q.ColText(8);
+    r.count_during = q.ColInt(9);
+    r.n_during = q.ColInt(10);
+    r.rate_during = q.ColOptReal(11);
+    r.count_outside = q.ColInt(12);
+    r.n_outside = q.ColInt(13);
+    r.rate_outside = q.ColOptReal(14);
+    r.evidence = q.ColText(15);
+    r.first_found = q.ColText(16);
+    r.last_found = q.ColText(17);
+    out.push_back(std::move(r));
   }
   return out;
 }

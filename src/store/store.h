@@ -123,6 +123,18 @@ struct GapRow {
   int target_line = 0;
 };
 
+// One row of the `incidents` table (docs/schema.md, docs/spc.md): a shift that process control
+// found in one series (pipeline x vendor x metric), dated by its first batch.
+struct IncidentRow {
+  std::string pipeline, vendor, annotator, metric, direction;  // direction "up" or "down"
+  std::string since_batch, since, last_batch;                  // since: RFC 3339
+  std::string detectors;                                       // comma-separated
+  int64_t count_during = 0, n_during = 0, count_outside = 0, n_outside = 0;
+  std::optional<double> rate_during, rate_outside;
+  std::string evidence;
+  std::string first_found, last_found;  // RFC 3339; filled by the store
+};
+
 // One run of the main job (docs/schema.md, `runs`).
 struct RunRecord {
   int64_t run_id = 0;
@@ -221,6 +233,14 @@ class Store {
   virtual Result<int64_t> SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) = 0;
   virtual Result<std::optional<RunRecord>> LatestRun(int64_t before = 0) = 0;
   virtual Result<std::vector<GapRow>> LoadGaps(int64_t run_id) = 0;
+
+  // Process-control incidents: ReplaceIncidents makes `rows` the current incidents (of `pipeline`
+  // only, when not empty) in one transaction: rows already stored keep their first_found, every
+  // row gets last_found = `now`, stored rows not in `rows` are deleted. LoadIncidents returns the
+  // current ones ordered by pipeline, vendor, since.
+  virtual Status ReplaceIncidents(std::string_view pipeline, const std::vector<IncidentRow>& rows,
+                                  std::string_view now) = 0;
+  virtual Result<std::vector<IncidentRow>> LoadIncidents() = 0;
 
   // Automated checks: SaveFindings replaces the pipeline's findings and check run in one
   // transaction; LatestCheckRun gives the run (nullopt when the pipeline was never checked);
