@@ -55,7 +55,9 @@ LabelRecord ConvertContext::NewRecord(std::string task, std::string frame) const
 std::optional<std::string> ConvertContext::MapClass(std::string_view foreign, int64_t position,
                                                     std::string_view where, std::string_view raw,
                                                     ConvertOutput& out) const {
-  auto cls = classes.Map(foreign);
+  auto cached = class_cache.find(foreign);
+  if (cached == class_cache.end()) cached = class_cache.emplace(std::string(foreign), classes.Map(foreign)).first;
+  const std::optional<std::string>& cls = cached->second;
   if (!cls) {
     out.issues.push_back(ConvertIssue{
         position,

@@ -80,6 +80,8 @@ struct ConvertContext {
   const ImportOptions& options;
   ClassMapper classes;
   std::string stem;  // the input file's stem (default model, task ids)
+  // Foreign names already mapped (the same few names repeat on every line).
+  mutable std::map<std::string, std::optional<std::string>, std::less<>> class_cache;
   ConvertContext(const PipelineSpec& p, const ImportOptions& o, std::string file_stem)
       : pipe(p), options(o), classes(p, o.class_map), stem(std::move(file_stem)) {}
 

@@ -155,8 +155,8 @@ class Writer {
       store_.AbortFile();
       return s;
     }
-    GTOPS_RETURN_IF_ERROR(store_.CommitFile(state, FileTotals{fr.records + static_cast<int64_t>(out.issues.size()),
-                                                              fr.accepted, fr.quarantined}));
+    // Items read = records accepted + items quarantined (issues, rejected objects and records).
+    GTOPS_RETURN_IF_ERROR(store_.CommitFile(state, FileTotals{fr.accepted + fr.quarantined, fr.accepted, fr.quarantined}));
     report_.records += fr.records;
     report_.accepted += fr.accepted;
     report_.objects += fr.objects;
@@ -331,7 +331,7 @@ Result<ImportReport> Import(Store& store, const ProgramConfig& config, const Imp
   }();
   IngestRunTotals totals;
   totals.files_read = static_cast<int64_t>(report.files.size());
-  totals.records_read = report.records;
+  totals.records_read = report.accepted + report.quarantined;
   totals.accepted = report.accepted;
   totals.quarantined = report.quarantined;
   totals.inserted = report.inserted;

@@ -312,8 +312,16 @@ Result<std::string> KittiLines(const std::vector<const LabelRecord*>& records, G
       } else {
         const Box3d& b = o.box3d;
         const Vec3 c = velo_to_rect.Apply(Vec3{b.x, b.y, b.z});
-        const Vec3 head = velo_to_rect.Rotate(Vec3{std::cos(b.yaw), std::sin(b.yaw), 0});
-        const double ry = std::atan2(-head[2], head[0]);
+        // The ry whose heading (cos ry, 0, -sin ry), carried into the Velodyne frame as the import
+        // does, points along yaw there: with a, b the images of camera x and z, the heading c a - s b
+        // has no component across yaw when c (a_y cos - a_x sin) = s (b_y cos - b_x sin).
+        const Transform rect_to_velo = velo_to_rect.Inverse();
+        const Vec3 a = rect_to_velo.Rotate(Vec3{1, 0, 0}), bz = rect_to_velo.Rotate(Vec3{0, 0, 1});
+        const double cy = std::cos(b.yaw), sy = std::sin(b.yaw);
+        double ry = std::atan2(a[1] * cy - a[0] * sy, bz[1] * cy - bz[0] * sy);
+        const double along = (std::cos(ry) * a[0] - std::sin(ry) * bz[0]) * cy + (std::cos(ry) * a[1] - std::sin(ry) * bz[1]) * sy;
+        if (along < 0) ry += std::numbers::pi;
+        ry = WrapAngle(ry);
         const Vec3 loc{c[0], c[1] + b.h / 2, c[2]};
         const double alpha = WrapAngle(ry - std::atan2(loc[0], loc[2]));
         // The 2D box: the 8 corners projected with P2 (not clipped to the image).
