@@ -161,107 +161,110 @@ int TargetIndex(std::string_view name) {
 
 Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pipeline) {
   static_assert(kBits <= kMaxTargets);
-  const std::string sql = fmt::format(
-      "SELECT o.pipeline, o.kind, coalesce(o.vendor, ''), coalesce(o.annotator, ''), coalesce(o.batch, ''), "
-      "coalesce(o.class, ''), coalesce(o.spec_version, ''), coalesce(o.tool_version, ''), coalesce(o.tag_name, ''), "
-      "o.range_m, o.num_points, o.safety_weight, o.missing, o.extra, o.duplicate, o.wrong_class, o.position, "
-      "o.size, o.heading, o.heading_flip, o.geometry, o.attribute, o.tag, o.id_switch, o.fragmentation, "
-      "o.attributes_compared, coalesce(o.attributes, ''), coalesce(o.scene, ''), o.frame, "
-      "coalesce(o.reference_id, o.label_id, o.tag_name, ''), l.labeled_at "
-      "FROM outcomes o JOIN evaluation_runs e USING (evaluation_id) "
-      "LEFT JOIN label_sets l ON l.pipeline = o.pipeline AND l.frame = o.frame AND l.source = o.source "
-      "AND l.producer = o.producer "
-      "WHERE e.source = 'vendor' AND e.against = 'gold' AND e.batch = '' AND o.kind <> 'ignored'{} "
-      "ORDER BY o.pipeline",
-      pipeline.empty() ? "" : " AND o.pipeline = " + Quote(pipeline));
-  auto q = store.QueryReadOnly(sql);
-  if (!q.ok()) return q.status();
-
-  std::vector<PipelineFacts> out;
-  std::unordered_map<std::string, KeyValues> scene_cache, attr_cache;
-  TableBuilder builder;
-  std::vector<uint32_t> at_risk, error;
-  std::vector<float> weight;
-  std::vector<std::string> example;
-  std::string current;
-  auto flush = [&]() {
-    if (current.empty()) return;
-    out.push_back(PipelineFacts{current, builder.Finish(std::move(at_risk), std::move(error), std::move(weight),
-                                                        std::move(example))});
-    builder = TableBuilder();
-    at_risk.clear(), error.clear(), weight.clear(), example.clear();
+  // One pipeline's table under construction.
+  struct Pending {
+    TableBuilder builder;
+    std::vector<uint32_t> at_risk, error;
+    std::vector<float> weight;
+    std::vector<std::string> example;
   };
-  for (const auto& cells : q->rows) {
-    auto text = [&](size_t i) -> const std::string& {
-      static const std::string kEmpty;
-      return cells[i] ? *cells[i] : kEmpty;
-    };
-    auto number = [&](size_t i) -> std::optional<double> {
-      if (!cells[i]) return std::nullopt;
-      char* end = nullptr;
-      const double v = std::strtod(cells[i]->c_str(), &end);
-      return end != cells[i]->c_str() ? std::optional<double>(v) : std::nullopt;
-    };
-    auto flag = [&](size_t i) { return number(i).value_or(0) != 0; };
-    if (text(0) != current) {
-      flush();
-      current = text(0);
-    }
-    const std::string& kind = text(1);
-    uint32_t risk = 0;
-    const auto bit = [](int b) { return uint32_t{1} << b; };
-    if (kind == "paired") {
-      risk = bit(kMissing) | bit(kExtra) | bit(kDuplicate) | bit(kWrongClass) | bit(kPosition) | bit(kSize) |
-             bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry) | bit(kLocalisation) | bit(kIdSwitch) |
-             bit(kFragmentation) | bit(kTracking);
-      if (number(25).value_or(0) > 0) risk |= bit(kAttribute);
-    } else if (kind == "missing") {
-      risk = bit(kMissing) | bit(kFragmentation) | bit(kTracking);
-    } else if (kind == "extra" || kind == "duplicate") {
-      risk = bit(kExtra) | bit(kDuplicate);
-    } else if (kind == "tag") {
-      risk = bit(kTag);
-    }
-    if (risk == 0) continue;
-    uint32_t err = 0;
-    const std::pair<size_t, int> flags[] = {{12, kMissing},     {13, kExtra},     {14, kDuplicate}, {15, kWrongClass},
-                                            {16, kPosition},    {17, kSize},      {18, kHeading},   {19, kHeadingFlip},
-                                            {20, kGeometry},    {21, kAttribute}, {22, kTag},       {23, kIdSwitch},
-                                            {24, kFragmentation}};
-    for (const auto& [col, b] : flags) {
-      if (flag(col)) err |= bit(b);
-    }
-    if ((err & (bit(kPosition) | bit(kSize) | bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry))) != 0) {
-      err |= bit(kLocalisation);
-    }
-    if ((err & (bit(kIdSwitch) | bit(kFragmentation))) != 0) err |= bit(kTracking);
-    err &= risk;
+  std::map<std::string, Pending> pending;
+  std::unordered_map<std::string, KeyValues> scene_cache, attr_cache;
+  // Read in pages of rowids so that memory holds one page of text at a time.
+  constexpr int kPage = 50000;
+  int64_t last = 0;
+  for (;;) {
+    const std::string sql = fmt::format(
+        "SELECT o.pipeline, o.kind, coalesce(o.vendor, ''), coalesce(o.annotator, ''), coalesce(o.batch, ''), "
+        "coalesce(o.class, ''), coalesce(o.spec_version, ''), coalesce(o.tool_version, ''), "
+        "coalesce(o.tag_name, ''), o.range_m, o.num_points, o.safety_weight, o.missing, o.extra, o.duplicate, "
+        "o.wrong_class, o.position, o.size, o.heading, o.heading_flip, o.geometry, o.attribute, o.tag, o.id_switch, "
+        "o.fragmentation, o.attributes_compared, coalesce(o.attributes, ''), coalesce(o.scene, ''), o.frame, "
+        "coalesce(o.reference_id, o.label_id, o.tag_name, ''), l.labeled_at, o.rowid "
+        "FROM outcomes o JOIN evaluation_runs e USING (evaluation_id) "
+        "LEFT JOIN label_sets l ON l.pipeline = o.pipeline AND l.frame = o.frame AND l.source = o.source "
+        "AND l.producer = o.producer "
+        "WHERE e.source = 'vendor' AND e.against = 'gold' AND e.batch = '' AND o.kind <> 'ignored' AND o.rowid > {}{} "
+        "ORDER BY o.rowid LIMIT {}",
+        last, pipeline.empty() ? "" : " AND o.pipeline = " + Quote(pipeline), kPage);
+    auto q = store.QueryReadOnly(sql);
+    if (!q.ok()) return q.status();
+    for (const auto& cells : q->rows) {
+      auto text = [&](size_t i) -> const std::string& {
+        static const std::string kEmpty;
+        return cells[i] ? *cells[i] : kEmpty;
+      };
+      auto number = [&](size_t i) -> std::optional<double> {
+        if (!cells[i]) return std::nullopt;
+        char* end = nullptr;
+        const double v = std::strtod(cells[i]->c_str(), &end);
+        return end != cells[i]->c_str() ? std::optional<double>(v) : std::nullopt;
+      };
+      auto flag = [&](size_t i) { return number(i).value_or(0) != 0; };
+      last = static_cast<int64_t>(number(31).value_or(0));
+      const std::string& kind = text(1);
+      uint32_t risk = 0;
+      const auto bit = [](int b) { return uint32_t{1} << b; };
+      if (kind == "paired") {
+        risk = bit(kMissing) | bit(kExtra) | bit(kDuplicate) | bit(kWrongClass) | bit(kPosition) | bit(kSize) |
+               bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry) | bit(kLocalisation) | bit(kIdSwitch) |
+               bit(kFragmentation) | bit(kTracking);
+        if (number(25).value_or(0) > 0) risk |= bit(kAttribute);
+      } else if (kind == "missing") {
+        risk = bit(kMissing) | bit(kFragmentation) | bit(kTracking);
+      } else if (kind == "extra" || kind == "duplicate") {
+        risk = bit(kExtra) | bit(kDuplicate);
+      } else if (kind == "tag") {
+        risk = bit(kTag);
+      }
+      if (risk == 0) continue;
+      uint32_t err = 0;
+      const std::pair<size_t, int> flags[] = {{12, kMissing},  {13, kExtra},       {14, kDuplicate}, {15, kWrongClass},
+                                              {16, kPosition}, {17, kSize},        {18, kHeading},   {19, kHeadingFlip},
+                                              {20, kGeometry}, {21, kAttribute},   {22, kTag},       {23, kIdSwitch},
+                                              {24, kFragmentation}};
+      for (const auto& [col, b] : flags) {
+        if (flag(col)) err |= bit(b);
+      }
+      if ((err & (bit(kPosition) | bit(kSize) | bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry))) != 0) {
+        err |= bit(kLocalisation);
+      }
+      if ((err & (bit(kIdSwitch) | bit(kFragmentation))) != 0) err |= bit(kTracking);
+      err &= risk;
 
-    builder.NextRow();
-    builder.Categorical("vendor", text(2));
-    builder.Categorical("annotator", text(3));
-    builder.Categorical("batch", text(4));
-    builder.Categorical("class", text(5));
-    builder.Categorical("spec_version", text(6));
-    builder.Categorical("tool_version", text(7));
-    builder.Categorical("tag", text(8));
-    if (cells[30]) {
-      if (auto ms = ParseRfc3339Ms(*cells[30])) builder.Categorical("week", IsoWeek(*ms));
+      Pending& p = pending[text(0)];
+      TableBuilder& builder = p.builder;
+      builder.NextRow();
+      builder.Categorical("vendor", text(2));
+      builder.Categorical("annotator", text(3));
+      builder.Categorical("batch", text(4));
+      builder.Categorical("class", text(5));
+      builder.Categorical("spec_version", text(6));
+      builder.Categorical("tool_version", text(7));
+      builder.Categorical("tag", text(8));
+      if (cells[30]) {
+        if (auto ms = ParseRfc3339Ms(*cells[30])) builder.Categorical("week", IsoWeek(*ms));
+      }
+      auto [s, s_fresh] = scene_cache.try_emplace(text(27));
+      if (s_fresh) s->second = ScalarMembers(text(27));
+      for (const auto& [k, v] : s->second) builder.Categorical("scene." + k, v);
+      auto [a, a_fresh] = attr_cache.try_emplace(text(26));
+      if (a_fresh) a->second = ScalarMembers(text(26));
+      for (const auto& [k, v] : a->second) builder.Categorical("attr." + k, v);
+      builder.Numeric("range_m", number(9));
+      builder.Numeric("num_points", number(10));
+      p.at_risk.push_back(risk);
+      p.error.push_back(err);
+      p.weight.push_back(static_cast<float>(number(11).value_or(1.0)));
+      p.example.push_back(err != 0 ? text(28) + "/" + text(29) : std::string());  // only errors are examples
     }
-    auto [s, s_fresh] = scene_cache.try_emplace(text(27));
-    if (s_fresh) s->second = ScalarMembers(text(27));
-    for (const auto& [k, v] : s->second) builder.Categorical("scene." + k, v);
-    auto [a, a_fresh] = attr_cache.try_emplace(text(26));
-    if (a_fresh) a->second = ScalarMembers(text(26));
-    for (const auto& [k, v] : a->second) builder.Categorical("attr." + k, v);
-    builder.Numeric("range_m", number(9));
-    builder.Numeric("num_points", number(10));
-    at_risk.push_back(risk);
-    error.push_back(err);
-    weight.push_back(static_cast<float>(number(11).value_or(1.0)));
-    example.push_back(text(28) + "/" + text(29));
+    if (q->rows.size() < static_cast<size_t>(kPage)) break;
   }
-  flush();
+  std::vector<PipelineFacts> out;
+  for (auto& [name, p] : pending) {
+    out.push_back(PipelineFacts{name, p.builder.Finish(std::move(p.at_risk), std::move(p.error), std::move(p.weight),
+                                                       std::move(p.example))});
+  }
   return out;
 }
 

@@ -1,8 +1,11 @@
 #include "rootcause/rootcause.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <thread>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -120,16 +123,42 @@ Result<RootCauseReport> Analyze(const std::vector<PipelineFacts>& facts, const A
 
   RootCauseReport report;
   report.q = options.search.q;
-  std::vector<SliceTest> tests;
-  double hypotheses = 0;
+  // One search per table and target, on `threads` threads; results joined in job order.
+  struct Job {
+    size_t table;
+    int target;
+    SearchSpace space;
+    std::vector<SliceTest> found;
+  };
+  std::vector<Job> jobs;
+  uint32_t mask = 0;
+  for (int t : chosen) mask |= uint32_t{1} << t;
+  std::vector<LevelOne> level_one(facts.size());
+  for (size_t i = 0; i < facts.size(); ++i) level_one[i] = CountLevelOne(facts[i].table, mask);
   for (size_t i = 0; i < facts.size(); ++i) {
     report.pipelines.push_back(facts[i].pipeline);
-    for (int t : chosen) {
-      SearchSpace space;
-      std::vector<SliceTest> found = SearchSlices(facts[i].table, static_cast<int>(i), t, options.search, space);
-      hypotheses += std::max(space.hypotheses, static_cast<double>(found.size()));
-      tests.insert(tests.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+    for (int t : chosen) jobs.push_back(Job{i, t, {}, {}});
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&]() {
+    for (size_t j = next++; j < jobs.size(); j = next++) {
+      Job& job = jobs[j];
+      job.found = SearchSlices(facts[job.table].table, static_cast<int>(job.table), job.target, options.search,
+                               job.space, &level_one[job.table]);
     }
+  };
+  const unsigned threads =
+      std::max(1u, std::min(options.threads > 0 ? static_cast<unsigned>(options.threads) : std::thread::hardware_concurrency(),
+                            static_cast<unsigned>(jobs.size())));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  std::vector<SliceTest> tests;
+  double hypotheses = 0;
+  for (Job& job : jobs) {
+    hypotheses += std::max(job.space.hypotheses, static_cast<double>(job.found.size()));
+    tests.insert(tests.end(), std::make_move_iterator(job.found.begin()), std::make_move_iterator(job.found.end()));
   }
   report.evaluated = static_cast<int64_t>(tests.size());
   report.tests = hypotheses;
@@ -261,6 +290,29 @@ Result<RootCauseReport> Analyze(const std::vector<PipelineFacts>& facts, const A
   }
   report.findings = std::move(all);
   return report;
+}
+
+Status AddRootCauses(Store& store, const ProgramConfig& config, report::RunResult& result, int per_pipeline) {
+  std::set<std::string> failing;
+  for (const report::Gap& g : result.gaps) {
+    if (g.status == report::GapStatus::kFails) failing.insert(g.pipeline);
+  }
+  if (failing.empty()) return Status::Ok();
+  auto facts = LoadFacts(store, "");
+  if (!facts.ok()) return facts.status();
+  std::vector<PipelineFacts> chosen;
+  for (PipelineFacts& f : *facts) {
+    if (failing.count(f.pipeline) != 0) chosen.push_back(std::move(f));
+  }
+  auto report = Analyze(chosen, AnalyzeOptions{}, &config);
+  if (!report.ok()) return report.status();
+  for (const RootCause& f : report->findings) {
+    if (f.rank > per_pipeline) continue;
+    result.root_causes.push_back(report::RootCauseRow{f.pipeline, f.error_type, ConditionLabel(f), f.action, f.errors,
+                                                      f.support, f.rate, f.baseline_rate, f.q_value,
+                                                      f.share_of_errors, f.rank});
+  }
+  return Status::Ok();
 }
 
 std::string RenderJson(const RootCauseReport& report) {

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "core/status.h"
+#include "report/model.h"
 #include "rootcause/slices.h"
 #include "store/store.h"
 
@@ -73,6 +74,7 @@ struct RootCause {
 struct AnalyzeOptions {
   SearchOptions search;
   std::string error_type;  // "" = every target
+  int threads = 0;         // searches in parallel; 0 = one per core
 };
 
 struct RootCauseReport {
@@ -105,6 +107,10 @@ struct FailedGate {
 // The Markdown improvement plan: findings ranked by safety-weighted impact, each with its evidence
 // and action, and a post-mortem skeleton per failed gate (docs/rootcause.md, "The plan").
 std::string RenderPlan(const RootCauseReport& report, const std::vector<FailedGate>& failed, const std::string& title);
+
+// For `gtops run`: fills result.root_causes with the `per_pipeline` top findings (by rank) of every
+// pipeline that has a failing gap row, analysing those pipelines' outcomes together.
+Status AddRootCauses(Store& store, const ProgramConfig& config, report::RunResult& result, int per_pipeline = 3);
 
 // The label of a finding's conditions: "vendor=bluepeak class=cyclist range_m=[40,null)".
 std::string ConditionLabel(const RootCause& f);

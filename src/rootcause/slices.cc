@@ -58,6 +58,33 @@ double SliceLogP(int64_t k, int64_t n, int64_t K, int64_t N) {
   return LogFisherUpperTail(k, n, K, N);
 }
 
+// The codes a condition admits as an interval [first, last] (numeric bands are ordered).
+std::pair<int, int> CodeInterval(const Condition& c, int codes) {
+  switch (c.op) {
+    case Condition::kEq: return {c.code, c.code};
+    case Condition::kGe: return {c.code, codes - 1};
+    case Condition::kLt: return {0, c.code - 1};
+  }
+  return {0, -1};
+}
+
+// True when every row of `narrow` is a row of `broad`: each condition of `broad` is implied by a
+// condition of `narrow` on the same dimension.
+bool Implies(const FactTable& t, const std::vector<Condition>& narrow, const std::vector<Condition>& broad) {
+  for (const Condition& b : broad) {
+    bool implied = false;
+    for (const Condition& n : narrow) {
+      if (n.dim != b.dim) continue;
+      const int codes = static_cast<int>(CodeCount(t.dims[n.dim]));
+      const auto [na, nz] = CodeInterval(n, codes);
+      const auto [ba, bz] = CodeInterval(b, codes);
+      implied = ba <= na && nz <= bz;
+    }
+    if (!implied) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<double> QuantileCuts(std::vector<double> values, int bands) {
@@ -93,8 +120,58 @@ void ConditionRange(const Dimension& d, const Condition& c, double& lo, double& 
   }
 }
 
+LevelOne CountLevelOne(const FactTable& table, uint32_t targets) {
+  const size_t rows = table.rows(), dims = table.dims.size();
+  // Rows fall into a few populations (distinct at_risk masks): count rows per population once.
+  std::vector<uint32_t> masks;
+  std::vector<uint8_t> population(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    const uint32_t m = table.at_risk[r] & targets;
+    auto it = std::find(masks.begin(), masks.end(), m);
+    if (it == masks.end()) {
+      if (masks.size() == 255) return {};  // too many populations: let each search count for itself
+      masks.push_back(m);
+      it = masks.end() - 1;
+    }
+    population[r] = static_cast<uint8_t>(it - masks.begin());
+  }
+  LevelOne out(kMaxTargets);
+  for (size_t d = 0; d < dims; ++d) {
+    const size_t codes = CodeCount(table.dims[d]);
+    std::vector<int64_t> n(masks.size() * codes, 0);
+    std::vector<std::vector<int64_t>> k(kMaxTargets);
+    const std::vector<uint16_t>& col = table.codes[d];
+    for (size_t r = 0; r < rows; ++r) {
+      const uint16_t c = col[r];
+      if (c == kAbsent || c >= codes) continue;
+      ++n[population[r] * codes + c];
+      uint32_t e = table.error[r] & table.at_risk[r] & targets;
+      while (e != 0) {
+        const int t = __builtin_ctz(e);
+        e &= e - 1;
+        if (k[static_cast<size_t>(t)].empty()) k[static_cast<size_t>(t)].assign(codes, 0);
+        ++k[static_cast<size_t>(t)][c];
+      }
+    }
+    for (int t = 0; t < kMaxTargets; ++t) {
+      if ((targets >> t & 1u) == 0) continue;
+      auto& per_code = out[static_cast<size_t>(t)];
+      per_code.resize(dims);
+      per_code[d].assign(codes, {0, 0});
+      for (size_t p = 0; p < masks.size(); ++p) {
+        if ((masks[p] >> t & 1u) == 0) continue;
+        for (size_t c = 0; c < codes; ++c) per_code[d][c].first += n[p * codes + c];
+      }
+      if (!k[static_cast<size_t>(t)].empty()) {
+        for (size_t c = 0; c < codes; ++c) per_code[d][c].second = k[static_cast<size_t>(t)][c];
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<SliceTest> SearchSlices(const FactTable& table, int table_index, int target,
-                                    const SearchOptions& options, SearchSpace& space) {
+                                    const SearchOptions& options, SearchSpace& space, const LevelOne* level_one) {
   int64_t& population = space.population;
   int64_t& errors = space.errors;
   space.hypotheses = 0;
@@ -142,7 +219,19 @@ std::vector<SliceTest> SearchSlices(const FactTable& table, int table_index, int
   {
     std::vector<bool> used(dims, false);
     std::vector<double> per_dim(dims, 0);
-    for (const auto& [cond, c] : histogram(nullptr, used)) {
+    std::vector<std::pair<Condition, Counts>> items;
+    const bool counted = level_one != nullptr && level_one->size() > static_cast<size_t>(target) &&
+                         (*level_one)[static_cast<size_t>(target)].size() == dims;
+    if (counted) {
+      for (size_t d = 0; d < dims; ++d) {
+        std::vector<Counts> pc;
+        for (const auto& [n, k] : (*level_one)[static_cast<size_t>(target)][d]) pc.push_back(Counts{n, k});
+        ExpandItems(table.dims[d], static_cast<uint16_t>(d), pc, items);
+      }
+    } else {
+      items = histogram(nullptr, used);
+    }
+    for (const auto& [cond, c] : items) {
       if (c.n < options.min_support || c.k < options.min_errors) continue;
       per_dim[cond.dim] += 1;
       SliceTest t{table_index, target, {cond}, c.n, c.k, SliceLogP(c.k, c.n, K, N)};
@@ -215,7 +304,9 @@ std::vector<Finding> RemoveRedundancy(const FactTable& table, int target, const 
     return x.errors > y.errors;
   });
   constexpr size_t kMaxExamined = 500;
+  constexpr size_t kMaxPassedInARow = 64;  // stop after this many discoveries in a row add nothing
   if (order.size() > kMaxExamined) order.resize(kMaxExamined);
+  size_t passed = 0;
 
   std::vector<uint8_t> covered(rows.size(), 0);
   int64_t cov_n = 0, cov_k = 0;
@@ -232,8 +323,14 @@ std::vector<Finding> RemoveRedundancy(const FactTable& table, int target, const 
   const double log_refine = std::log(options.refine_p);
   std::vector<Finding> kept;
   for (size_t i : order) {
-    if (kept.size() >= options.max_findings) break;
+    if (kept.size() >= options.max_findings || passed >= kMaxPassedInARow) break;
     const SliceTest& s = discoveries[i];
+    ++passed;
+    // Inside a kept cause (or a cause known before): nothing of its own. No scan needed.
+    if (std::any_of(kept.begin(), kept.end(), [&](const Finding& k) { return Implies(table, s.conditions, k.test.conditions); }) ||
+        std::any_of(precovered.begin(), precovered.end(), [&](const auto& c) { return Implies(table, s.conditions, c); })) {
+      continue;
+    }
     int64_t rn = 0, rk = 0, in_cov_n = 0, in_cov_k = 0;
     double w_err = 0, w_all = 0;
     std::vector<std::string> examples;
@@ -280,6 +377,7 @@ std::vector<Finding> RemoveRedundancy(const FactTable& table, int target, const 
       residual = SliceLogP(rk, rn, rk + rest_k, rn + rest_n);
     }
     if (!(rk >= options.min_errors && rn >= options.min_support && residual <= log_cutoff)) continue;
+    passed = 0;
     for (uint32_t p : members) {
       if (covered[p] == 0) {
         covered[p] = 1;

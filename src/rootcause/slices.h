@@ -68,10 +68,10 @@ void ConditionRange(const Dimension& d, const Condition& c, double& lo, double& 
 
 struct SearchOptions {
   int max_conditions = 3;
-  int64_t min_support = 10;   // objects at risk in a slice for it to be tested
+  int64_t min_support = 5;    // objects at risk in a slice for it to be tested
   int64_t min_errors = 3;     // errors in a slice for it to be tested
-  double extend_p = 0.05;     // a slice is refined further only when its raw p is at most this
-  size_t beam = 24;           // ... and among the `beam` most significant of its level
+  double extend_p = 1e-3;     // a slice is refined further only when its raw p is at most this
+  size_t beam = 16;           // ... and among the `beam` most significant of its level
   double q = 0.05;            // false-discovery rate
   double refine_p = 0.05;     // each condition of a kept slice must matter at this level
   size_t max_findings = 20;   // per table and target, after redundancy removal
@@ -95,12 +95,19 @@ struct SearchSpace {
   double hypotheses = 0;
 };
 
+// Level 1 of every target at once: [target][dimension][code] = (rows at risk, errors), counted in
+// one pass over the table for all targets in `targets` (a bit mask); other targets stay empty.
+using LevelOne = std::vector<std::vector<std::vector<std::pair<int64_t, int64_t>>>>;
+LevelOne CountLevelOne(const FactTable& table, uint32_t targets);
+
 // The slices of `table` computed for `target` (bit index): levels 1..max_conditions, a slice of
 // level l+1 being a slice of level l that may be refined (enough errors, raw p <= extend_p, in the
 // beam) with one condition on another dimension. A slice is computed when it has min_support rows
 // at risk and min_errors errors; its error rate at or below the rest's gets p = 1 (one-sided).
+// `level_one` (from CountLevelOne, may be null) spares the first pass.
 std::vector<SliceTest> SearchSlices(const FactTable& table, int table_index, int target,
-                                    const SearchOptions& options, SearchSpace& space);
+                                    const SearchOptions& options, SearchSpace& space,
+                                    const LevelOne* level_one = nullptr);
 
 // A slice kept after false-discovery control and redundancy removal, with its evidence.
 struct Finding {

@@ -122,8 +122,31 @@ TEST(SearchSlices, FindsTheInjectedConjunctionOnceWithABandInsideItsRange) {
   }
   // Every tested slice had the minimum support and errors.
   for (const SliceTest& s : out.tests) {
-    EXPECT_GE(s.support, 10);
+    EXPECT_GE(s.support, 5);
     EXPECT_GE(s.errors, 3);
+  }
+}
+
+TEST(SearchSlices, LevelOneCountedForAllTargetsAtOnceGivesTheSameSlices) {
+  FactTable t = Synthetic(true, 2);
+  // A second target on every other row, with its own errors.
+  for (size_t r = 0; r < t.rows(); ++r) {
+    if (r % 2 == 0) t.at_risk[r] |= 2;
+    if (r % 2 == 0 && (r / 2) % 37 == 0) t.error[r] |= 2;
+  }
+  const LevelOne one = CountLevelOne(t, 3);
+  for (int target = 0; target < 2; ++target) {
+    SearchSpace a, b;
+    const std::vector<SliceTest> alone = SearchSlices(t, 0, target, SearchOptions{}, a);
+    const std::vector<SliceTest> shared = SearchSlices(t, 0, target, SearchOptions{}, b, &one);
+    ASSERT_EQ(alone.size(), shared.size());
+    for (size_t i = 0; i < alone.size(); ++i) {
+      EXPECT_EQ(alone[i].conditions, shared[i].conditions);
+      EXPECT_EQ(alone[i].support, shared[i].support);
+      EXPECT_EQ(alone[i].errors, shared[i].errors);
+    }
+    EXPECT_EQ(a.hypotheses, b.hypotheses);
+    EXPECT_EQ(a.population, b.population);
   }
 }
 

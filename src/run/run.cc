@@ -20,6 +20,8 @@
 #include "report/gaps.h"
 #include "report/render.h"
 #include "run/ops_data.h"
+#include "run/process_data.h"
+#include "rootcause/rootcause.h"
 #include "stats/control_chart.h"
 
 namespace gtops {
@@ -906,7 +908,13 @@ Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& conf
     out.alerts.push_back(report::OpsAlert{a.kind, a.level, a.pipeline, a.vendor, a.metric, a.since, a.detected,
                                           a.baseline, a.current, a.tasks, a.evidence});
   }
+  if (options.progress) options.progress("process control");
+  auto spc = MeasureProcessControl(store, config, *timelines, *audits, "", out.generated_at);
+  if (!spc.ok()) return spc.status();
+  for (const Incident& i : spc->incidents) out.incidents.push_back(ToReport(i));
   report::SortGaps(out.gaps);
+  if (options.progress) options.progress("root causes of failing pipelines");
+  GTOPS_RETURN_IF_ERROR(rootcause::AddRootCauses(store, config, out));
   return out;
 }
 
