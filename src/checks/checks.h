@@ -32,8 +32,12 @@ double SeverityFactor(Severity s);
 // `confirmed` is set on frames that have gold: whether the vendor-vs-gold comparison shows the
 // suspected error (nullopt when gold cannot say, e.g. a spec violation, or there is no gold).
 struct RawFinding {
+  RawFinding() = default;
+  RawFinding(FindingRow r) : row(std::move(r)) {}  // NOLINT: implicit, a finding not yet judged
   FindingRow row;
   std::optional<bool> confirmed;
+  std::string stratum;  // calibrated separately within the check: the class, or for model_class
+                        // the pair "label class>predicted class"
 };
 
 struct TaskCheckStats {
@@ -51,22 +55,22 @@ class TaskChecker {
 
  private:
   struct Obs;  // one label of a track, in world coordinates
-  void CheckRecord(const LabelRecord& r, std::vector<FindingRow>& out);
-  void CheckBox3dSanity(const LabelRecord& r, std::vector<FindingRow>& out);
-  void CheckBox2dSanity(const LabelRecord& r, std::vector<FindingRow>& out);
-  void CheckLines(const LabelRecord& r, std::vector<FindingRow>& out);
+  void CheckRecord(const LabelRecord& r, std::vector<RawFinding>& out);
+  void CheckBox3dSanity(const LabelRecord& r, std::vector<RawFinding>& out);
+  void CheckBox2dSanity(const LabelRecord& r, std::vector<RawFinding>& out);
+  void CheckLines(const LabelRecord& r, std::vector<RawFinding>& out);
   void CheckTracks(std::span<const FrameLabels> task, std::string_view producer,
-                   std::vector<std::vector<FindingRow>>& per_frame);
-  void CompareWithModel(const LabelRecord& r, const LabelRecord& model, std::vector<FindingRow>& out);
+                   std::vector<std::vector<RawFinding>>& per_frame);
+  void CompareWithModel(const LabelRecord& r, const LabelRecord& model, std::vector<RawFinding>& out);
   void Confirm(const LabelRecord& r, const LabelRecord& gold, quality::TrackHistory* history,
-               std::span<const FindingRow> found, std::vector<RawFinding>& out);
+               std::span<const RawFinding> found, std::vector<RawFinding>& out);
 
   const PipelineSpec& pipeline_;
   quality::FrameComparer model_comparer_;
   quality::FrameComparer gold_comparer_;
   quality::FrameComparison cmp_;
   std::vector<quality::JsonMember> members_;
-  std::vector<FindingRow> found_;
+  std::vector<RawFinding> found_;
   LabelRecord scratch_;
 };
 
@@ -78,7 +82,8 @@ FindingRow MakeFinding(const PipelineSpec& pipeline, const LabelRecord& r, int32
 // Calibration (docs/quality-checks.md, "Calibration"): per check, findings binned by evidence;
 // a bin's probability is the share of its gold-confirmed findings, smoothed towards the
 // evidence by a Beta prior of `prior_strength` pseudo-findings, made non-decreasing in evidence
-// (pool adjacent violators). Checks gold cannot confirm keep their evidence as probability.
+// (pool adjacent violators). Then per (check, stratum) the same, smoothed towards the check's
+// bin instead of the evidence. Checks gold cannot confirm keep their evidence as probability.
 struct CalibrationBin {
   double lo = 0, hi = 0;       // evidence range [lo, hi)
   int64_t findings = 0, confirmed = 0;
@@ -86,6 +91,7 @@ struct CalibrationBin {
 };
 struct CheckCalibration {
   std::string check;
+  std::string stratum;  // "" for the check as a whole
   std::vector<CalibrationBin> bins;
 };
 struct CalibrationOptions {
@@ -115,7 +121,7 @@ struct QueueFrame {
 struct QueueOptions {
   std::optional<int64_t> budget_frames;  // the N top-ranked frames
   std::optional<double> budget_frac;     // or this fraction of the pipeline's checked frames
-  double min_probability = 0.3;          // items less likely than this are left out
+  double min_probability = 0.5;          // items less likely than this are left out
 };
 struct Queue {
   std::string pipeline;

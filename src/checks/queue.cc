@@ -2,6 +2,7 @@
 // (docs/quality-checks.md).
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <tuple>
@@ -13,65 +14,91 @@
 
 namespace gtops::checks {
 
+namespace {
+
+struct Block {
+  double sum = 0, weight = 0;
+  size_t first = 0, last = 0;
+};
+
+// Beta-smoothed share per bin towards `prior(bin)`, then pool adjacent violators (weights:
+// findings + prior strength), so that probability never falls as evidence rises.
+void Smooth(CheckCalibration& c, double strength, const std::function<double(size_t)>& prior) {
+  std::vector<Block> blocks;
+  for (size_t b = 0; b < c.bins.size(); ++b) {
+    const CalibrationBin& bin = c.bins[b];
+    const double w = static_cast<double>(bin.findings) + strength;
+    const double p = (static_cast<double>(bin.confirmed) + strength * prior(b)) / w;
+    blocks.push_back(Block{p * w, w, b, b});
+    while (blocks.size() >= 2) {
+      Block& last = blocks.back();
+      Block& prev = blocks[blocks.size() - 2];
+      if (prev.sum / prev.weight <= last.sum / last.weight) break;
+      prev.sum += last.sum;
+      prev.weight += last.weight;
+      prev.last = last.last;
+      blocks.pop_back();
+    }
+  }
+  for (const Block& blk : blocks) {
+    for (size_t b = blk.first; b <= blk.last; ++b) c.bins[b].probability = blk.sum / blk.weight;
+  }
+}
+
+int BinOf(double evidence, size_t bins) {
+  return std::min(static_cast<int>(bins) - 1, static_cast<int>(evidence * static_cast<double>(bins)));
+}
+
+}  // namespace
+
 std::vector<CheckCalibration> Calibrate(const std::vector<RawFinding>& findings, const CalibrationOptions& options) {
   const int nbins = std::max(1, options.bins);
-  std::map<std::string, CheckCalibration> by_check;
-  for (const RawFinding& f : findings) {
-    if (!f.confirmed) continue;
-    CheckCalibration& c = by_check[f.row.check];
+  std::map<std::pair<std::string, std::string>, CheckCalibration> by_key;
+  auto add = [&](const std::string& check, const std::string& stratum, const RawFinding& f) {
+    CheckCalibration& c = by_key[{check, stratum}];
     if (c.bins.empty()) {
-      c.check = f.row.check;
+      c.check = check;
+      c.stratum = stratum;
       for (int b = 0; b < nbins; ++b) {
         c.bins.push_back(CalibrationBin{static_cast<double>(b) / nbins, static_cast<double>(b + 1) / nbins, 0, 0, 0});
       }
     }
-    const int b = std::min(nbins - 1, static_cast<int>(f.row.evidence * nbins));
-    ++c.bins[static_cast<size_t>(b)].findings;
-    if (*f.confirmed) ++c.bins[static_cast<size_t>(b)].confirmed;
+    CalibrationBin& bin = c.bins[static_cast<size_t>(BinOf(f.row.evidence, c.bins.size()))];
+    ++bin.findings;
+    if (*f.confirmed) ++bin.confirmed;
+  };
+  for (const RawFinding& f : findings) {
+    if (!f.confirmed) continue;
+    add(f.row.check, "", f);
+    if (!f.stratum.empty()) add(f.row.check, f.stratum, f);
   }
+  // Each check first (the map orders "" before any stratum of it), then its strata.
   std::vector<CheckCalibration> out;
-  for (auto& [name, c] : by_check) {
-    // Beta-smoothed share per bin, then pool adjacent violators (weights: findings + prior).
-    struct Block {
-      double sum = 0, weight = 0;
-      size_t first = 0, last = 0;
-    };
-    std::vector<Block> blocks;
-    for (size_t b = 0; b < c.bins.size(); ++b) {
-      CalibrationBin& bin = c.bins[b];
-      const double prior = 0.5 * (bin.lo + bin.hi);
-      const double w = static_cast<double>(bin.findings) + options.prior_strength;
-      const double p = (static_cast<double>(bin.confirmed) + options.prior_strength * prior) / w;
-      blocks.push_back(Block{p * w, w, b, b});
-      while (blocks.size() >= 2) {
-        Block& last = blocks.back();
-        Block& prev = blocks[blocks.size() - 2];
-        if (prev.sum / prev.weight <= last.sum / last.weight) break;
-        prev.sum += last.sum;
-        prev.weight += last.weight;
-        prev.last = last.last;
-        blocks.pop_back();
-      }
+  out.reserve(by_key.size());
+  size_t parent = 0;
+  for (auto& [key, c] : by_key) {
+    if (key.second.empty()) {
+      Smooth(c, options.prior_strength, [&](size_t b) { return 0.5 * (c.bins[b].lo + c.bins[b].hi); });
+      parent = out.size();
+    } else {
+      Smooth(c, options.prior_strength, [&](size_t b) { return out[parent].bins[b].probability; });
     }
-    for (const Block& blk : blocks) {
-      for (size_t b = blk.first; b <= blk.last; ++b) c.bins[b].probability = blk.sum / blk.weight;
-    }
-    out.push_back(std::move(c));
+    out.push_back(c);
   }
   return out;
 }
 
 void ApplyCalibration(const std::vector<CheckCalibration>& calibration, std::vector<RawFinding>& findings) {
-  std::unordered_map<std::string_view, const CheckCalibration*> by_check;
-  for (const CheckCalibration& c : calibration) by_check.emplace(c.check, &c);
+  std::map<std::pair<std::string_view, std::string_view>, const CheckCalibration*> by_key;
+  for (const CheckCalibration& c : calibration) by_key.emplace(std::make_pair(std::string_view(c.check), std::string_view(c.stratum)), &c);
   for (RawFinding& f : findings) {
     FindingRow& r = f.row;
     r.probability = r.evidence;
-    if (auto it = by_check.find(r.check); it != by_check.end()) {
+    auto it = by_key.find({r.check, f.stratum});
+    if (it == by_key.end()) it = by_key.find({r.check, std::string_view()});
+    if (it != by_key.end()) {
       const auto& bins = it->second->bins;
-      const auto n = static_cast<int>(bins.size());
-      const int b = std::min(n - 1, static_cast<int>(r.evidence * n));
-      r.probability = bins[static_cast<size_t>(b)].probability;
+      r.probability = bins[static_cast<size_t>(BinOf(r.evidence, bins.size()))].probability;
     }
     r.score = r.probability * r.safety_weight * SeverityFactor(r.severity);
   }
@@ -118,7 +145,6 @@ Queue BuildQueue(std::string_view pipeline, int64_t frames_checked, const std::v
     a.item.score = a.item.probability * a.weight * SeverityFactor(a.item.severity);
     QueueFrame& fr = frames[a.item.frame];
     fr.frame = a.item.frame;
-    fr.score += a.item.score;
     fr.items.push_back(std::move(a.item));
   }
   Queue q;
@@ -127,6 +153,10 @@ Queue BuildQueue(std::string_view pipeline, int64_t frames_checked, const std::v
   for (auto& [name, fr] : frames) {
     std::stable_sort(fr.items.begin(), fr.items.end(),
                      [](const QueueItem& a, const QueueItem& b) { return a.score > b.score; });
+    // The k-th item of the same suspected type and class in a frame adds score / k: repeats of
+    // one pattern in a frame are most often one systematic cause, which one review shows.
+    std::map<std::pair<ErrorType, std::string_view>, int> seen;
+    for (const QueueItem& it : fr.items) fr.score += it.score / ++seen[{it.suspected, it.cls}];
     q.frames.push_back(std::move(fr));
   }
   std::stable_sort(q.frames.begin(), q.frames.end(),

@@ -136,11 +136,8 @@ Severity SeverityOf(ErrorType type, double safety_weight) {
     case ErrorType::kHeadingFlip:
     case ErrorType::kIdSwitch:
     case ErrorType::kDuplicate: return high ? Severity::kCritical : Severity::kMajor;
-    case ErrorType::kAttribute:
-    case ErrorType::kTag:
-    case ErrorType::kFragmentation:
-    case ErrorType::kSpecViolation: return Severity::kMinor;
-    default: return high ? Severity::kMajor : Severity::kMinor;
+    case ErrorType::kExtra: return high ? Severity::kMajor : Severity::kMinor;
+    default: return Severity::kMinor;  // position, size, heading, geometry, attributes, tags, spec
   }
 }
 
@@ -182,12 +179,26 @@ FindingRow MakeFinding(const PipelineSpec& pipeline, const LabelRecord& r, int32
   return f;
 }
 
+namespace {
+
+// A wrong class matters as much as the more safety-relevant of the labelled class and the class
+// the evidence says it is.
+void RaiseWeightTo(const PipelineSpec& pipeline, FindingRow& f, std::string_view true_class) {
+  const ClassSpec* c = pipeline.FindClass(true_class);
+  if (c != nullptr && c->safety_weight > f.safety_weight) {
+    f.safety_weight = c->safety_weight;
+    f.severity = SeverityOf(f.type, f.safety_weight);
+  }
+}
+
+}  // namespace
+
 TaskChecker::TaskChecker(const PipelineSpec& pipeline)
     : pipeline_(pipeline), model_comparer_(pipeline), gold_comparer_(pipeline) {}
 
 // ---- Rule checks on one record ----
 
-void TaskChecker::CheckRecord(const LabelRecord& r, std::vector<FindingRow>& out) {
+void TaskChecker::CheckRecord(const LabelRecord& r, std::vector<RawFinding>& out) {
   const Tolerances& tol = pipeline_.tolerances;
   for (size_t i = 0; i < r.objects.size(); ++i) {
     const Object& o = r.objects[i];
@@ -240,6 +251,18 @@ void TaskChecker::CheckRecord(const LabelRecord& r, std::vector<FindingRow>& out
       if (worst > 0) {
         out.push_back(MakeFinding(pipeline_, r, idx, ErrorType::kSize, "size_prior", 0.5 + 0.5 * Clamp01(worst / size_rel),
                                   what));
+        // A box that fits another class's prior in every dimension may be that class.
+        for (const ClassSpec& other : pipeline_.classes) {
+          if (&other == c || !(other.size_l || other.size_w || other.size_h)) continue;
+          auto fits = [](const std::optional<Range>& range, double v) { return !range || range->Contains(v); };
+          if (fits(other.size_l, o.box3d.l) && fits(other.size_w, o.box3d.w) && fits(other.size_h, o.box3d.h)) {
+            out.push_back(MakeFinding(pipeline_, r, idx, ErrorType::kWrongClass, "size_prior_class", 0.5,
+                                      fmt::format("labelled {}, but its size fits {}: {}", o.cls, other.name, what)));
+            out.back().stratum = fmt::format("{}>{}", o.cls, other.name);
+            RaiseWeightTo(pipeline_, out.back().row, other.name);
+            break;
+          }
+        }
       }
     }
   }
@@ -253,7 +276,7 @@ void TaskChecker::CheckRecord(const LabelRecord& r, std::vector<FindingRow>& out
   }
 }
 
-void TaskChecker::CheckBox3dSanity(const LabelRecord& r, std::vector<FindingRow>& out) {
+void TaskChecker::CheckBox3dSanity(const LabelRecord& r, std::vector<RawFinding>& out) {
   constexpr double kNearM = 40;  // an empty box closer than this is suspicious
   std::vector<int32_t> order;
   order.reserve(r.objects.size());
@@ -320,7 +343,7 @@ void TaskChecker::CheckBox3dSanity(const LabelRecord& r, std::vector<FindingRow>
   }
 }
 
-void TaskChecker::CheckBox2dSanity(const LabelRecord& r, std::vector<FindingRow>& out) {
+void TaskChecker::CheckBox2dSanity(const LabelRecord& r, std::vector<RawFinding>& out) {
   std::vector<int32_t> order(r.objects.size());
   double max_w = 0;
   for (size_t i = 0; i < order.size(); ++i) {
@@ -345,7 +368,7 @@ void TaskChecker::CheckBox2dSanity(const LabelRecord& r, std::vector<FindingRow>
   }
 }
 
-void TaskChecker::CheckLines(const LabelRecord& r, std::vector<FindingRow>& out) {
+void TaskChecker::CheckLines(const LabelRecord& r, std::vector<RawFinding>& out) {
   if (pipeline_.geometry == GeometryKind::kMask) {
     for (size_t i = 0; i < r.objects.size(); ++i) {
       JsonValue v = quality::ParseJson(r.objects[i].geometry_json);
@@ -408,7 +431,7 @@ struct TaskChecker::Obs {
 };
 
 void TaskChecker::CheckTracks(std::span<const FrameLabels> task, std::string_view producer,
-                              std::vector<std::vector<FindingRow>>& per_frame) {
+                              std::vector<std::vector<RawFinding>>& per_frame) {
   const double position_m = pipeline_.tolerances.position_m.value_or(0.3);
   const double size_rel = pipeline_.tolerances.size_rel.value_or(0.10);
   const double heading_deg = pipeline_.tolerances.heading_deg.value_or(10.0);
@@ -455,6 +478,7 @@ void TaskChecker::CheckTracks(std::span<const FrameLabels> task, std::string_vie
           if (cls_of(o) == best->first && share > 0.5) continue;
           emit(o, ErrorType::kWrongClass, "track_class_change", share > 0.5 ? share : 0.5,
                fmt::format("track {} is {} in {} of {} frames, {} here", track, best->first, best->second, n, cls_of(o)));
+          RaiseWeightTo(pipeline_, per_frame[static_cast<size_t>(o.frame)].back().row, best->first);
         }
       }
     }
@@ -609,6 +633,9 @@ void TaskChecker::CheckTracks(std::span<const FrameLabels> task, std::string_vie
         box.y = -s * (wx - p.x) + c * (wy - p.y);
         box.z = a.box->z + u * (b.box->z - a.box->z);
         box.yaw = std::remainder(wyaw - p.yaw, 2 * kPi);
+        // Where the ego vehicle is, no object can be (tracks that pass through it leave the
+        // sensor's view there).
+        if (std::abs(box.x) < 2.5 + 0.5 * box.l && std::abs(box.y) < 1.0 + 0.5 * box.w) continue;
         bool labelled = false;
         for (const Object& o : r->objects) {
           if (geometry::BevCenterDistance(o.box3d, box) < std::max(1.0, 0.5 * box.l)) labelled = true;
@@ -648,7 +675,12 @@ void TaskChecker::CheckTracks(std::span<const FrameLabels> task, std::string_vie
       const Obs& start = pb->front();
       if (tb == ta || start.frame <= end.frame || start.frame > end.frame + 2) continue;
       const double dt = start.t - end.t;
-      const double d = std::hypot(start.x - (end.x + vx * dt), start.y - (end.y + vy * dt));
+      double d = std::hypot(start.x - (end.x + vx * dt), start.y - (end.y + vy * dt));
+      if (pb->size() >= 2 && (*pb)[1].t > start.t) {  // or back from the new track's own motion
+        const Obs& next = (*pb)[1];
+        const double ux = (next.x - start.x) / (next.t - start.t), uy = (next.y - start.y) / (next.t - start.t);
+        d = std::min(d, std::hypot(end.x - (start.x - ux * dt), end.y - (start.y - uy * dt)));
+      }
       const double limit = std::max(1.0, 0.25 * end.box->l);
       if (d < limit && (best == nullptr || d < best_d)) {
         best = &start;
@@ -669,7 +701,7 @@ void TaskChecker::CheckTracks(std::span<const FrameLabels> task, std::string_vie
 
 // ---- Model comparison ----
 
-void TaskChecker::CompareWithModel(const LabelRecord& r, const LabelRecord& model, std::vector<FindingRow>& out) {
+void TaskChecker::CompareWithModel(const LabelRecord& r, const LabelRecord& model, std::vector<RawFinding>& out) {
   constexpr double kMinScore = 0.3;  // predictions below this are not evidence of a missing label
   const Tolerances& tol = pipeline_.tolerances;
   model_comparer_.Compare(r, model, cmp_);
@@ -714,6 +746,8 @@ void TaskChecker::CompareWithModel(const LabelRecord& r, const LabelRecord& mode
           out.push_back(MakeFinding(pipeline_, r, o.label, ErrorType::kWrongClass, "model_class", score,
                                     fmt::format("labelled {}, {} predicts {} (score {:.2f})", o.label_cls, model.model,
                                                 o.cls, score)));
+          out.back().stratum = fmt::format("{}>{}", o.label_cls, o.cls);
+          RaiseWeightTo(pipeline_, out.back().row, o.cls);
         }
         if (pipeline_.geometry == GeometryKind::kBox3d) {
           const double heading_deg = tol.heading_deg.value_or(10.0);
@@ -758,7 +792,7 @@ void TaskChecker::CompareWithModel(const LabelRecord& r, const LabelRecord& mode
 // ---- Confirmation on gold frames ----
 
 void TaskChecker::Confirm(const LabelRecord& r, const LabelRecord& gold, quality::TrackHistory* history,
-                          std::span<const FindingRow> found, std::vector<RawFinding>& out) {
+                          std::span<const RawFinding> found, std::vector<RawFinding>& out) {
   gold_comparer_.Compare(r, gold, cmp_, history);
   if (history != nullptr) history->Observe(cmp_);
   std::vector<quality::ErrorMask> label_errors(r.objects.size(), 0);
@@ -777,11 +811,12 @@ void TaskChecker::Confirm(const LabelRecord& r, const LabelRecord& gold, quality
   scratch_.objects.clear();
   std::vector<size_t> missing_at;
   for (size_t k = 0; k < found.size(); ++k) {
-    if (!found[k].object_id.empty() || found[k].type != ErrorType::kMissing) continue;
-    JsonValue v = quality::ParseJson(found[k].geometry_json);
+    const FindingRow& row = found[k].row;
+    if (!row.object_id.empty() || row.type != ErrorType::kMissing) continue;
+    JsonValue v = quality::ParseJson(row.geometry_json);
     Object o;
     o.id = fmt::format("m{}", k);
-    o.cls = found[k].cls;
+    o.cls = row.cls;
     o.kind = pipeline_.geometry;
     if (const JsonValue* b = v.Find("box3d"); b != nullptr && b->items.size() == 7) {
       o.box3d = {b->items[0].number, b->items[1].number, b->items[2].number, b->items[3].number,
@@ -806,7 +841,8 @@ void TaskChecker::Confirm(const LabelRecord& r, const LabelRecord& gold, quality
     }
   }
   for (size_t k = 0; k < found.size(); ++k) {
-    RawFinding f{found[k], std::nullopt};
+    RawFinding f = found[k];
+    if (f.stratum.empty()) f.stratum = f.row.cls;
     if (f.row.type == ErrorType::kSpecViolation) {
       // gold says nothing about the spec
     } else if (f.row.object_id.empty()) {
@@ -822,7 +858,7 @@ void TaskChecker::Confirm(const LabelRecord& r, const LabelRecord& gold, quality
 
 void TaskChecker::Check(std::span<const FrameLabels> task, std::vector<RawFinding>& out, TaskCheckStats& stats) {
   // Findings per (frame, vendor record), so that each frame's are confirmed against its gold.
-  std::vector<std::vector<FindingRow>> per_frame(task.size());
+  std::vector<std::vector<RawFinding>> per_frame(task.size());
   std::vector<std::string_view> producers;
   for (size_t f = 0; f < task.size(); ++f) {
     const FrameLabels& frame = task[f];
@@ -854,15 +890,18 @@ void TaskChecker::Check(std::span<const FrameLabels> task, std::vector<RawFindin
       if (r.source == Source::kGold) gold = &r;
     }
     if (gold == nullptr) {
-      for (FindingRow& row : per_frame[f]) out.push_back(RawFinding{std::move(row), std::nullopt});
+      for (RawFinding& x : per_frame[f]) {
+        if (x.stratum.empty()) x.stratum = x.row.cls;
+        out.push_back(std::move(x));
+      }
       continue;
     }
     // Group the frame's findings by the record they are about.
     for (const LabelRecord& r : task[f].records) {
       if (r.source != Source::kVendor) continue;
       found_.clear();
-      for (const FindingRow& row : per_frame[f]) {
-        if (row.producer == r.producer()) found_.push_back(row);
+      for (const RawFinding& x : per_frame[f]) {
+        if (x.row.producer == r.producer()) found_.push_back(x);
       }
       Confirm(r, *gold, pipeline_.tracking ? &histories[r.producer()] : nullptr, found_, out);
     }
