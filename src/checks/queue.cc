@@ -78,7 +78,7 @@ std::vector<CheckCalibration> Calibrate(const std::vector<RawFinding>& findings,
   size_t parent = 0;
   for (auto& [key, c] : by_key) {
     if (key.second.empty()) {
-      Smooth(c, options.prior_strength, [&](size_t b) { return 0.5 * (c.bins[b].lo + c.bins[b].hi); });
+      Smooth(c, options.prior_strength, [nbins](size_t b) { return (static_cast<double>(b) + 0.5) / nbins; });
       parent = out.size();
     } else {
       Smooth(c, options.prior_strength, [&](size_t b) { return out[parent].bins[b].probability; });

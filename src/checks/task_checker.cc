@@ -465,7 +465,9 @@ void TaskChecker::CheckTracks(std::span<const FrameLabels> task, std::string_vie
   };
   auto cls_of = [](const Obs& o) -> const std::string& { return o.record->objects[static_cast<size_t>(o.object)].cls; };
 
-  for (auto& [track, obs] : tracks) {
+  for (auto& entry : tracks) {
+    const std::string_view track = entry.first;
+    const std::vector<Obs>& obs = entry.second;  // (named: clang 14 lambdas cannot capture bindings)
     const size_t n = obs.size();
     // Class changes: the minority classes of the track.
     {
