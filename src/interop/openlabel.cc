@@ -278,7 +278,9 @@ Status ConvertOpenlabel(std::string_view json, const OpenlabelInput& in, const C
   std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   int64_t pos = 0;
   std::vector<double> v;
-  for (const auto& [n, fe] : ordered) {
+  for (const auto& frame_entry : ordered) {
+    const int64_t n = frame_entry.first;  // a plain variable: lambdas below capture it
+    const element fe = frame_entry.second;
     ++pos;
     if (fe.type() != element_type::OBJECT) continue;
     object fo(fe);
