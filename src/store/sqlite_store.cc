@@ -165,12 +165,14 @@ class SqliteStore : public Store {
       }
       return Exec("PRAGMA query_only = ON");
     }
+    // The page size must be set before WAL mode, which freezes it (it was set after, and new
+    // stores kept SQLite's 4096 bytes).
+    if (version == 0) GTOPS_RETURN_IF_ERROR(Exec("PRAGMA page_size = 8192"));
     GTOPS_RETURN_IF_ERROR(Exec("PRAGMA journal_mode = WAL"));
     GTOPS_RETURN_IF_ERROR(Exec("PRAGMA synchronous = NORMAL"));
     GTOPS_RETURN_IF_ERROR(Exec("PRAGMA cache_size = -65536"));
     GTOPS_RETURN_IF_ERROR(Exec("PRAGMA temp_store = FILE"));
     if (version < current) {
-      if (version == 0) GTOPS_RETURN_IF_ERROR(Exec("PRAGMA page_size = 8192"));
       GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
       auto migrations = SchemaMigrations();
       for (int64_t i = version; i < current; ++i) {

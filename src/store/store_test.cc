@@ -62,6 +62,7 @@ TEST_F(StoreTest, NewStoreHasCurrentSchemaVersion) {
   auto store = Open();
   ASSERT_TRUE(store);
   EXPECT_EQ(Scalar(*store, "PRAGMA user_version"), Store::SchemaVersion());
+  EXPECT_EQ(Scalar(*store, "PRAGMA page_size"), 8192);  // set before WAL mode froze it
 }
 
 TEST_F(StoreTest, NewerSchemaVersionIsRefusedWithClearMessage) {
