@@ -89,7 +89,7 @@ int RunSpc(const SpcArgs& args) {
   auto audits = LoadAudits(**store);
   if (!audits.ok()) return Fail(audits.status(), json);
   size_t series = 0;
-  auto measured = MeasureProcessControl(**store, *config, *timelines, *audits, args.pipeline,
+  auto measured = MeasureProcessControl(**store, *timelines, *audits, args.pipeline,
                                         FormatRfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(
                                             std::chrono::system_clock::now().time_since_epoch()).count()), &series);
   if (!measured.ok()) return Fail(measured.status(), json);

@@ -58,10 +58,8 @@ struct Accumulator {
 
 }  // namespace
 
-Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const ProgramConfig& config,
-                                             const std::vector<ops::TaskTimeline>& timelines,
+Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops::TaskTimeline>& timelines,
                                              const std::vector<ops::TaskAudit>& audits, const std::string& pipeline) {
-  (void)config;
   // Delivery time of each batch: its first labeled_at, else its first task's creation.
   std::map<std::string, int64_t> batch_time;
   auto times = store.QueryReadOnly(
@@ -155,11 +153,10 @@ std::optional<double> Finite(double v) { return std::isfinite(v) ? std::optional
 
 }  // namespace
 
-Result<SpcResult> MeasureProcessControl(Store& store, const ProgramConfig& config,
-                                        const std::vector<ops::TaskTimeline>& timelines,
+Result<SpcResult> MeasureProcessControl(Store& store, const std::vector<ops::TaskTimeline>& timelines,
                                         const std::vector<ops::TaskAudit>& audits, const std::string& pipeline,
                                         const std::string& now, size_t* series_count) {
-  auto series = LoadSpcSeries(store, config, timelines, audits, pipeline);
+  auto series = LoadSpcSeries(store, timelines, audits, pipeline);
   if (!series.ok()) return series.status();
   if (series_count != nullptr) *series_count = series->size();
   SpcResult result = RunProcessControl(*series);

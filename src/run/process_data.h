@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "config/config.h"
 #include "core/status.h"
 #include "ops/kpis.h"
 #include "ops/timeline.h"
@@ -20,8 +19,7 @@ namespace gtops {
 // Every series of the program (of `pipeline` only when not empty), ordered by pipeline, vendor,
 // metric; each series' batches in delivery order (the batch's first labeled_at, else its first
 // task's creation).
-Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const ProgramConfig& config,
-                                             const std::vector<ops::TaskTimeline>& timelines,
+Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops::TaskTimeline>& timelines,
                                              const std::vector<ops::TaskAudit>& audits, const std::string& pipeline);
 
 // Charts every series and collects the incidents, in order of pipeline, vendor, since.
@@ -34,8 +32,7 @@ SpcResult RunProcessControl(const std::vector<SpcSeries>& series, const SpcOptio
 // Loads the series (of `pipeline` only when not empty), charts them, and makes the incidents found
 // the store's current ones (Store::ReplaceIncidents at `now`). `series_count` receives the number
 // of series read.
-Result<SpcResult> MeasureProcessControl(Store& store, const ProgramConfig& config,
-                                        const std::vector<ops::TaskTimeline>& timelines,
+Result<SpcResult> MeasureProcessControl(Store& store, const std::vector<ops::TaskTimeline>& timelines,
                                         const std::vector<ops::TaskAudit>& audits, const std::string& pipeline,
                                         const std::string& now, size_t* series_count = nullptr);
 

@@ -909,7 +909,7 @@ Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& conf
                                           a.baseline, a.current, a.tasks, a.evidence});
   }
   if (options.progress) options.progress("process control");
-  auto spc = MeasureProcessControl(store, config, *timelines, *audits, "", out.generated_at);
+  auto spc = MeasureProcessControl(store, *timelines, *audits, "", out.generated_at);
   if (!spc.ok()) return spc.status();
   for (const Incident& i : spc->incidents) out.incidents.push_back(ToReport(i));
   report::SortGaps(out.gaps);
