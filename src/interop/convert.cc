@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "io/record_parser.h"
+
 namespace gtops::interop {
 
 ClassMapper::ClassMapper(const PipelineSpec& pipe, const std::map<std::string, std::string>& explicit_map)
@@ -86,7 +88,7 @@ std::string ConvertContext::AttributesJson(const std::string& cls,
       continue;
     }
     if (json.size() > 1) json += ',';
-    AppendQuoted(name, json);
+    AppendJsonString(name, json);
     json += ':';
     json += value;
   }
@@ -107,29 +109,9 @@ std::string NumberText(double v) {
   return s;
 }
 
-void AppendQuoted(std::string_view s, std::string& out) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
-
 std::string Quoted(std::string_view s) {
   std::string out;
-  AppendQuoted(s, out);
+  AppendJsonString(s, out);
   return out;
 }
 
@@ -138,15 +120,15 @@ namespace {
 void Field(std::string& j, std::string_view key, std::string_view value) {
   if (value.empty()) return;
   j += ',';
-  AppendQuoted(key, j);
+  AppendJsonString(key, j);
   j += ':';
-  AppendQuoted(value, j);
+  AppendJsonString(value, j);
 }
 
 void RawField(std::string& j, std::string_view key, std::string_view raw) {
   if (raw.empty()) return;
   j += ',';
-  AppendQuoted(key, j);
+  AppendJsonString(key, j);
   j += ':';
   j += raw;
 }
@@ -166,7 +148,7 @@ void Numbers(std::string& j, std::initializer_list<double> v) {
 
 std::string LabelsToJson(const LabelRecord& r) {
   std::string j = "{\"pipeline\":";
-  AppendQuoted(r.pipeline, j);
+  AppendJsonString(r.pipeline, j);
   Field(j, "batch", r.batch);
   Field(j, "task", r.task);
   Field(j, "frame", r.frame);
@@ -192,12 +174,12 @@ std::string LabelsToJson(const LabelRecord& r) {
     if (!first) j += ',';
     first = false;
     j += "{\"id\":";
-    AppendQuoted(o.id, j);
+    AppendJsonString(o.id, j);
     Field(j, "track", o.track);
     j += ",\"class\":";
-    AppendQuoted(o.cls, j);
+    AppendJsonString(o.cls, j);
     j += ',';
-    AppendQuoted(Name(o.kind), j);
+    AppendJsonString(Name(o.kind), j);
     j += ':';
     switch (o.kind) {
       case GeometryKind::kBox2d: Numbers(j, {o.box2d.x, o.box2d.y, o.box2d.w, o.box2d.h}); break;

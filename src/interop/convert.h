@@ -103,8 +103,7 @@ struct ConvertContext {
 // A double as the shortest text that reads back to the same value ("1.5", "-0.25", "3").
 void AppendNumber(double v, std::string& out);
 std::string NumberText(double v);
-// A JSON string literal, escaped.
-void AppendQuoted(std::string_view s, std::string& out);
+// A JSON string literal, escaped (io's AppendJsonString).
 std::string Quoted(std::string_view s);
 
 // One label record as one line of the interchange format (FORMAT.md), without the newline.

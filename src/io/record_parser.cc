@@ -61,46 +61,6 @@ inline bool NeedsEscape8(uint64_t w) {
   return (below_space | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'))) != 0;
 }
 
-void AppendEscaped(std::string_view s, std::string& out) {
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    if (NeedsEscape8(w)) break;
-  }
-  for (; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == '"' || c == '\\') break;
-  }
-  const size_t n = out.size();
-  if (i == s.size()) {  // nothing to escape: one copy
-    out.resize(n + s.size() + 2);
-    char* p = out.data() + n;
-    *p++ = '"';
-    std::memcpy(p, s.data(), s.size());
-    p[s.size()] = '"';
-    return;
-  }
-  out.push_back('"');
-  out.append(s.data(), i);
-  for (; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 // Shortest round-trip text of a number (std::to_chars: no format string to interpret).
 template <typename T>
@@ -130,7 +90,7 @@ void AppendJson(element e, std::string& out) {
       for (auto field : object(e)) {
         if (!first) out += ',';
         first = false;
-        AppendEscaped(field.key, out);
+        AppendJsonString(field.key, out);
         out += ':';
         AppendJson(field.value, out);
       }
@@ -140,7 +100,7 @@ void AppendJson(element e, std::string& out) {
     case element_type::INT64: AppendNumber(int64_t(e), out); break;
     case element_type::UINT64: AppendNumber(uint64_t(e), out); break;
     case element_type::DOUBLE: AppendNumber(double(e), out); break;
-    case element_type::STRING: AppendEscaped(e.get_string().value_unsafe(), out); break;
+    case element_type::STRING: AppendJsonString(e.get_string().value_unsafe(), out); break;
     case element_type::BOOL: out += bool(e) ? "true" : "false"; break;
     case element_type::NULL_VALUE: out += "null"; break;
   }
@@ -351,6 +311,47 @@ std::string DescribeBadToken(std::string_view line) {
 }
 
 }  // namespace
+
+void AppendJsonString(std::string_view s, std::string& out) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (NeedsEscape8(w)) break;
+  }
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') break;
+  }
+  const size_t n = out.size();
+  if (i == s.size()) {  // nothing to escape: one copy
+    out.resize(n + s.size() + 2);
+    char* p = out.data() + n;
+    *p++ = '"';
+    std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '"';
+    return;
+  }
+  out.push_back('"');
+  out.append(s.data(), i);
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20) {
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
 
 struct RecordParser::Impl {
   explicit Impl(const ProgramConfig& c) : config(c) {}

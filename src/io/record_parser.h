@@ -21,6 +21,10 @@ struct ParsedRecord {
   uint64_t content_hash = 0;  // hash of the line's bytes, to tell a changed record from a repeat
 };
 
+// Appends `s` to `out` as a quoted JSON string: '"', '\\' and control characters escaped
+// (\n, \r, \t, else \u00XX); other bytes (UTF-8 included) copied as they are.
+void AppendJsonString(std::string_view s, std::string& out);
+
 // Not thread-safe: one parser per thread. Keeps a reference to `config`, which must outlive it.
 class RecordParser {
  public:
