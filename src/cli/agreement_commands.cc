@@ -1,5 +1,7 @@
 #include "cli/agreement_commands.h"
 
+#include <memory>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -7,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_table.h"
 #include "config/config.h"
 #include "evaluate/agreement_sets.h"
 #include "ingest/ingest.h"
@@ -109,6 +112,15 @@ int RunAgreement(const AgreementArgs& args) {
   if (result->empty()) std::printf("no pipeline has overlap sets (frames labeled by two or more annotators)\n");
   for (const PipelineAgreement& p : *result) PrintText(p);
   return kExitOk;
+}
+
+void AddAgreementCommands(CLI::App& app, CommandTable& table) {
+  auto agreement = std::make_shared<AgreementArgs>();
+  auto* agreement_cmd = app.add_subcommand(
+      "agreement", "Categorical agreement of the annotators of overlap sets (alpha, kappas, per class)");
+  AddCommonOptions(agreement_cmd, agreement->common);
+  agreement_cmd->add_option("--pipeline", agreement->pipeline, "Only this pipeline (default: every one with overlap sets)");
+  table.Add(agreement_cmd, [agreement] { return RunAgreement(*agreement); });
 }
 
 }  // namespace gtops::cli

@@ -31,5 +31,8 @@ void AddRootcauseCommands(CLI::App& app, CommandTable& table);  // rootcause, pl
 void AddInteropCommands(CLI::App& app, CommandTable& table);    // import, export (issue 10)
 void AddChecksCommands(CLI::App& app, CommandTable& table);     // check, queue (issue 6)
 void AddSpcCommands(CLI::App& app, CommandTable& table);        // spc (issue 9)
+void AddAgreementCommands(CLI::App& app, CommandTable& table);  // agreement, annotators (issue 8)
+void AddConsensusCommands(CLI::App& app, CommandTable& table);  // consensus (issue 8)
+void AddSampleCommands(CLI::App& app, CommandTable& table);     // sample plan, draw, decide (issue 9)
 
 }  // namespace gtops::cli

@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <exception>
 
-#include "cli/agreement_commands.h"
 #include "cli/command_table.h"
 #include "cli/commands.h"
 #include "cli/eval_commands.h"
@@ -12,7 +11,6 @@
 #include "cli/ops_commands.h"
 #include "cli/quality_commands.h"
 #include "cli/run_commands.h"
-#include "cli/sample_commands.h"
 
 #ifndef GTOPS_VERSION
 #define GTOPS_VERSION "dev"
@@ -134,28 +132,6 @@ int main(int argc, char** argv) {
   gaps_cmd->add_flag("--gate", gaps.gate, "Exit 6 when any listed target fails");
   gaps_cmd->add_flag("--strict", gaps.strict, "With --gate: inconclusive rows fail the gate too");
 
-  AgreementArgs agreement;
-  auto* agreement_cmd = app.add_subcommand(
-      "agreement", "Categorical agreement of the annotators of overlap sets (alpha, kappas, per class)");
-  AddCommon(agreement_cmd, agreement.common);
-  agreement_cmd->add_option("--pipeline", agreement.pipeline, "Only this pipeline (default: every one with overlap sets)");
-
-  auto* sample_cmd = app.add_subcommand("sample", "Audit sampling: acceptance plans (docs/sampling.md)");
-  sample_cmd->require_subcommand(1);
-  SamplePlanArgs sample_plan;
-  auto* sample_plan_cmd = sample_cmd->add_subcommand(
-      "plan", "An acceptance sampling plan (n, c) from AQL, LTPD and the risks, with its OC curve and AOQL");
-  sample_plan_cmd->add_option("--lot", sample_plan.lot, "Items in the lot (default: an infinite lot, binomial)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
-  sample_plan_cmd->add_option("--aql", sample_plan.aql, "Acceptable quality level: a defective fraction in (0, 1)")
-      ->required();
-  sample_plan_cmd->add_option("--ltpd", sample_plan.ltpd, "Lot tolerance percent defective (RQL), above the AQL")
-      ->required();
-  sample_plan_cmd->add_option("--alpha", sample_plan.alpha, "Producer's risk at the AQL")->capture_default_str();
-  sample_plan_cmd->add_option("--beta", sample_plan.beta, "Consumer's risk at the LTPD")->capture_default_str();
-  sample_plan_cmd->add_flag("--double", sample_plan.double_plan, "A double sampling plan (n1, c1, r1, n2, c2)");
-  sample_plan_cmd->add_flag("--json", sample_plan.json, "Print JSON instead of text");
-
   auto* eval_cmd = app.add_subcommand("eval", "Score results against ground truth as the field's reference tools do");
   // With no sub-subcommand, `gtops eval --pipeline P` evaluates a pipeline of the program.
   eval_cmd->require_subcommand(0, 1);
@@ -209,6 +185,9 @@ int main(int argc, char** argv) {
   AddInteropCommands(app, table);
   AddChecksCommands(app, table);
   AddSpcCommands(app, table);
+  AddAgreementCommands(app, table);
+  AddConsensusCommands(app, table);
+  AddSampleCommands(app, table);
 
   try {
     app.parse(argc, argv);
@@ -228,12 +207,10 @@ int main(int argc, char** argv) {
     if (*demo_cmd) return RunDemo(demo);
     if (*run_cmd) return RunRun(run);
     if (*gaps_cmd) return RunGaps(gaps);
-    if (*agreement_cmd) return RunAgreement(agreement);
     if (*ops_cmd) return RunOps(ops);
     if (*forecast_cmd) return RunForecast(forecast);
     if (*scorecard_vendor_cmd) return RunScorecard(scorecard_vendor);
     if (*scorecard_annotator_cmd) return RunScorecard(scorecard_annotator);
-    if (*sample_plan_cmd) return RunSamplePlan(sample_plan);
     if (*eval_coco_cmd) return RunEvalCoco(eval_coco);
     if (*eval_mot_cmd) return RunEvalMot(eval_mot);
     if (*eval_nusc_cmd) return RunEvalNuscenes(eval_nusc);

@@ -1,11 +1,14 @@
 #include "cli/sample_commands.h"
 
+#include <memory>
+
 #include <cmath>
 #include <cstdio>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_table.h"
 #include "cli/render.h"
 #include "stats/sampling.h"
 
@@ -116,6 +119,25 @@ int RunSamplePlan(const SamplePlanArgs& args) {
   }
   PrintText(fmt::format("  inspect n = {}, accept when at most c = {} fail\n", plan->n, plan->c), r, g);
   return kExitOk;
+}
+
+void AddSampleCommands(CLI::App& app, CommandTable& table) {
+  auto* sample_cmd = app.add_subcommand("sample", "Audit sampling: acceptance plans (docs/sampling.md)");
+  sample_cmd->require_subcommand(1);
+  auto sample_plan = std::make_shared<SamplePlanArgs>();
+  auto* sample_plan_cmd = sample_cmd->add_subcommand(
+      "plan", "An acceptance sampling plan (n, c) from AQL, LTPD and the risks, with its OC curve and AOQL");
+  sample_plan_cmd->add_option("--lot", sample_plan->lot, "Items in the lot (default: an infinite lot, binomial)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
+  sample_plan_cmd->add_option("--aql", sample_plan->aql, "Acceptable quality level: a defective fraction in (0, 1)")
+      ->required();
+  sample_plan_cmd->add_option("--ltpd", sample_plan->ltpd, "Lot tolerance percent defective (RQL), above the AQL")
+      ->required();
+  sample_plan_cmd->add_option("--alpha", sample_plan->alpha, "Producer's risk at the AQL")->capture_default_str();
+  sample_plan_cmd->add_option("--beta", sample_plan->beta, "Consumer's risk at the LTPD")->capture_default_str();
+  sample_plan_cmd->add_flag("--double", sample_plan->double_plan, "A double sampling plan (n1, c1, r1, n2, c2)");
+  sample_plan_cmd->add_flag("--json", sample_plan->json, "Print JSON instead of text");
+  table.Add(sample_plan_cmd, [sample_plan] { return RunSamplePlan(*sample_plan); });
 }
 
 }  // namespace gtops::cli
