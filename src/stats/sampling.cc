@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -719,6 +720,52 @@ StratifiedEstimate EstimateStratified(const std::vector<StratumSample>& strata) 
   e.hi = std::min(1.0, e.rate + half);
   e.unreviewed_rate = unreviewed > 0 ? unreviewed_failed / unreviewed : NAN;
   return e;
+}
+
+uint64_t DrawKey(uint64_t seed, std::string_view id) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  for (const char ch : id) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 0x100000001b3ULL;
+  }
+  uint64_t z = (seed ^ h) + 0x9e3779b97f4a7c15ULL;  // SplitMix64's step and output mix
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::vector<size_t> DrawStratified(const std::vector<std::string>& ids, const std::vector<size_t>& stratum_of,
+                                   const std::vector<int64_t>& allocation, uint64_t seed) {
+  std::vector<uint64_t> key(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) key[i] = DrawKey(seed, ids[i]);
+  auto before = [&](size_t a, size_t b) { return std::tie(key[a], ids[a]) < std::tie(key[b], ids[b]); };
+  std::vector<std::vector<size_t>> members(allocation.size());
+  for (size_t i = 0; i < ids.size() && i < stratum_of.size(); ++i) {
+    if (stratum_of[i] < members.size()) members[stratum_of[i]].push_back(i);
+  }
+  std::vector<size_t> drawn;
+  for (size_t h = 0; h < members.size(); ++h) {
+    std::vector<size_t>& m = members[h];
+    const size_t take = static_cast<size_t>(std::clamp<int64_t>(allocation[h], 0, static_cast<int64_t>(m.size())));
+    std::partial_sort(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(take), m.end(), before);
+    drawn.insert(drawn.end(), m.begin(), m.begin() + static_cast<std::ptrdiff_t>(take));
+  }
+  std::sort(drawn.begin(), drawn.end(), before);
+  return drawn;
+}
+
+double StratifiedVariance(const std::vector<Stratum>& strata, const std::vector<int64_t>& allocation) {
+  double total = 0;
+  for (const Stratum& s : strata) total += static_cast<double>(s.size);
+  if (total <= 0) return NAN;
+  double v = 0;
+  for (size_t h = 0; h < strata.size() && h < allocation.size(); ++h) {
+    if (allocation[h] <= 0 || strata[h].size <= 0) continue;
+    const double N = static_cast<double>(strata[h].size), n = static_cast<double>(allocation[h]);
+    const double w = N / total;
+    v += w * w * std::max(0.0, 1 - n / N) * strata[h].p * (1 - strata[h].p) / n;
+  }
+  return v;
 }
 
 }  // namespace gtops::stats

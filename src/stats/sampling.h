@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -202,5 +203,20 @@ struct StratifiedEstimate {
   int unaudited_strata = 0;
 };
 StratifiedEstimate EstimateStratified(const std::vector<StratumSample>& strata);
+
+// Reproducible draws (docs/sampling.md, "Drawing the sample"). The draw key of an item is
+// SplitMix64's output mix of seed XOR FNV-1a-64(id): a pure function of the seed and the id, the
+// same on every machine and independent of the order the items are listed in.
+uint64_t DrawKey(uint64_t seed, std::string_view id);
+
+// A stratified sample without replacement: in stratum h (stratum_of[i] = h) the allocation[h]
+// items of smallest (key, id); returned as indices into `ids` in audit order (ascending key, then
+// id), the strata interleaved. A stratum asked for more than it holds gives all it holds.
+std::vector<size_t> DrawStratified(const std::vector<std::string>& ids, const std::vector<size_t>& stratum_of,
+                                   const std::vector<int64_t>& allocation, uint64_t seed);
+
+// The sampling variance of the stratified estimate of p under an allocation, with the strata's
+// true rates p_h: sum W_h² (1 - n_h/N_h) p_h (1 - p_h) / n_h (strata with n_h = 0 add nothing).
+double StratifiedVariance(const std::vector<Stratum>& strata, const std::vector<int64_t>& allocation);
 
 }  // namespace gtops::stats

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <random>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace gtops::stats {
@@ -480,5 +481,82 @@ TEST(NeymanAllocation, BeatsProportionalAllocationInSimulation) {
   EXPECT_LT(vn / vp, 0.85);
 }
 
+TEST(DrawKey, IsAFixedFunctionOfSeedAndId) {
+  // Given the documented algorithm (FNV-1a 64 of the id, XOR the seed, SplitMix64's mix),
+  // then the key of "" under seed 0 is the mix of the FNV offset basis, computed here by hand,
+  uint64_t z = 0xcbf29ce484222325ULL + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  EXPECT_EQ(DrawKey(0, ""), z ^ (z >> 31));
+  // and keys differ across seeds and ids but not across calls.
+  EXPECT_EQ(DrawKey(7, "task-001"), DrawKey(7, "task-001"));
+  EXPECT_NE(DrawKey(7, "task-001"), DrawKey(8, "task-001"));
+  EXPECT_NE(DrawKey(7, "task-001"), DrawKey(7, "task-002"));
+}
+
+TEST(DrawStratified, SameSeedSameSampleWhateverTheListingOrder) {
+  // Given 200 tasks in two strata listed in two different orders,
+  std::vector<std::string> ids;
+  std::vector<size_t> stratum;
+  for (int i = 0; i < 200; ++i) {
+    ids.push_back(fmt::format("t{:03d}", i));
+    stratum.push_back(i % 4 == 0 ? 1 : 0);
+  }
+  std::vector<std::string> rev(ids.rbegin(), ids.rend());
+  std::vector<size_t> rev_stratum(stratum.rbegin(), stratum.rend());
+  const std::vector<int64_t> alloc{12, 8};
+  auto names = [](const std::vector<std::string>& list, const std::vector<size_t>& idx) {
+    std::vector<std::string> out;
+    for (size_t i : idx) out.push_back(list[i]);
+    return out;
+  };
+  // when drawn with the same seed, then the same tasks come out in the same audit order,
+  const auto a = names(ids, DrawStratified(ids, stratum, alloc, 42));
+  const auto b = names(rev, DrawStratified(rev, rev_stratum, alloc, 42));
+  EXPECT_EQ(a, b);
+  // with the allocation met in each stratum and the keys ascending,
+  ASSERT_EQ(a.size(), 20u);
+  int in_one = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    in_one += std::stoi(a[i].substr(1)) % 4 == 0;
+    if (i > 0) {
+      EXPECT_LT(DrawKey(42, a[i - 1]), DrawKey(42, a[i]));
+    }
+  }
+  EXPECT_EQ(in_one, 8);
+  // and another seed draws another sample.
+  EXPECT_NE(a, names(ids, DrawStratified(ids, stratum, alloc, 43)));
+  // A stratum asked for more than it holds gives all it holds.
+  EXPECT_EQ(DrawStratified(ids, stratum, {0, 500}, 1).size(), 50u);
+}
+
+TEST(DrawStratified, EveryTaskEquallyLikelyAcrossSeeds) {
+  // Given 20 tasks and samples of 5 over 4000 seeds, each task is drawn about 1000 times
+  // (binomial sd 27; 5 sd allowed): the hash order is a uniform random order.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back("task-" + std::to_string(i));
+  const std::vector<size_t> stratum(20, 0);
+  std::vector<int> hits(20, 0);
+  for (uint64_t seed = 0; seed < 4000; ++seed) {
+    for (size_t i : DrawStratified(ids, stratum, {5}, seed)) ++hits[i];
+  }
+  for (int h : hits) EXPECT_NEAR(h, 1000, 137);
+}
+
+TEST(StratifiedVariance, IsTheFormulaAndNeymanMinimisesIt) {
+  const std::vector<Stratum> strata = {{"a", 600, 0.02}, {"b", 300, 0.25}, {"c", 100, 0.10}};
+  const std::vector<int64_t> alloc{20, 20, 10};
+  const double w[] = {0.6, 0.3, 0.1};
+  double v = 0;
+  for (size_t h = 0; h < 3; ++h) {
+    const double N = static_cast<double>(strata[h].size), n = static_cast<double>(alloc[h]);
+    v += w[h] * w[h] * (1 - n / N) * strata[h].p * (1 - strata[h].p) / n;
+  }
+  EXPECT_NEAR(StratifiedVariance(strata, alloc), v, 1e-15);
+  EXPECT_LT(StratifiedVariance(strata, NeymanAllocation(strata, 50)),
+            StratifiedVariance(strata, ProportionalAllocation(strata, 50)));
+}
+
 }  // namespace
 }  // namespace gtops::stats
+

@@ -515,7 +515,45 @@ CREATE TABLE incidents (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 7> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+// v8: audit sampling plans (gtops sample draw / decide): the plan recorded with a batch and the
+// tasks it drew, so that the decision can be replayed (docs/schema.md, docs/sampling.md).
+constexpr std::string_view kV8 = R"sql(
+CREATE TABLE audit_plans (
+  pipeline TEXT NOT NULL,
+  batch TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('single', 'double', 'sprt', 'budget')),
+  lot INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  c INTEGER,
+  n1 INTEGER,
+  c1 INTEGER,
+  r1 INTEGER,
+  n2 INTEGER,
+  c2 INTEGER,
+  aql REAL,
+  ltpd REAL,
+  alpha REAL,
+  beta REAL,
+  budget INTEGER,
+  seed INTEGER NOT NULL,
+  stratify TEXT NOT NULL,
+  allocation TEXT NOT NULL CHECK (allocation IN ('none', 'neyman', 'proportional')),
+  strata TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (pipeline, batch)
+) WITHOUT ROWID;
+CREATE TABLE audit_plan_tasks (
+  pipeline TEXT NOT NULL,
+  batch TEXT NOT NULL,
+  ord INTEGER NOT NULL,
+  task TEXT NOT NULL,
+  stratum TEXT NOT NULL,
+  weight REAL NOT NULL,
+  PRIMARY KEY (pipeline, batch, ord)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 8> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
 
 }  // namespace
 

@@ -219,6 +219,9 @@ class SqliteStore : public Store {
   Status SaveFindings(const CheckRunInfo& run, const std::vector<FindingRow>& findings) override;
   Result<std::optional<CheckRunInfo>> LatestCheckRun(std::string_view pipeline) override;
   Status ForEachFinding(std::string_view pipeline, const std::function<Status(const FindingRow&)>& fn) override;
+  Result<bool> SaveAuditPlan(const AuditPlanRow& plan, const std::vector<AuditPlanTask>& tasks,
+                             bool replace) override;
+  Result<std::optional<AuditPlan>> LoadAuditPlan(std::string_view pipeline, std::string_view batch) override;
 
  private:
   // A cached prepared statement, reset and ready to bind.
@@ -1516,6 +1519,124 @@ Result<std::vector<IncidentRow>> SqliteStore::LoadIncidents() {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+// Audit plans.
+
+Result<bool> SqliteStore::SaveAuditPlan(const AuditPlanRow& plan, const std::vector<AuditPlanTask>& tasks,
+                                        bool replace) {
+  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  bool saved = false;
+  auto write = [&]() -> Status {
+    Stmt exists, del_plan, del_tasks, ins, task;
+    GTOPS_RETURN_IF_ERROR(exists.Prepare(db_, "SELECT 1 FROM audit_plans WHERE pipeline = ?1 AND batch = ?2"));
+    exists.Text(1, plan.pipeline);
+    exists.Text(2, plan.batch);
+    auto rc = exists.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc == SQLITE_ROW && !replace) return Status::Ok();
+    GTOPS_RETURN_IF_ERROR(del_plan.Prepare(db_, "DELETE FROM audit_plans WHERE pipeline = ?1 AND batch = ?2"));
+    GTOPS_RETURN_IF_ERROR(del_tasks.Prepare(db_, "DELETE FROM audit_plan_tasks WHERE pipeline = ?1 AND batch = ?2"));
+    for (Stmt* d : {&del_plan, &del_tasks}) {
+      d->Text(1, plan.pipeline);
+      d->Text(2, plan.batch);
+      GTOPS_STEP(*d);
+    }
+    GTOPS_RETURN_IF_ERROR(ins.Prepare(db_,
+        "INSERT INTO audit_plans (pipeline, batch, kind, lot, n, c, n1, c1, r1, n2, c2, aql, ltpd, alpha, beta, "
+        "budget, seed, stratify, allocation, strata, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"));
+    ins.Text(1, plan.pipeline);
+    ins.Text(2, plan.batch);
+    ins.Text(3, plan.kind);
+    ins.Int(4, plan.lot);
+    ins.Int(5, plan.n);
+    ins.Opt(6, plan.c);
+    ins.Opt(7, plan.n1);
+    ins.Opt(8, plan.c1);
+    ins.Opt(9, plan.r1);
+    ins.Opt(10, plan.n2);
+    ins.Opt(11, plan.c2);
+    ins.Opt(12, plan.aql);
+    ins.Opt(13, plan.ltpd);
+    ins.Opt(14, plan.alpha);
+    ins.Opt(15, plan.beta);
+    ins.Opt(16, plan.budget);
+    ins.Int(17, plan.seed);
+    ins.Text(18, plan.stratify);
+    ins.Text(19, plan.allocation);
+    ins.Text(20, plan.strata_json);
+    ins.Text(21, plan.created_at);
+    GTOPS_STEP(ins);
+    GTOPS_RETURN_IF_ERROR(task.Prepare(db_,
+        "INSERT INTO audit_plan_tasks (pipeline, batch, ord, task, stratum, weight) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      task.Reset();
+      task.Text(1, plan.pipeline);
+      task.Text(2, plan.batch);
+      task.Int(3, static_cast<int64_t>(i));
+      task.Text(4, tasks[i].task);
+      task.Text(5, tasks[i].stratum);
+      task.Real(6, tasks[i].weight);
+      GTOPS_STEP(task);
+    }
+    saved = true;
+    return Status::Ok();
+  };
+  Status s = write();
+  if (!s.ok()) {
+    (void)Exec("ROLLBACK");
+    return s;
+  }
+  GTOPS_RETURN_IF_ERROR(Exec("COMMIT"));
+  return saved;
+}
+
+Result<std::optional<AuditPlan>> SqliteStore::LoadAuditPlan(std::string_view pipeline, std::string_view batch) {
+  Stmt q, t;
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_,
+      "SELECT kind, lot, n, c, n1, c1, r1, n2, c2, aql, ltpd, alpha, beta, budget, seed, stratify, allocation, "
+      "strata, created_at FROM audit_plans WHERE pipeline = ?1 AND batch = ?2"));
+  q.Text(1, pipeline);
+  q.Text(2, batch);
+  auto rc = q.Step(db_);
+  if (!rc.ok()) return rc.status();
+  if (*rc != SQLITE_ROW) return std::optional<AuditPlan>();
+  auto opt_int = [&q](int c) { return q.ColNull(c) ? std::nullopt : std::optional<int64_t>(q.ColInt(c)); };
+  AuditPlan out;
+  AuditPlanRow& p = out.plan;
+  p.pipeline = std::string(pipeline);
+  p.batch = std::string(batch);
+  p.kind = q.ColText(0);
+  p.lot = q.ColInt(1);
+  p.n = q.ColInt(2);
+  p.c = opt_int(3);
+  p.n1 = opt_int(4);
+  p.c1 = opt_int(5);
+  p.r1 = opt_int(6);
+  p.n2 = opt_int(7);
+  p.c2 = opt_int(8);
+  p.aql = q.ColOptReal(9);
+  p.ltpd = q.ColOptReal(10);
+  p.alpha = q.ColOptReal(11);
+  p.beta = q.ColOptReal(12);
+  p.budget = opt_int(13);
+  p.seed = q.ColInt(14);
+  p.stratify = q.ColText(15);
+  p.allocation = q.ColText(16);
+  p.strata_json = q.ColText(17);
+  p.created_at = q.ColText(18);
+  GTOPS_RETURN_IF_ERROR(t.Prepare(db_,
+      "SELECT task, stratum, weight FROM audit_plan_tasks WHERE pipeline = ?1 AND batch = ?2 ORDER BY ord"));
+  t.Text(1, pipeline);
+  t.Text(2, batch);
+  for (;;) {
+    auto r = t.Step(db_);
+    if (!r.ok()) return r.status();
+    if (*r != SQLITE_ROW) break;
+    out.tasks.push_back({t.ColText(0), t.ColText(1), t.ColReal(2)});
+  }
+  return std::optional<AuditPlan>(std::move(out));
 }
 
 // The automated checks' findings.

@@ -171,6 +171,35 @@ struct CheckRunInfo {
   int64_t frames = 0, records = 0, objects = 0, findings = 0;
 };
 
+// One row of `audit_plans` (docs/schema.md, docs/sampling.md): the audit plan recorded with a
+// batch by `gtops sample draw`. Plan fields that do not apply to `kind` are nullopt.
+struct AuditPlanRow {
+  std::string pipeline, batch;
+  std::string kind;  // "single", "double", "sprt", "budget" (no acceptance criterion)
+  int64_t lot = 0;   // tasks in the batch
+  int64_t n = 0;     // tasks drawn
+  std::optional<int64_t> c, n1, c1, r1, n2, c2;
+  std::optional<double> aql, ltpd, alpha, beta;
+  std::optional<int64_t> budget;
+  int64_t seed = 0;
+  std::string stratify;    // the stratification keys, comma-separated ("" for none)
+  std::string allocation;  // "none", "neyman", "proportional"
+  std::string strata_json; // JSON array of the strata (name, size, rate, history, allocated)
+  std::string created_at;  // RFC 3339
+};
+
+// One drawn task of an audit plan (`audit_plan_tasks`), in audit order.
+struct AuditPlanTask {
+  std::string task, stratum;
+  double weight = 1;  // N_h / n_h: the tasks of its stratum that it stands for
+};
+
+// A recorded plan with its drawn tasks in audit order.
+struct AuditPlan {
+  AuditPlanRow plan;
+  std::vector<AuditPlanTask> tasks;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -249,6 +278,14 @@ class Store {
   virtual Result<std::optional<CheckRunInfo>> LatestCheckRun(std::string_view pipeline) = 0;
   virtual Status ForEachFinding(std::string_view pipeline,
                                 const std::function<Status(const FindingRow&)>& fn) = 0;
+
+  // Audit plans: SaveAuditPlan records `plan` and its drawn tasks (ord 0, 1, ... in audit order)
+  // in one transaction; when the batch already has a plan it is replaced only with `replace`,
+  // and otherwise nothing is written and false is returned. LoadAuditPlan gives the batch's plan
+  // and its tasks in order (nullopt when there is none).
+  virtual Result<bool> SaveAuditPlan(const AuditPlanRow& plan, const std::vector<AuditPlanTask>& tasks,
+                                     bool replace) = 0;
+  virtual Result<std::optional<AuditPlan>> LoadAuditPlan(std::string_view pipeline, std::string_view batch) = 0;
 };
 
 struct StoreOptions {
