@@ -61,23 +61,65 @@ double WrapAngle(double a) {  // into (-pi, pi]
   return a <= -std::numbers::pi ? a + 2 * std::numbers::pi : a;
 }
 
+// kBadInput for wrong weights (count, sign, all 0); the sum of the weights otherwise.
+Result<double> CheckWeights(size_t members, std::span<const double> weights) {
+  if (members == 0) return Status::BadInput("box fusion: the cluster is empty");
+  if (!weights.empty() && weights.size() != members)
+    return Status::BadInput(fmt::format("box fusion: {} weights for {} boxes", weights.size(), members));
+  double total = 0;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (!(weights[i] >= 0) || !std::isfinite(weights[i]))
+      return Status::BadInput(fmt::format("box fusion: box {}: weight {} must be >= 0", i, weights[i]));
+    total += weights[i];
+  }
+  if (weights.empty()) total = static_cast<double>(members);
+  if (!(total > 0)) return Status::BadInput("box fusion: the weights are all 0");
+  return total;
+}
+
 }  // namespace
+
+Result<FusedBox2d> FuseBoxes2d(std::span<const Box2d> boxes, std::span<const double> weights,
+                               const BoxFusionOptions& options) {
+  auto total = CheckWeights(boxes.size(), weights);
+  if (!total.ok()) return total.status();
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    const Box2d& b = boxes[i];
+    for (double v : {b.x, b.y, b.w, b.h})
+      if (!std::isfinite(v)) return Status::BadInput(fmt::format("box fusion: box {}: a value is not finite", i));
+  }
+  auto weight = [&](size_t i) { return weights.empty() ? 1.0 : weights[i]; };
+  std::vector<Weighted> v(boxes.size());
+  auto fuse = [&](auto value) {
+    for (size_t i = 0; i < boxes.size(); ++i) v[i] = {value(boxes[i]), weight(i)};
+    return HuberLocation(v, options);
+  };
+  const double cx = fuse([](const Box2d& b) { return b.x + b.w / 2; });
+  const double cy = fuse([](const Box2d& b) { return b.y + b.h / 2; });
+  const double w = fuse([](const Box2d& b) { return b.w; });
+  const double h = fuse([](const Box2d& b) { return b.h; });
+  FusedBox2d out;
+  out.members = static_cast<int>(boxes.size());
+  out.box = Box2d{cx - w / 2, cy - h / 2, w, h};
+  double spread = 0;
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    const double dx = boxes[i].x + boxes[i].w / 2 - cx, dy = boxes[i].y + boxes[i].h / 2 - cy;
+    spread += weight(i) * (dx * dx + dy * dy);
+  }
+  out.centre_spread_px = std::sqrt(spread / *total);
+  return out;
+}
 
 Result<FusedBox> FuseBoxes(std::span<const Box3d> boxes, std::span<const double> weights,
                            const BoxFusionOptions& options) {
-  if (boxes.empty()) return Status::BadInput("box fusion: the cluster is empty");
-  if (!weights.empty() && weights.size() != boxes.size())
-    return Status::BadInput(fmt::format("box fusion: {} weights for {} boxes", weights.size(), boxes.size()));
-  double total_weight = 0;
+  auto total = CheckWeights(boxes.size(), weights);
+  if (!total.ok()) return total.status();
+  const double total_weight = *total;
   for (size_t i = 0; i < boxes.size(); ++i) {
     const Box3d& b = boxes[i];
-    double w = weights.empty() ? 1.0 : weights[i];
-    if (!(w >= 0) || !std::isfinite(w)) return Status::BadInput(fmt::format("box fusion: box {}: weight {} must be >= 0", i, w));
     for (double v : {b.x, b.y, b.z, b.l, b.w, b.h, b.yaw})
       if (!std::isfinite(v)) return Status::BadInput(fmt::format("box fusion: box {}: a value is not finite", i));
-    total_weight += w;
   }
-  if (!(total_weight > 0)) return Status::BadInput("box fusion: the weights are all 0");
   auto weight = [&](size_t i) { return weights.empty() ? 1.0 : weights[i]; };
 
   FusedBox out;

@@ -37,4 +37,16 @@ struct FusedBox {
 Result<FusedBox> FuseBoxes(std::span<const Box3d> boxes, std::span<const double> weights = {},
                            const BoxFusionOptions& options = {});
 
+struct FusedBox2d {
+  Box2d box;
+  int members = 0;
+  double centre_spread_px = 0;  // weighted RMS distance of the members' centres from the fused one
+};
+
+// Fuses a cluster of matched 2D boxes: the centre (x + w/2, y + h/2), width and height each by
+// the same weighted Huber M-estimate as FuseBoxes (options.min_scale_m is read as pixels here),
+// the box rebuilt from the fused centre and size. Same errors as FuseBoxes.
+Result<FusedBox2d> FuseBoxes2d(std::span<const Box2d> boxes, std::span<const double> weights = {},
+                               const BoxFusionOptions& options = {});
+
 }  // namespace gtops::agreement

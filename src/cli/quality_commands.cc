@@ -100,7 +100,7 @@ int RunEvalQuality(const EvalQualityArgs& args) {
   options.batch = args.batch;
   auto source = ParseSource(args.source), against = ParseSource(args.against);
   if (!source || !against) {
-    return Fail(Status::Usage(fmt::format("--source {} --against {}: use vendor|model and gold|model|vendor",
+    return Fail(Status::Usage(fmt::format("--source {} --against {}: use vendor|model and gold|consensus|model|vendor",
                                           args.source, args.against)), json);
   }
   options.source = *source;

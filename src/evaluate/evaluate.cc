@@ -114,9 +114,9 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
   if (options.source != Source::kVendor && options.source != Source::kModel) {
     return Status::Usage("--source must be vendor or model");
   }
-  if (options.against != Source::kGold && options.against != Source::kModel &&
+  if (options.against != Source::kGold && options.against != Source::kModel && options.against != Source::kConsensus &&
       !(options.against == Source::kVendor && options.source == Source::kModel)) {
-    return Status::Usage("--against must be gold or model (or vendor, for a model's labels)");
+    return Status::Usage("--against must be gold, consensus or model (or vendor, for a model's labels)");
   }
   if (options.source == options.against) {
     return Status::Usage(fmt::format("comparing {} labels against {} labels compares a source with itself",

@@ -24,7 +24,7 @@ struct EvaluateOptions {
   std::string pipeline;
   std::string batch;              // "": every batch; else only compared records of this batch
   Source source = Source::kVendor;   // what is compared: kVendor or kModel
-  // The reference: kGold or kModel; kVendor (for a model only) takes the frame's first vendor
+  // The reference: kGold, kConsensus (the label sets `gtops consensus --write` stored) or kModel; kVendor (for a model only) takes the frame's first vendor
   // record, by annotator id, as the reference (in an overlap set: one of its annotators).
   Source against = Source::kGold;
   // Frames are skipped unless they hold records of each of these sources (e.g. gold and vendor:
