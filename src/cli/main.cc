@@ -142,8 +142,9 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--source", eval_quality.source, "What is compared: vendor or model")
       ->check(CLI::IsMember({"vendor", "model"}))->capture_default_str();
   eval_cmd->add_option("--against", eval_quality.against,
-                       "The reference: gold or model (vendor: a model against the vendor labels)")
-      ->check(CLI::IsMember({"gold", "model", "vendor"}))->capture_default_str();
+                       "The reference: gold, consensus (stored by `gtops consensus --write`) or model "
+                       "(vendor: a model against the vendor labels)")
+      ->check(CLI::IsMember({"gold", "consensus", "model", "vendor"}))->capture_default_str();
   eval_cmd->add_flag("--distortion", eval_quality.distortion,
                      "How label noise moves a model's metrics: the model against gold and against "
                      "the vendor labels of the same frames");
