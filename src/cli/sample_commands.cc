@@ -1,16 +1,22 @@
 #include "cli/sample_commands.h"
 
-#include <memory>
-
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/command_table.h"
 #include "cli/render.h"
+#include "core/time.h"
+#include "run/audit_sample.h"
 #include "stats/sampling.h"
+#include "store/store.h"
 
 namespace gtops::cli {
 namespace {
@@ -83,6 +89,266 @@ void PrintText(const std::string& plan_lines, const stats::PlanRequest& r, const
   std::fputs(t.Render().c_str(), stdout);
 }
 
+
+// `gtops sample draw` and `gtops sample decide` (docs/sampling.md).
+
+struct SampleDrawArgs {
+  CommonArgs common;
+  std::string pipeline, batch, stratify, plan, out;
+  std::optional<int64_t> budget;
+  int64_t seed = 1;
+  std::optional<double> aql, ltpd;
+  double alpha = 0.05, beta = 0.10;
+  bool force = false;
+};
+
+struct SampleDecideArgs {
+  CommonArgs common;
+  std::string pipeline, batch;
+};
+
+std::string NowRfc3339() {
+  return FormatRfc3339(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+std::vector<std::string> SplitKeys(const std::string& list) {
+  std::vector<std::string> keys;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    std::string key = list.substr(start, comma - start);
+    while (!key.empty() && key.front() == ' ') key.erase(key.begin());
+    while (!key.empty() && key.back() == ' ') key.pop_back();
+    if (!key.empty()) keys.push_back(key);
+    start = comma + 1;
+  }
+  return keys;
+}
+
+// Opens the program's existing store for writing; kStoreError when there is none yet.
+Result<std::unique_ptr<Store>> OpenProgramStore(const CommonArgs& common) {
+  const std::string path = StorePath(common);
+  if (!IsPostgresLocation(path) && !std::filesystem::exists(path)) {
+    return Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` (or `gtops run`) first", path));
+  }
+  return OpenStore(StoreOptions{path, false});
+}
+
+ordered_json PlanJson(const AuditPlanRow& p) {
+  ordered_json j{{"pipeline", p.pipeline}, {"batch", p.batch}, {"kind", p.kind}, {"lot", p.lot}, {"n", p.n}};
+  auto opt = [&j](const char* name, const auto& v) {
+    if (v) j[name] = *v;
+  };
+  opt("c", p.c), opt("n1", p.n1), opt("c1", p.c1), opt("r1", p.r1), opt("n2", p.n2), opt("c2", p.c2);
+  opt("aql", p.aql), opt("ltpd", p.ltpd), opt("alpha", p.alpha), opt("beta", p.beta), opt("budget", p.budget);
+  j["seed"] = p.seed;
+  j["stratify"] = p.stratify;
+  j["allocation"] = p.allocation;
+  j["created_at"] = p.created_at;
+  return j;
+}
+
+std::string PlanLine(const AuditPlanRow& p) {
+  if (p.kind == "single") return fmt::format("single plan: audit n = {}, accept when at most c = {} fail", p.n, *p.c);
+  if (p.kind == "double") {
+    return fmt::format("double plan: n1 = {}, c1 = {}, r1 = {}, n2 = {}, c2 = {}", *p.n1, *p.c1, *p.r1, *p.n2, *p.c2);
+  }
+  if (p.kind == "sprt") {
+    return fmt::format("sequential (SPRT) plan: p0 = AQL {}, p1 = LTPD {}, alpha {}, beta {}; up to {} audits drawn",
+                       *p.aql, *p.ltpd, *p.alpha, *p.beta, p.n);
+  }
+  return fmt::format("budget of {} audits (no acceptance criterion)", p.n);
+}
+
+// The audit list: CSV (ord,task,stratum,weight) or, for a .jsonl path, one JSON object per task.
+Status WriteAuditList(const std::string& path, const std::vector<AuditPlanTask>& tasks) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) return Status::Usage(fmt::format("--out {}: cannot write it", path));
+  const bool jsonl = path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
+  if (jsonl) {
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      f << ordered_json{{"ord", i}, {"task", tasks[i].task}, {"stratum", tasks[i].stratum}, {"weight", tasks[i].weight}}
+               .dump()
+        << '\n';
+    }
+  } else {
+    std::vector<std::vector<std::optional<std::string>>> rows;
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      rows.push_back({std::to_string(i), tasks[i].task, tasks[i].stratum, fmt::format("{:.6g}", tasks[i].weight)});
+    }
+    f << RenderCsv({"ord", "task", "stratum", "weight"}, rows);
+  }
+  f.close();
+  if (!f) return Status::Usage(fmt::format("--out {}: write failed", path));
+  return Status::Ok();
+}
+
+int RunSampleDraw(const SampleDrawArgs& args) {
+  const bool json = args.common.json;
+  DrawRequest req;
+  req.pipeline = args.pipeline;
+  req.batch = args.batch;
+  req.budget = args.budget;
+  req.stratify = SplitKeys(args.stratify);
+  req.seed = args.seed;
+  req.force = args.force;
+  req.now = NowRfc3339();
+  if (args.aql.has_value() != args.ltpd.has_value()) {
+    return Fail(Status::Usage("sample draw: --aql and --ltpd go together"), json);
+  }
+  if (args.aql) {
+    req.plan = stats::PlanRequest{*args.aql, *args.ltpd, args.alpha, args.beta, stats::kInfiniteLot};
+    if (Status v = stats::ValidatePlanRequest(*req.plan); !v.ok()) return Fail(v, json);
+    req.plan_kind = args.plan.empty() ? "single" : args.plan;
+  } else if (!args.plan.empty()) {
+    return Fail(Status::Usage(fmt::format("--plan {} needs --aql and --ltpd", args.plan)), json);
+  }
+  auto store = OpenProgramStore(args.common);
+  if (!store.ok()) return Fail(store.status(), json);
+  auto drawn = DrawAuditSample(**store, req);
+  if (!drawn.ok()) return Fail(drawn.status(), json);
+  const DrawResult& d = *drawn;
+  if (!d.saved) {
+    return Fail(Status::Usage(fmt::format(
+                    "batch {} of pipeline {} already has an audit plan (drawn {}): give --force to replace it "
+                    "(its recorded audits are then decided against the new plan)",
+                    args.batch, args.pipeline, [&] {
+                      auto p = (*store)->LoadAuditPlan(args.pipeline, args.batch);
+                      return p.ok() && p->has_value() ? (*p)->plan.created_at : std::string("before");
+                    }())),
+                json);
+  }
+  if (!args.out.empty()) {
+    if (Status w = WriteAuditList(args.out, d.tasks); !w.ok()) return Fail(w, json);
+  }
+  if (json) {
+    ordered_json j = PlanJson(d.plan);
+    j["replaced"] = d.replaced;
+    j["pooled_rate"] = Number(d.pooled_rate);
+    j["evidence_tasks"] = d.evidence_tasks;
+    ordered_json strata = ordered_json::array();
+    for (const DrawStratum& s : d.strata) {
+      strata.push_back(ordered_json{{"name", s.name}, {"size", s.size}, {"history", s.history},
+                                    {"failures", s.failures}, {"rate", Number(s.rate)}, {"allocated", s.allocated}});
+    }
+    j["strata"] = std::move(strata);
+    ordered_json tasks = ordered_json::array();
+    for (size_t i = 0; i < d.tasks.size(); ++i) {
+      tasks.push_back(ordered_json{{"ord", i}, {"task", d.tasks[i].task}, {"stratum", d.tasks[i].stratum},
+                                   {"weight", d.tasks[i].weight}});
+    }
+    j["tasks"] = std::move(tasks);
+    if (!args.out.empty()) j["out"] = args.out;
+    std::puts(j.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("Audit sample of batch %s of %s: %lld of %lld tasks, seed %lld%s\n", args.batch.c_str(),
+              args.pipeline.c_str(), static_cast<long long>(d.plan.n), static_cast<long long>(d.plan.lot),
+              static_cast<long long>(d.plan.seed), d.replaced ? " (replaced the recorded plan)" : "");
+  std::printf("  %s\n", PlanLine(d.plan).c_str());
+  if (d.plan.allocation != "none") {
+    std::printf("  strata by %s, %s allocation", d.plan.stratify.c_str(), d.plan.allocation.c_str());
+    if (std::isfinite(d.pooled_rate)) {
+      std::printf(" (history: %lld tasks with evidence, pooled failure rate %s)\n",
+                  static_cast<long long>(d.evidence_tasks), Percent(d.pooled_rate).c_str());
+    } else {
+      std::printf(" (no history of this pipeline)\n");
+    }
+    Table t({"stratum", "tasks", "history", "rate", "audit"});
+    for (const DrawStratum& s : d.strata) {
+      t.Add({s.name, std::to_string(s.size), std::to_string(s.history),
+             std::isfinite(s.rate) ? fmt::format("{:.4f}", s.rate) : "—", std::to_string(s.allocated)});
+    }
+    std::fputs(t.Render().c_str(), stdout);
+  }
+  if (!args.out.empty()) {
+    std::printf("audit list: %s\n", args.out.c_str());
+  } else {
+    Table t({"ord", "task", "stratum", "weight"});
+    for (size_t i = 0; i < d.tasks.size(); ++i) {
+      t.Add({std::to_string(i), d.tasks[i].task, d.tasks[i].stratum, fmt::format("{:.4g}", d.tasks[i].weight)});
+    }
+    std::fputs(t.Render().c_str(), stdout);
+  }
+  return kExitOk;
+}
+
+int RunSampleDecide(const SampleDecideArgs& args) {
+  const bool json = args.common.json;
+  auto store = OpenProgramStore(args.common);
+  if (!store.ok()) return Fail(store.status(), json);
+  auto decided = DecideAuditSample(**store, args.pipeline, args.batch);
+  if (!decided.ok()) return Fail(decided.status(), json);
+  const DecideResult& d = *decided;
+  const AuditPlanRow& p = d.recorded.plan;
+  const int code = d.decision == "reject" ? kExitGateFailed : kExitOk;
+  const int64_t audited = std::count_if(d.tasks.begin(), d.tasks.end(), [](const AuditedTask& t) { return t.audited; });
+  if (json) {
+    ordered_json j = PlanJson(p);
+    j["decision"] = d.decision;
+    j["evidence"] = d.evidence.evidence;
+    j["audited"] = audited;
+    j["audits_used"] = d.evidence.audits_used;
+    j["failures"] = d.evidence.failures;
+    j["audits_needed"] = d.evidence.audits_needed;
+    j["audits_outside_sample"] = d.audits_outside;
+    if (d.sprt) {
+      const int64_t n = d.evidence.audits_used;
+      j["sprt"] = ordered_json{{"llr", d.evidence.failures * d.sprt->g1 - static_cast<double>(n - d.evidence.failures) * d.sprt->g2},
+                               {"accept_at_llr", d.sprt->b},
+                               {"reject_at_llr", d.sprt->a},
+                               {"accept_line_failures", d.sprt->AcceptLine(n)},
+                               {"reject_line_failures", d.sprt->RejectLine(n)}};
+    }
+    ordered_json strata = ordered_json::array();
+    for (const StratumDecision& s : d.strata) {
+      strata.push_back(ordered_json{{"name", s.name}, {"size", s.size}, {"drawn", s.drawn}, {"audited", s.audited},
+                                    {"failed", s.failed}});
+    }
+    j["strata"] = std::move(strata);
+    j["estimate"] = ordered_json{{"rate", Number(d.estimate.rate)},       {"lo", Number(d.estimate.lo)},
+                                 {"hi", Number(d.estimate.hi)},           {"variance", Number(d.estimate.variance)},
+                                 {"unreviewed_rate", Number(d.estimate.unreviewed_rate)},
+                                 {"unaudited_strata", d.estimate.unaudited_strata}};
+    std::puts(j.dump(2).c_str());
+    return code;
+  }
+  std::printf("Batch %s of %s: %s\n", p.batch.c_str(), p.pipeline.c_str(), d.decision.c_str());
+  std::printf("  %s (drawn %s, seed %lld, %lld of %lld tasks)\n", PlanLine(p).c_str(), p.created_at.c_str(),
+              static_cast<long long>(p.seed), static_cast<long long>(p.n), static_cast<long long>(p.lot));
+  std::printf("  %s\n", d.evidence.evidence.c_str());
+  if (d.evidence.decision == stats::AuditDecision::kContinue && d.evidence.audits_needed > 0) {
+    std::printf("  at most %lld more audits of the list to decide\n", static_cast<long long>(d.evidence.audits_needed));
+  }
+  std::printf("  audited: %lld of %zu drawn tasks", static_cast<long long>(audited), d.tasks.size());
+  if (d.audits_outside > 0) {
+    std::printf("; %lld audited tasks of the batch were not drawn and are left out", static_cast<long long>(d.audits_outside));
+  }
+  std::printf("\n");
+  if (std::isfinite(d.estimate.rate)) {
+    std::printf("  batch error rate (stratified estimate): %s, 95%% interval [%s, %s]; unreviewed tasks: %s",
+                Percent(d.estimate.rate).c_str(), Percent(d.estimate.lo).c_str(), Percent(d.estimate.hi).c_str(),
+                std::isfinite(d.estimate.unreviewed_rate) ? Percent(d.estimate.unreviewed_rate).c_str() : "—");
+    if (d.estimate.unaudited_strata > 0) {
+      std::printf(" (%d strata without an audit are left out)", d.estimate.unaudited_strata);
+    }
+    std::printf("\n");
+  } else {
+    std::printf("  batch error rate: no audit of a drawn task yet\n");
+  }
+  if (d.strata.size() > 1) {
+    Table t({"stratum", "tasks", "drawn", "audited", "failed"});
+    for (const StratumDecision& s : d.strata) {
+      t.Add({s.name, std::to_string(s.size), std::to_string(s.drawn), std::to_string(s.audited),
+             std::to_string(s.failed)});
+    }
+    std::fputs(t.Render().c_str(), stdout);
+  }
+  return code;
+}
 }  // namespace
 
 int RunSamplePlan(const SamplePlanArgs& args) {
@@ -122,7 +388,7 @@ int RunSamplePlan(const SamplePlanArgs& args) {
 }
 
 void AddSampleCommands(CLI::App& app, CommandTable& table) {
-  auto* sample_cmd = app.add_subcommand("sample", "Audit sampling: acceptance plans (docs/sampling.md)");
+  auto* sample_cmd = app.add_subcommand("sample", "Audit sampling: acceptance plans, drawing a batch's sample, deciding on it (docs/sampling.md)");
   sample_cmd->require_subcommand(1);
   auto sample_plan = std::make_shared<SamplePlanArgs>();
   auto* sample_plan_cmd = sample_cmd->add_subcommand(
@@ -138,6 +404,34 @@ void AddSampleCommands(CLI::App& app, CommandTable& table) {
   sample_plan_cmd->add_flag("--double", sample_plan->double_plan, "A double sampling plan (n1, c1, r1, n2, c2)");
   sample_plan_cmd->add_flag("--json", sample_plan->json, "Print JSON instead of text");
   table.Add(sample_plan_cmd, [sample_plan] { return RunSamplePlan(*sample_plan); });
+
+  auto draw = std::make_shared<SampleDrawArgs>();
+  auto* draw_cmd = sample_cmd->add_subcommand(
+      "draw", "Draw a batch's audit sample (seeded, stratified, Neyman allocation) and record its plan");
+  AddCommonOptions(draw_cmd, draw->common);
+  draw_cmd->add_option("--pipeline", draw->pipeline, "Pipeline of the batch")->required();
+  draw_cmd->add_option("--batch", draw->batch, "The delivered batch (its tasks are the lot)")->required();
+  draw_cmd->add_option("--budget", draw->budget, "Tasks to audit (with a plan: at least the plan's n)");
+  draw_cmd->add_option("--stratify", draw->stratify,
+                       "Strata keys, comma-separated: vendor, annotator, class_mix, scene.<condition>");
+  draw_cmd->add_option("--seed", draw->seed, "Seed of the draw (same seed, same sample)")->capture_default_str();
+  draw_cmd->add_option("--aql", draw->aql, "Acceptable quality level: the sample size from an acceptance plan");
+  draw_cmd->add_option("--ltpd", draw->ltpd, "Lot tolerance percent defective (RQL), above the AQL");
+  draw_cmd->add_option("--alpha", draw->alpha, "Producer's risk at the AQL")->capture_default_str();
+  draw_cmd->add_option("--beta", draw->beta, "Consumer's risk at the LTPD")->capture_default_str();
+  draw_cmd->add_option("--plan", draw->plan, "Kind of plan with --aql/--ltpd: single (default), double, sprt")
+      ->check(CLI::IsMember({"single", "double", "sprt"}));
+  draw_cmd->add_option("--out", draw->out, "Write the audit list here (CSV; JSON lines when it ends in .jsonl)");
+  draw_cmd->add_flag("--force", draw->force, "Replace the batch's recorded plan");
+  table.Add(draw_cmd, [draw] { return RunSampleDraw(*draw); });
+
+  auto decide = std::make_shared<SampleDecideArgs>();
+  auto* decide_cmd = sample_cmd->add_subcommand(
+      "decide", "Accept / reject / continue for a batch from its recorded plan and the audits so far");
+  AddCommonOptions(decide_cmd, decide->common);
+  decide_cmd->add_option("--pipeline", decide->pipeline, "Pipeline of the batch")->required();
+  decide_cmd->add_option("--batch", decide->batch, "The batch whose plan was drawn")->required();
+  table.Add(decide_cmd, [decide] { return RunSampleDecide(*decide); });
 }
 
 }  // namespace gtops::cli
