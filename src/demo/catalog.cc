@@ -437,6 +437,10 @@ std::vector<OpsFaultDef> OpsFaultCatalog() {
        "meridian's queue triples: turnaround misses the SLA"},
       {"", "rework_spike", "lidar_urban", "northstar", 0.3, 0.55, 3.5,
        "review failures on northstar's lidar_urban tasks rise 3.5x"},
+      {"", "throughput_drop", "cam_front_2d", "kestrel", 0.3, 0.7, 0.25,
+       "kestrel's cam_front_2d team shrinks to a quarter: 75% of its new tasks wait until the window closes"},
+      {"", "cost_overrun", "lanes", "meridian", 0.5, 0.8, 1.6,
+       "meridian bills its lanes tasks 60% more for the same work"},
   };
 }
 

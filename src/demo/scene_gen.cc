@@ -700,6 +700,14 @@ class ChunkGen {
     return false;
   }
 
+  // The end of the first window of an ops fault of this kind (the data's end when there is none).
+  int64_t OpsWindowEnd(const std::string& kind) const {
+    for (const OpsFaultDef& o : w_.ops) {
+      if (o.kind == kind) return kStartMs + static_cast<int64_t>(o.to * static_cast<double>(kDurationMs));
+    }
+    return kNowMs;
+  }
+
   double OpsFactor(const std::string& kind) const {
     for (const OpsFaultDef& o : w_.ops) {
       if (o.kind == kind) return o.factor;
@@ -752,12 +760,18 @@ class ChunkGen {
     }
     double queue = rng.Exponential(v.queue_hours);
     if (OpsActive("sla_breach", created_)) queue = queue * OpsFactor("sla_breach") + 30;
+    if (OpsActive("throughput_drop", created_) && !rng.Chance(OpsFactor("throughput_drop"))) {
+      // Parked: the task waits for the team to come back at the window's end.
+      queue += static_cast<double>(OpsWindowEnd("throughput_drop") - created_) / static_cast<double>(kHourMs) +
+               rng.Exponential(12);
+    }
     const double work_s = static_cast<double>(objects) * d_.seconds_per_object *
                               rng.Uniform(0.75, 1.3) +
                           (geometry_ == GeometryKind::kTags ? 45 : 120) * frames_per_task_;
     const double label_cost = (v.cost_per_task_usd +
                                v.cost_per_object_usd * static_cast<double>(objects)) *
-                              rng.Uniform(0.95, 1.05);
+                              rng.Uniform(0.95, 1.05) *
+                              (OpsActive("cost_overrun", created_) ? OpsFactor("cost_overrun") : 1.0);
     const double review_cost = 0.5 + 0.015 * static_cast<double>(objects);
     t += hours(queue) + static_cast<int64_t>(work_s * 1000);
     double this_work = work_s, this_cost = label_cost;

@@ -1,6 +1,7 @@
 // Alerts on hand-built weekly series: a vendor whose lateness jumps, a pipeline x vendor whose
-// rework jumps, steady series that must stay quiet, and the partial and wind-down weeks that
-// must raise nothing.
+// rework jumps, throughput that falls while work waits, first-pass cost that rises, steady series
+// and shared changes that must stay quiet, and the partial and wind-down weeks that must raise
+// nothing.
 #include "ops/alerts.h"
 
 #include <fmt/format.h>
@@ -189,6 +190,111 @@ TEST(AlertsTest, NoInfoAlertWhenTheTargetIsMetOrTheGapIsNotSure) {
   const ProgramConfig close = TargetsConfig(0.98, 0.09);
   o.config = &close;
   EXPECT_TRUE(DetectAlerts(Steady(), o).empty());
+}
+
+// `created` tasks of `vendor` created through the week starting `week_ms`, each accepted `delay`
+// later, with a first-pass labeling cost of `cost` (+-5% in a fixed pattern).
+void AddAccepted(std::vector<TaskTimeline>& out, const char* pipeline, const char* vendor, int64_t week_ms,
+                 int created, int64_t delay, double cost = 10) {
+  for (int i = 0; i < created; ++i) {
+    TaskTimeline t;
+    t.task = fmt::format("{}-{}-{}-{}-{}", pipeline, vendor, week_ms, delay, i);
+    t.pipeline = pipeline;
+    t.vendor = vendor;
+    t.created_ms = week_ms + i * (kWeek / (created + 1));
+    t.first_event_ms = *t.created_ms;
+    t.first_accepted_ms = *t.created_ms + delay;
+    t.closed_ms = t.first_accepted_ms;
+    t.state = TaskState::kAccepted;
+    t.sla = SlaState::kOnTime;
+    t.cost_labeling_usd = cost * (0.95 + 0.1 * static_cast<double>(i % 5) / 4);
+    out.push_back(std::move(t));
+  }
+}
+
+// Two vendors, 30 tasks a week each for eight weeks, accepted a day after creation; in weeks 4
+// and 5 `acme_parked` of acme's 30 wait until week 6 (its team shrank) and `acme_created` tasks
+// are created for it in those weeks.
+std::vector<TaskTimeline> Throughput(int acme_created, int acme_parked, int cortex_created = 30) {
+  std::vector<TaskTimeline> out;
+  for (int w = 0; w < 8; ++w) {
+    const int64_t week = kW45 + w * kWeek;
+    const bool hit = w == 4 || w == 5;
+    AddAccepted(out, "lidar", "cortex", week, hit ? cortex_created : 30, 24 * kHour);
+    if (!hit) {
+      AddAccepted(out, "lidar", "acme", week, 30, 24 * kHour);
+      continue;
+    }
+    AddAccepted(out, "lidar", "acme", week, acme_created - acme_parked, 24 * kHour);
+    for (int i = 0; i < acme_parked; ++i) {  // accepted on the Tuesday of week 6
+      std::vector<TaskTimeline> one;
+      AddAccepted(one, "lidar", "acme", week + i * kHour, 1, kW45 + 6 * kWeek + 24 * kHour - week - i * kHour);
+      one[0].task += fmt::format("-parked-{}", i);
+      out.push_back(std::move(one[0]));
+    }
+  }
+  return out;
+}
+
+std::vector<Alert> OfKind(const std::vector<Alert>& alerts, const std::string& kind) {
+  std::vector<Alert> out;
+  for (const Alert& a : alerts) {
+    if (a.kind == kind) out.push_back(a);
+  }
+  return out;
+}
+
+TEST(AlertsTest, AVendorThatStopsFinishingTheWorkItHasIsAThroughputDrop) {
+  const std::vector<Alert> alerts = OfKind(DetectAlerts(Throughput(30, 25), EndOfWeek8()), "throughput_drop");
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].pipeline, "lidar");
+  EXPECT_EQ(alerts[0].vendor, "acme");
+  EXPECT_EQ(alerts[0].level, "page");
+  EXPECT_EQ(alerts[0].since, IsoWeek(kW45 + 4 * kWeek));
+  EXPECT_EQ(alerts[0].metric, "throughput_tasks_per_week");
+  EXPECT_LT(alerts[0].current, 0.5 * alerts[0].baseline);
+  EXPECT_GT(alerts[0].statistic, 8.0);
+  EXPECT_NE(alerts[0].evidence.find("Poisson CUSUM"), std::string::npos) << alerts[0].evidence;
+}
+
+TEST(AlertsTest, LessWorkComingInIsNotAThroughputDrop) {
+  // Every vendor of the pipeline gets a sixth of the work for two weeks: supply, not capacity.
+  EXPECT_TRUE(OfKind(DetectAlerts(Throughput(5, 0, 5), EndOfWeek8()), "throughput_drop").empty());
+  // Only acme gets less work, and finishes all of it: it had nothing more to do.
+  EXPECT_TRUE(OfKind(DetectAlerts(Throughput(5, 0), EndOfWeek8()), "throughput_drop").empty());
+  // A small dip (a quarter of the work late by a week) is not worth a page.
+  EXPECT_TRUE(OfKind(DetectAlerts(Throughput(30, 7), EndOfWeek8()), "throughput_drop").empty());
+}
+
+TEST(AlertsTest, DearerFirstPassLabelingIsACostOverrunSinceItsWeek) {
+  std::vector<TaskTimeline> tasks;
+  for (int w = 0; w < 8; ++w) {
+    const int64_t week = kW45 + w * kWeek;
+    AddAccepted(tasks, "lidar", "cortex", week, 30, 24 * kHour, 10);
+    AddAccepted(tasks, "lidar", "acme", week, 30, 24 * kHour, w >= 5 ? 14 : 10);
+  }
+  const std::vector<Alert> alerts = OfKind(DetectAlerts(tasks, EndOfWeek8()), "cost_overrun");
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].vendor, "acme");
+  EXPECT_EQ(alerts[0].since, IsoWeek(kW45 + 5 * kWeek));
+  EXPECT_NEAR(alerts[0].baseline, 10, 0.2);  // geometric mean of the cheaper weeks
+  // Tasks by acceptance week: week 5 also accepts the last day of week 4's cheaper tasks.
+  EXPECT_NEAR(alerts[0].current, 14, 0.6);
+}
+
+TEST(AlertsTest, CostsThatEveryVendorSharesOrThatReworkAddsAreNoCostOverrun) {
+  std::vector<TaskTimeline> tasks;
+  for (int w = 0; w < 8; ++w) {
+    const int64_t week = kW45 + w * kWeek;
+    // Both vendors' tasks grow by 40% from week 5 (a spec change): shared, not acme's.
+    AddAccepted(tasks, "lidar", "cortex", week, 30, 24 * kHour, w >= 5 ? 14 : 10);
+    AddAccepted(tasks, "lidar", "acme", week, 30, 24 * kHour, w >= 5 ? 14 : 10);
+    // A third pipeline's vendor reworks a lot from week 5: rework cost is rework_spike's.
+    const size_t first = tasks.size();
+    AddAccepted(tasks, "lanes", "acme", week, 30, 24 * kHour, 10);
+    for (size_t i = first; i < tasks.size(); ++i) tasks[i].cost_rework_usd = w >= 5 ? 8 : 0;
+  }
+  EXPECT_TRUE(OfKind(DetectAlerts(tasks, EndOfWeek8()), "cost_overrun").empty());
 }
 
 }  // namespace
