@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 struct RootcauseArgs {
   CommonArgs common;
   std::string pipeline, error_type;
+  std::string evidence = "gold";  // gold: outcomes of comparisons with gold; audits: audit errors
   std::string output;  // plan: the Markdown file ("-" for stdout)
 };
 
@@ -42,9 +43,14 @@ Result<Analysis> Analyse(const RootcauseArgs& args) {
   }
   auto store = OpenStore(StoreOptions{store_path, true});
   if (!store.ok()) return store.status();
-  auto facts = rootcause::LoadFacts(**store, args.pipeline);
+  const bool audits = args.evidence == "audits";
+  auto facts = audits ? rootcause::LoadAuditFacts(**store, args.pipeline) : rootcause::LoadFacts(**store, args.pipeline);
   if (!facts.ok()) return facts.status();
   if (facts->empty()) {
+    if (audits) {
+      return Status::NotFound(fmt::format("no audited vendor labels{}: ingest audit records first",
+                                          args.pipeline.empty() ? "" : " for " + args.pipeline));
+    }
     return Status::NotFound(fmt::format("no outcomes against gold{}: run `gtops run` or `gtops eval --pipeline P` first",
                                         args.pipeline.empty() ? "" : " for " + args.pipeline));
   }
@@ -52,6 +58,7 @@ Result<Analysis> Analyse(const RootcauseArgs& args) {
   options.error_type = args.error_type;
   auto report = rootcause::Analyze(*facts, options, &*config);
   if (!report.ok()) return report.status();
+  report->evidence = args.evidence;
   return Analysis{std::move(*config), std::move(*store), std::move(*report)};
 }
 
@@ -107,6 +114,11 @@ void AddRootcauseCommands(CLI::App& app, CommandTable& table) {
   rc_cmd->add_option("--pipeline", rc->pipeline, "Only this pipeline");
   rc_cmd->add_option("--error-type", rc->error_type,
                      "Only this error type (missing, extra, wrong_class, size, ...) or family (localisation, tracking)");
+  rc_cmd->add_option("--evidence", rc->evidence,
+                     "gold: outcomes of the comparisons with gold; audits: the errors auditors recorded on the objects "
+                     "they reviewed")
+      ->check(CLI::IsMember({"gold", "audits"}))
+      ->capture_default_str();
   table.Add(rc_cmd, [rc] { return RunRootcause(*rc); });
 
   auto plan = std::make_shared<RootcauseArgs>();
@@ -115,6 +127,9 @@ void AddRootcauseCommands(CLI::App& app, CommandTable& table) {
   AddCommonOptions(plan_cmd, plan->common, false);
   plan_cmd->add_option("--pipeline", plan->pipeline, "Only this pipeline");
   plan_cmd->add_option("-o,--output", plan->output, "Markdown file (default PROGRAM/report/plan.md; - for stdout)");
+  plan_cmd->add_option("--evidence", plan->evidence, "gold or audits (as for rootcause)")
+      ->check(CLI::IsMember({"gold", "audits"}))
+      ->capture_default_str();
   table.Add(plan_cmd, [plan] { return RunPlan(*plan); });
 }
 

@@ -119,6 +119,55 @@ class TableBuilder {
   size_t rows_ = 0;
 };
 
+constexpr uint32_t Bit(int b) { return uint32_t{1} << b; }
+
+// An error set with its families: localisation and tracking.
+uint32_t WithFamilies(uint32_t err) {
+  if ((err & (Bit(kPosition) | Bit(kSize) | Bit(kHeading) | Bit(kHeadingFlip) | Bit(kGeometry))) != 0) {
+    err |= Bit(kLocalisation);
+  }
+  if ((err & (Bit(kIdSwitch) | Bit(kFragmentation))) != 0) err |= Bit(kTracking);
+  return err;
+}
+
+// One pipeline's table under construction.
+struct Pending {
+  TableBuilder builder;
+  std::vector<uint32_t> at_risk, error;
+  std::vector<float> weight;
+  std::vector<std::string> example;
+};
+
+std::vector<PipelineFacts> FinishAll(std::map<std::string, Pending>& pending) {
+  std::vector<PipelineFacts> out;
+  for (auto& [name, p] : pending) {
+    out.push_back(PipelineFacts{name, p.builder.Finish(std::move(p.at_risk), std::move(p.error), std::move(p.weight),
+                                                       std::move(p.example))});
+  }
+  return out;
+}
+
+// The context every row has: who labeled it, in which batch, under which spec and tool, in which
+// week (from labeled_at) and scene (`scene` JSON, parsed once per distinct text).
+struct RowContext {
+  const std::string &vendor, &annotator, &batch, &spec_version, &tool_version;
+  const std::optional<std::string>& labeled_at;
+  const std::string& scene;
+};
+void AddContext(TableBuilder& b, const RowContext& c, std::unordered_map<std::string, KeyValues>& scene_cache) {
+  b.Categorical("vendor", c.vendor);
+  b.Categorical("annotator", c.annotator);
+  b.Categorical("batch", c.batch);
+  b.Categorical("spec_version", c.spec_version);
+  b.Categorical("tool_version", c.tool_version);
+  if (c.labeled_at) {
+    if (auto ms = ParseRfc3339Ms(*c.labeled_at)) b.Categorical("week", IsoWeek(*ms));
+  }
+  auto [s, fresh] = scene_cache.try_emplace(c.scene);
+  if (fresh) s->second = ScalarMembers(c.scene);
+  for (const auto& [k, v] : s->second) b.Categorical("scene." + k, v);
+}
+
 std::string Quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -161,13 +210,6 @@ int TargetIndex(std::string_view name) {
 
 Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pipeline) {
   static_assert(kBits <= kMaxTargets);
-  // One pipeline's table under construction.
-  struct Pending {
-    TableBuilder builder;
-    std::vector<uint32_t> at_risk, error;
-    std::vector<float> weight;
-    std::vector<std::string> example;
-  };
   std::map<std::string, Pending> pending;
   std::unordered_map<std::string, KeyValues> scene_cache, attr_cache;
   // Read in pages of rowids so that memory holds one page of text at a time.
@@ -204,7 +246,7 @@ Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pi
       last = static_cast<int64_t>(number(31).value_or(0));
       const std::string& kind = text(1);
       uint32_t risk = 0;
-      const auto bit = [](int b) { return uint32_t{1} << b; };
+      const auto bit = Bit;
       if (kind == "paired") {
         risk = bit(kMissing) | bit(kExtra) | bit(kDuplicate) | bit(kWrongClass) | bit(kPosition) | bit(kSize) |
                bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry) | bit(kLocalisation) | bit(kIdSwitch) |
@@ -226,28 +268,14 @@ Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pi
       for (const auto& [col, b] : flags) {
         if (flag(col)) err |= bit(b);
       }
-      if ((err & (bit(kPosition) | bit(kSize) | bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry))) != 0) {
-        err |= bit(kLocalisation);
-      }
-      if ((err & (bit(kIdSwitch) | bit(kFragmentation))) != 0) err |= bit(kTracking);
-      err &= risk;
+      err = WithFamilies(err) & risk;
 
       Pending& p = pending[text(0)];
       TableBuilder& builder = p.builder;
       builder.NextRow();
-      builder.Categorical("vendor", text(2));
-      builder.Categorical("annotator", text(3));
-      builder.Categorical("batch", text(4));
+      AddContext(builder, RowContext{text(2), text(3), text(4), text(6), text(7), cells[30], text(27)}, scene_cache);
       builder.Categorical("class", text(5));
-      builder.Categorical("spec_version", text(6));
-      builder.Categorical("tool_version", text(7));
       builder.Categorical("tag", text(8));
-      if (cells[30]) {
-        if (auto ms = ParseRfc3339Ms(*cells[30])) builder.Categorical("week", IsoWeek(*ms));
-      }
-      auto [s, s_fresh] = scene_cache.try_emplace(text(27));
-      if (s_fresh) s->second = ScalarMembers(text(27));
-      for (const auto& [k, v] : s->second) builder.Categorical("scene." + k, v);
       auto [a, a_fresh] = attr_cache.try_emplace(text(26));
       if (a_fresh) a->second = ScalarMembers(text(26));
       for (const auto& [k, v] : a->second) builder.Categorical("attr." + k, v);
@@ -260,12 +288,122 @@ Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pi
     }
     if (q->rows.size() < static_cast<size_t>(kPage)) break;
   }
-  std::vector<PipelineFacts> out;
-  for (auto& [name, p] : pending) {
-    out.push_back(PipelineFacts{name, p.builder.Finish(std::move(p.at_risk), std::move(p.error), std::move(p.weight),
-                                                       std::move(p.example))});
+  return FinishAll(pending);
+}
+
+Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::string& pipeline) {
+  const auto bit = Bit;
+  // The latest audit of each audited (task, frame) only: a re-audit after rework supersedes.
+  const std::string latest =
+      "NOT EXISTS (SELECT 1 FROM audits b WHERE b.task = a.task AND b.frame = a.frame AND b.at_ms > a.at_ms)";
+  const std::string only = pipeline.empty() ? "" : " AND a.pipeline = " + Quote(pipeline);
+
+  // Each audit's errors: by reviewed object, and the missing ones (no object) by class.
+  struct AuditErrors {
+    std::unordered_map<std::string, uint32_t> by_object;
+    std::unordered_map<std::string, std::string> true_class;  // the class an error says the object is
+    std::vector<std::pair<uint32_t, std::string>> unlabeled;  // (bits, class) of each missing object
+  };
+  std::unordered_map<int64_t, AuditErrors> errors;
+  auto eq = store.QueryReadOnly(
+      "SELECT e.audit_id, e.type, coalesce(e.object_id, ''), coalesce(e.class, '') FROM audit_errors e "
+      "JOIN audits a USING (audit_id) WHERE " + latest + only);
+  if (!eq.ok()) return eq.status();
+  const std::vector<std::string> type_names = {"missing", "extra",    "duplicate", "wrong_class", "position",
+                                               "size",    "heading",  "heading_flip", "geometry", "attribute",
+                                               "tag",     "id_switch", "fragmentation"};
+  for (const auto& cells : eq->rows) {
+    if (!cells[0] || !cells[1]) continue;
+    const auto t = std::find(type_names.begin(), type_names.end(), *cells[1]);
+    if (t == type_names.end()) continue;
+    const uint32_t err = WithFamilies(bit(static_cast<int>(t - type_names.begin())));
+    AuditErrors& a = errors[std::stoll(*cells[0])];
+    if (err == bit(kMissing)) {
+      a.unlabeled.emplace_back(err, cells[3] ? *cells[3] : std::string());
+    } else if (cells[2] && !cells[2]->empty()) {
+      a.by_object[*cells[2]] |= err;
+      if (err == bit(kWrongClass) && cells[3] && !cells[3]->empty()) a.true_class[*cells[2]] = *cells[3];
+    }
   }
-  return out;
+
+  std::map<std::string, Pending> pending;
+  std::unordered_map<std::string, KeyValues> scene_cache, attr_cache;
+  // A reviewed object is at risk of every object-level error; it stands in for a reference object
+  // too, so that missing = missing errors / (reviewed objects + missing errors).
+  const uint32_t object_risk = bit(kMissing) | bit(kExtra) | bit(kDuplicate) | bit(kWrongClass) | bit(kPosition) |
+                               bit(kSize) | bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry) | bit(kAttribute) |
+                               bit(kLocalisation) | bit(kIdSwitch) | bit(kFragmentation) | bit(kTracking);
+  // The context of one row: the audited label set's and the audit's.
+  auto context = [&](Pending& p, const std::vector<std::optional<std::string>>& cells) {
+    auto text = [&](size_t i) -> const std::string& {
+      static const std::string kEmpty;
+      return cells[i] ? *cells[i] : kEmpty;
+    };
+    p.builder.NextRow();
+    AddContext(p.builder, RowContext{text(5), text(6), text(7), text(8), text(9), cells[10], text(11)}, scene_cache);
+    p.builder.Categorical("auditor", text(3));
+  };
+  int64_t last_audit = -1;
+  auto flush_missing = [&](int64_t audit_id, Pending& p, const std::vector<std::optional<std::string>>& cells) {
+    auto it = errors.find(audit_id);
+    if (it == errors.end()) return;
+    for (const auto& [err, cls] : it->second.unlabeled) {
+      context(p, cells);
+      p.builder.Categorical("class", cls);
+      p.at_risk.push_back(bit(kMissing));
+      p.error.push_back(err);
+      p.weight.push_back(1.0f);
+      p.example.push_back(fmt::format("{}/missing {}", cells[12] ? *cells[12] : std::string(), cls));
+    }
+  };
+  // Stream the reviewed objects: every vendor object of each audited frame (the whole task when
+  // the audit names no frame) drawn by the audited annotator.
+  auto q = store.QueryReadOnly(
+      "SELECT a.audit_id, a.pipeline, a.task, a.auditor, l.label_set_id, coalesce(l.vendor, a.vendor, ''), "
+      "coalesce(l.annotator, a.annotator, ''), coalesce(l.batch, a.batch, ''), coalesce(l.spec_version, ''), "
+      "coalesce(l.tool_version, ''), l.labeled_at, coalesce(l.scene, ''), l.frame, o.object_id, o.class, o.range_m, "
+      "o.num_points, coalesce(o.attributes, '') "
+      "FROM audits a JOIN label_sets l ON l.pipeline = a.pipeline AND l.task = a.task AND l.source = 'vendor' "
+      "AND (a.frame = '' OR l.frame = a.frame) AND (coalesce(a.annotator, '') = '' OR l.annotator = a.annotator) "
+      "LEFT JOIN objects o ON o.object_key >= l.label_set_id * " + std::to_string(kMaxObjectsPerRecord) +
+      " AND o.object_key < (l.label_set_id + 1) * " + std::to_string(kMaxObjectsPerRecord) +
+      " WHERE " + latest + only + " ORDER BY a.audit_id, l.label_set_id, o.object_key");
+  if (!q.ok()) return q.status();
+  for (const auto& cells : q->rows) {
+    auto text = [&](size_t i) -> const std::string& {
+      static const std::string kEmpty;
+      return cells[i] ? *cells[i] : kEmpty;
+    };
+    auto number = [&](size_t i) -> std::optional<double> {
+      if (!cells[i]) return std::nullopt;
+      char* end = nullptr;
+      const double v = std::strtod(cells[i]->c_str(), &end);
+      return end != cells[i]->c_str() ? std::optional<double>(v) : std::nullopt;
+    };
+    Pending& p = pending[text(1)];
+    const int64_t audit_id = std::stoll(text(0));
+    if (audit_id != last_audit) flush_missing(audit_id, p, cells);  // once per audit
+    last_audit = audit_id;
+    if (!cells[13]) continue;  // an audited frame without objects
+    uint32_t err = 0;
+    const std::string* cls = &text(14);  // as labeled, or as the auditor says it is (like gold's class)
+    if (auto e = errors.find(audit_id); e != errors.end()) {
+      if (auto o = e->second.by_object.find(*cells[13]); o != e->second.by_object.end()) err = o->second;
+      if (auto c = e->second.true_class.find(*cells[13]); c != e->second.true_class.end()) cls = &c->second;
+    }
+    context(p, cells);
+    p.builder.Categorical("class", *cls);
+    auto [a, fresh] = attr_cache.try_emplace(text(17));
+    if (fresh) a->second = ScalarMembers(text(17));
+    for (const auto& [k, v] : a->second) p.builder.Categorical("attr." + k, v);
+    p.builder.Numeric("range_m", number(15));
+    p.builder.Numeric("num_points", number(16));
+    p.at_risk.push_back(object_risk);
+    p.error.push_back(err & object_risk);
+    p.weight.push_back(1.0f);
+    p.example.push_back(err != 0 ? text(12) + "/" + *cells[13] : std::string());
+  }
+  return FinishAll(pending);
 }
 
 }  // namespace gtops::rootcause

@@ -361,6 +361,7 @@ std::string RenderJson(const RootCauseReport& report) {
     findings.push_back(std::move(j));
   }
   ordered_json out;
+  out["evidence"] = report.evidence;
   out["findings"] = findings;
   out["pipelines"] = report.pipelines;
   out["tests"] = report.tests;
@@ -373,8 +374,9 @@ std::string RenderJson(const RootCauseReport& report) {
 
 std::string RenderText(const RootCauseReport& report) {
   std::string out = fmt::format(
-      "{:.0f} hypotheses in the search space, {} slices computed, {} with q <= {} before redundancy removal, {} "
-      "causes\n",
+      "evidence: {}; {:.0f} hypotheses in the search space, {} slices computed, {} with q <= {} before redundancy "
+      "removal, {} causes\n",
+      report.evidence == "audits" ? "audit errors (objects the auditors reviewed)" : "comparisons with gold",
       report.tests, report.evaluated, report.discoveries, report.q, report.findings.size());
   std::string pipeline;
   for (const RootCause& f : report.findings) {

@@ -41,6 +41,11 @@ struct PipelineFacts {
 // `outcomes` into fact tables: one row per outcome, the dimensions of docs/rootcause.md.
 Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pipeline);
 
+// Reads the latest audit of each audited (task, frame) into fact tables (docs/rootcause.md,
+// "Audits as evidence"): one row per vendor object the audit reviewed, its errors from the audit's
+// `errors`, plus one row per `missing` error; the dimensions of LoadFacts and `auditor`.
+Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::string& pipeline);
+
 // A condition of a finding as written out: a value, or a range [lo, hi) with NaN for open ends.
 struct ConditionOut {
   std::string key, value;
@@ -85,6 +90,7 @@ struct RootCauseReport {
   int64_t candidates = 0;           // causes after redundancy removal, before the cause-level BH
   double q = 0.05;
   std::vector<std::string> pipelines;  // analysed
+  std::string evidence = "gold";       // what the facts came from: "gold" (LoadFacts) or "audits"
 };
 
 // Searches every table and target, applies Benjamini–Hochberg over every slice tested, removes
