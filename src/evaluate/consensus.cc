@@ -229,7 +229,7 @@ Result<PipelineConsensus> ComputeOne(Store& store, const PipelineSpec& spec, con
     }
     if (gold != nullptr) frame.gold = *gold;
     return ClusterOverlapFrame(comparer, frame, options.quorum);
-  }));
+  }, Name(Source::kVendor), Name(Source::kGold)));  // frames with vendor records; vendor and gold read
   out.overlap_frames = static_cast<int64_t>(frames.size());
 
   // 2. Class and attribute answers of the accepted clusters.
