@@ -173,6 +173,24 @@ TEST(RootcauseWorldSmall, EveryFaultInTheTopFiveAndFewUnrelatedFindings) {
   }
   EXPECT_GE(found.size(), 4u) << audits.dump(1);
 
+  // Automated QA findings as the evidence (every delivered object, no reference): the two lidar
+  // faults with the most errors lead their pipeline, and the camera class confusion is found.
+  RunGtops("check --program " + testing::WorldSmall() + " --store " + store, status);
+  ASSERT_EQ(ExitCode(status), 0);
+  RunGtops("rootcause --program " + testing::WorldSmall() + " --store " + store + " --evidence findings --json > " +
+               (dir / "rc-findings.json"),
+           status);
+  ASSERT_EQ(ExitCode(status), 0) << ReadFile(dir / "rc-findings.json");
+  const json by_findings = json::parse(ReadFile(dir / "rc-findings.json"));
+  EXPECT_EQ(by_findings["evidence"], "findings");
+  std::set<std::string> found_by_findings;
+  for (const json& x : by_findings["findings"]) {
+    for (const json& fault : key["faults"]) {
+      if (Related(x, fault)) found_by_findings.insert(fault["id"].get<std::string>());
+    }
+  }
+  EXPECT_TRUE(found_by_findings.count("F2") && found_by_findings.count("F3")) << by_findings.dump(1);
+
   // Usage errors name the option.
   const std::string bad = RunGtops("rootcause --program " + testing::WorldSmall() + " --store " + store +
                                        " --error-type nosuch",

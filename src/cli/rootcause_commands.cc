@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 struct RootcauseArgs {
   CommonArgs common;
   std::string pipeline, error_type;
-  std::string evidence = "gold";  // gold: outcomes of comparisons with gold; audits: audit errors
+  std::string evidence = "gold";  // gold: outcomes of comparisons with gold; audits: audit errors; findings
   std::string output;  // plan: the Markdown file ("-" for stdout)
 };
 
@@ -43,12 +43,18 @@ Result<Analysis> Analyse(const RootcauseArgs& args) {
   }
   auto store = OpenStore(StoreOptions{store_path, true});
   if (!store.ok()) return store.status();
-  const bool audits = args.evidence == "audits";
-  auto facts = audits ? rootcause::LoadAuditFacts(**store, args.pipeline) : rootcause::LoadFacts(**store, args.pipeline);
+  const bool audits = args.evidence == "audits", findings = args.evidence == "findings";
+  auto facts = audits     ? rootcause::LoadAuditFacts(**store, args.pipeline)
+               : findings ? rootcause::LoadFindingFacts(**store, args.pipeline)
+                          : rootcause::LoadFacts(**store, args.pipeline);
   if (!facts.ok()) return facts.status();
   if (facts->empty()) {
     if (audits) {
       return Status::NotFound(fmt::format("no audited vendor labels{}: ingest audit records first",
+                                          args.pipeline.empty() ? "" : " for " + args.pipeline));
+    }
+    if (findings) {
+      return Status::NotFound(fmt::format("no automated QA findings{}: run `gtops check` first",
                                           args.pipeline.empty() ? "" : " for " + args.pipeline));
     }
     return Status::NotFound(fmt::format("no outcomes against gold{}: run `gtops run` or `gtops eval --pipeline P` first",
@@ -116,8 +122,8 @@ void AddRootcauseCommands(CLI::App& app, CommandTable& table) {
                      "Only this error type (missing, extra, wrong_class, size, ...) or family (localisation, tracking)");
   rc_cmd->add_option("--evidence", rc->evidence,
                      "gold: outcomes of the comparisons with gold; audits: the errors auditors recorded on the objects "
-                     "they reviewed")
-      ->check(CLI::IsMember({"gold", "audits"}))
+                     "they reviewed; findings: automated QA findings (gtops check) with probability >= 0.5")
+      ->check(CLI::IsMember({"gold", "audits", "findings"}))
       ->capture_default_str();
   table.Add(rc_cmd, [rc] { return RunRootcause(*rc); });
 
@@ -127,8 +133,8 @@ void AddRootcauseCommands(CLI::App& app, CommandTable& table) {
   AddCommonOptions(plan_cmd, plan->common, false);
   plan_cmd->add_option("--pipeline", plan->pipeline, "Only this pipeline");
   plan_cmd->add_option("-o,--output", plan->output, "Markdown file (default PROGRAM/report/plan.md; - for stdout)");
-  plan_cmd->add_option("--evidence", plan->evidence, "gold or audits (as for rootcause)")
-      ->check(CLI::IsMember({"gold", "audits"}))
+  plan_cmd->add_option("--evidence", plan->evidence, "gold, audits or findings (as for rootcause)")
+      ->check(CLI::IsMember({"gold", "audits", "findings"}))
       ->capture_default_str();
   table.Add(plan_cmd, [plan] { return RunPlan(*plan); });
 }

@@ -1,6 +1,7 @@
 // The thin loader of root cause: the store's `outcomes` (latest vendor-against-gold evaluation of
 // each pipeline) into one fact table per pipeline.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <unordered_map>
@@ -129,6 +130,25 @@ uint32_t WithFamilies(uint32_t err) {
   if ((err & (Bit(kIdSwitch) | Bit(kFragmentation))) != 0) err |= Bit(kTracking);
   return err;
 }
+
+// The bit of an error type of the taxonomy that root cause searches; 0 for other types
+// (spec_violation).
+uint32_t ErrorBit(std::string_view type) {
+  static constexpr std::array<std::string_view, 13> kNames = {
+      "missing", "extra", "duplicate", "wrong_class", "position", "size", "heading", "heading_flip", "geometry",
+      "attribute", "tag", "id_switch", "fragmentation"};  // in Bit order
+  for (size_t i = 0; i < kNames.size(); ++i) {
+    if (kNames[i] == type) return WithFamilies(Bit(static_cast<int>(i)));
+  }
+  return 0;
+}
+
+// A labeled object is at risk of every object-level error; where no reference exists (audits,
+// findings) it stands in for a reference object too, so that missing = missing errors / (objects +
+// missing errors).
+constexpr uint32_t kObjectRisk = Bit(kMissing) | Bit(kExtra) | Bit(kDuplicate) | Bit(kWrongClass) | Bit(kPosition) |
+                                 Bit(kSize) | Bit(kHeading) | Bit(kHeadingFlip) | Bit(kGeometry) | Bit(kAttribute) |
+                                 Bit(kLocalisation) | Bit(kIdSwitch) | Bit(kFragmentation) | Bit(kTracking);
 
 // One pipeline's table under construction.
 struct Pending {
@@ -309,14 +329,10 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
       "SELECT e.audit_id, e.type, coalesce(e.object_id, ''), coalesce(e.class, '') FROM audit_errors e "
       "JOIN audits a USING (audit_id) WHERE " + latest + only);
   if (!eq.ok()) return eq.status();
-  const std::vector<std::string> type_names = {"missing", "extra",    "duplicate", "wrong_class", "position",
-                                               "size",    "heading",  "heading_flip", "geometry", "attribute",
-                                               "tag",     "id_switch", "fragmentation"};
   for (const auto& cells : eq->rows) {
     if (!cells[0] || !cells[1]) continue;
-    const auto t = std::find(type_names.begin(), type_names.end(), *cells[1]);
-    if (t == type_names.end()) continue;
-    const uint32_t err = WithFamilies(bit(static_cast<int>(t - type_names.begin())));
+    const uint32_t err = ErrorBit(*cells[1]);
+    if (err == 0) continue;
     AuditErrors& a = errors[std::stoll(*cells[0])];
     if (err == bit(kMissing)) {
       a.unlabeled.emplace_back(err, cells[3] ? *cells[3] : std::string());
@@ -328,11 +344,7 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
 
   std::map<std::string, Pending> pending;
   std::unordered_map<std::string, KeyValues> scene_cache, attr_cache;
-  // A reviewed object is at risk of every object-level error; it stands in for a reference object
-  // too, so that missing = missing errors / (reviewed objects + missing errors).
-  const uint32_t object_risk = bit(kMissing) | bit(kExtra) | bit(kDuplicate) | bit(kWrongClass) | bit(kPosition) |
-                               bit(kSize) | bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry) | bit(kAttribute) |
-                               bit(kLocalisation) | bit(kIdSwitch) | bit(kFragmentation) | bit(kTracking);
+  const uint32_t object_risk = kObjectRisk;
   // The context of one row: the audited label set's and the audit's.
   auto context = [&](Pending& p, const std::vector<std::optional<std::string>>& cells) {
     auto text = [&](size_t i) -> const std::string& {
@@ -402,6 +414,110 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
     p.error.push_back(err & object_risk);
     p.weight.push_back(1.0f);
     p.example.push_back(err != 0 ? text(12) + "/" + *cells[13] : std::string());
+  }
+  return FinishAll(pending);
+}
+
+Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::string& pipeline,
+                                                    double min_probability) {
+  // The findings taken as errors, by (frame, producer, object id); suspected missing objects
+  // (no object id) by (frame, producer) with their class.
+  std::unordered_map<std::string, uint32_t> by_object;
+  std::unordered_map<std::string, std::vector<std::pair<uint32_t, std::string>>> unlabeled;
+  auto key = [](const std::string& frame, const std::string& producer, const std::string& object) {
+    std::string k = frame;
+    k += '\x1f';
+    k += producer;
+    k += '\x1f';
+    k += object;
+    return k;
+  };
+  auto runs = store.QueryReadOnly("SELECT pipeline FROM check_runs" +
+                                  (pipeline.empty() ? std::string() : " WHERE pipeline = " + Quote(pipeline)) +
+                                  " ORDER BY pipeline");
+  if (!runs.ok()) return runs.status();
+  std::vector<std::string> checked;  // the pipelines with a check run
+  for (const auto& cells : runs->rows) {
+    if (cells[0]) checked.push_back(*cells[0]);
+  }
+  auto take = [&](const FindingRow& f) {
+    if (f.source != "vendor" || f.probability < min_probability) return Status::Ok();
+    const uint32_t err = ErrorBit(Name(f.type));
+    if (err == 0) return Status::Ok();
+    if (f.object_id.empty()) {
+      if (err == Bit(kMissing)) unlabeled[key(f.frame, f.producer, "")].emplace_back(err, f.cls);
+    } else {
+      by_object[key(f.frame, f.producer, f.object_id)] |= err;
+    }
+    return Status::Ok();
+  };
+  for (const std::string& name : checked) GTOPS_RETURN_IF_ERROR(store.ForEachFinding(name, take));
+
+  std::map<std::string, Pending> pending;
+  std::unordered_map<std::string, KeyValues> scene_cache, attr_cache;
+  // Every vendor object of the checked pipelines, label set by label set.
+  constexpr int kPage = 200000;
+  int64_t last = -1;
+  std::string last_set;
+  for (const std::string& name : checked) {
+    last = -1;
+    for (;;) {
+      auto q = store.QueryReadOnly(fmt::format(
+          "SELECT l.label_set_id, l.frame, l.producer, coalesce(l.vendor, ''), coalesce(l.annotator, ''), "
+          "coalesce(l.batch, ''), coalesce(l.spec_version, ''), coalesce(l.tool_version, ''), l.labeled_at, "
+          "coalesce(l.scene, ''), o.object_id, o.class, o.range_m, o.num_points, coalesce(o.attributes, ''), "
+          "o.object_key FROM label_sets l LEFT JOIN objects o ON o.object_key >= l.label_set_id * {0} "
+          "AND o.object_key < (l.label_set_id + 1) * {0} "
+          "WHERE l.pipeline = {1} AND l.source = 'vendor' AND coalesce(o.object_key, l.label_set_id * {0}) > {2} "
+          "ORDER BY coalesce(o.object_key, l.label_set_id * {0}) LIMIT {3}",
+          kMaxObjectsPerRecord, Quote(name), last, kPage));
+      if (!q.ok()) return q.status();
+      Pending& p = pending[name];
+      for (const auto& cells : q->rows) {
+        auto text = [&](size_t i) -> const std::string& {
+          static const std::string kEmpty;
+          return cells[i] ? *cells[i] : kEmpty;
+        };
+        auto number = [&](size_t i) -> std::optional<double> {
+          if (!cells[i]) return std::nullopt;
+          char* end = nullptr;
+          const double v = std::strtod(cells[i]->c_str(), &end);
+          return end != cells[i]->c_str() ? std::optional<double>(v) : std::nullopt;
+        };
+        last = cells[15] ? std::stoll(*cells[15]) : std::stoll(text(0)) * kMaxObjectsPerRecord;
+        const RowContext context{text(3), text(4), text(5), text(6), text(7), cells[8], text(9)};
+        if (text(0) != last_set) {  // the label set's suspected missing objects, once
+          last_set = text(0);
+          if (auto u = unlabeled.find(key(text(1), text(2), "")); u != unlabeled.end()) {
+            for (const auto& [err, cls] : u->second) {
+              p.builder.NextRow();
+              AddContext(p.builder, context, scene_cache);
+              p.builder.Categorical("class", cls);
+              p.at_risk.push_back(Bit(kMissing));
+              p.error.push_back(err);
+              p.weight.push_back(1.0f);
+              p.example.push_back(fmt::format("{}/missing {}", text(1), cls));
+            }
+          }
+        }
+        if (!cells[10]) continue;  // a label set without objects
+        uint32_t err = 0;
+        if (auto e = by_object.find(key(text(1), text(2), *cells[10])); e != by_object.end()) err = e->second;
+        p.builder.NextRow();
+        AddContext(p.builder, context, scene_cache);
+        p.builder.Categorical("class", text(11));
+        auto [a, fresh] = attr_cache.try_emplace(text(14));
+        if (fresh) a->second = ScalarMembers(text(14));
+        for (const auto& [k, v] : a->second) p.builder.Categorical("attr." + k, v);
+        p.builder.Numeric("range_m", number(12));
+        p.builder.Numeric("num_points", number(13));
+        p.at_risk.push_back(kObjectRisk);
+        p.error.push_back(err & kObjectRisk);
+        p.weight.push_back(1.0f);
+        p.example.push_back(err != 0 ? text(1) + "/" + *cells[10] : std::string());
+      }
+      if (q->rows.size() < static_cast<size_t>(kPage)) break;
+    }
   }
   return FinishAll(pending);
 }

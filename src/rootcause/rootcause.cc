@@ -376,7 +376,9 @@ std::string RenderText(const RootCauseReport& report) {
   std::string out = fmt::format(
       "evidence: {}; {:.0f} hypotheses in the search space, {} slices computed, {} with q <= {} before redundancy "
       "removal, {} causes\n",
-      report.evidence == "audits" ? "audit errors (objects the auditors reviewed)" : "comparisons with gold",
+      report.evidence == "audits"     ? "audit errors (objects the auditors reviewed)"
+      : report.evidence == "findings" ? "automated QA findings (probability >= 0.5)"
+                                      : "comparisons with gold",
       report.tests, report.evaluated, report.discoveries, report.q, report.findings.size());
   std::string pipeline;
   for (const RootCause& f : report.findings) {

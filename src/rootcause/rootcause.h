@@ -46,6 +46,13 @@ Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pi
 // `errors`, plus one row per `missing` error; the dimensions of LoadFacts and `auditor`.
 Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::string& pipeline);
 
+// Reads the findings of the latest `gtops check` of each pipeline into fact tables (docs/rootcause.md,
+// "Findings as evidence"): one row per vendor object of the checked pipelines, its errors the
+// findings on it with a calibrated probability of at least `min_probability`, plus one row per
+// suspected missing object; the dimensions of LoadFacts.
+Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::string& pipeline,
+                                                    double min_probability = 0.5);
+
 // A condition of a finding as written out: a value, or a range [lo, hi) with NaN for open ends.
 struct ConditionOut {
   std::string key, value;
