@@ -120,6 +120,18 @@ class TableBuilder {
   size_t rows_ = 0;
 };
 
+// A query cell as text ("" for NULL) and as a number (nullopt for NULL or not a number).
+const std::string& CellText(const std::vector<std::optional<std::string>>& cells, size_t i) {
+  static const std::string kEmpty;
+  return cells[i] ? *cells[i] : kEmpty;
+}
+std::optional<double> CellNumber(const std::vector<std::optional<std::string>>& cells, size_t i) {
+  if (!cells[i]) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(cells[i]->c_str(), &end);
+  return end != cells[i]->c_str() ? std::optional<double>(v) : std::nullopt;
+}
+
 constexpr uint32_t Bit(int b) { return uint32_t{1} << b; }
 
 // An error set with its families: localisation and tracking.
@@ -252,16 +264,8 @@ Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pi
     auto q = store.QueryReadOnly(sql);
     if (!q.ok()) return q.status();
     for (const auto& cells : q->rows) {
-      auto text = [&](size_t i) -> const std::string& {
-        static const std::string kEmpty;
-        return cells[i] ? *cells[i] : kEmpty;
-      };
-      auto number = [&](size_t i) -> std::optional<double> {
-        if (!cells[i]) return std::nullopt;
-        char* end = nullptr;
-        const double v = std::strtod(cells[i]->c_str(), &end);
-        return end != cells[i]->c_str() ? std::optional<double>(v) : std::nullopt;
-      };
+      auto text = [&](size_t i) -> const std::string& { return CellText(cells, i); };
+      auto number = [&](size_t i) { return CellNumber(cells, i); };
       auto flag = [&](size_t i) { return number(i).value_or(0) != 0; };
       last = static_cast<int64_t>(number(31).value_or(0));
       const std::string& kind = text(1);
@@ -347,10 +351,7 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
   const uint32_t object_risk = kObjectRisk;
   // The context of one row: the audited label set's and the audit's.
   auto context = [&](Pending& p, const std::vector<std::optional<std::string>>& cells) {
-    auto text = [&](size_t i) -> const std::string& {
-      static const std::string kEmpty;
-      return cells[i] ? *cells[i] : kEmpty;
-    };
+    auto text = [&](size_t i) -> const std::string& { return CellText(cells, i); };
     p.builder.NextRow();
     AddContext(p.builder, RowContext{text(5), text(6), text(7), text(8), text(9), cells[10], text(11)}, scene_cache);
     p.builder.Categorical("auditor", text(3));
@@ -382,16 +383,8 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
       " WHERE " + latest + only + " ORDER BY a.audit_id, l.label_set_id, o.object_key");
   if (!q.ok()) return q.status();
   for (const auto& cells : q->rows) {
-    auto text = [&](size_t i) -> const std::string& {
-      static const std::string kEmpty;
-      return cells[i] ? *cells[i] : kEmpty;
-    };
-    auto number = [&](size_t i) -> std::optional<double> {
-      if (!cells[i]) return std::nullopt;
-      char* end = nullptr;
-      const double v = std::strtod(cells[i]->c_str(), &end);
-      return end != cells[i]->c_str() ? std::optional<double>(v) : std::nullopt;
-    };
+    auto text = [&](size_t i) -> const std::string& { return CellText(cells, i); };
+    auto number = [&](size_t i) { return CellNumber(cells, i); };
     Pending& p = pending[text(1)];
     const int64_t audit_id = std::stoll(text(0));
     if (audit_id != last_audit) flush_missing(audit_id, p, cells);  // once per audit
@@ -474,16 +467,8 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
       if (!q.ok()) return q.status();
       Pending& p = pending[name];
       for (const auto& cells : q->rows) {
-        auto text = [&](size_t i) -> const std::string& {
-          static const std::string kEmpty;
-          return cells[i] ? *cells[i] : kEmpty;
-        };
-        auto number = [&](size_t i) -> std::optional<double> {
-          if (!cells[i]) return std::nullopt;
-          char* end = nullptr;
-          const double v = std::strtod(cells[i]->c_str(), &end);
-          return end != cells[i]->c_str() ? std::optional<double>(v) : std::nullopt;
-        };
+        auto text = [&](size_t i) -> const std::string& { return CellText(cells, i); };
+        auto number = [&](size_t i) { return CellNumber(cells, i); };
         last = cells[15] ? std::stoll(*cells[15]) : std::stoll(text(0)) * kMaxObjectsPerRecord;
         const RowContext context{text(3), text(4), text(5), text(6), text(7), cells[8], text(9)};
         if (text(0) != last_set) {  // the label set's suspected missing objects, once
