@@ -56,27 +56,35 @@ TEST(CombineReliability, FlagsWholeIntervalBelowTarget) {
 
   const PipelineReliability r = CombineReliability(spec, honeypots, overlap, audits);
   ASSERT_EQ(r.rows.size(), 4u);
-  EXPECT_EQ(r.rows[0].annotator, "a");  // flagged first, by vendor then annotator
-  EXPECT_EQ(r.rows[1].annotator, "b");
+  // One flag each for a, b, c: the larger shortfall (target - hi) first: b 0.95 - 0.6 = 0.35,
+  // a 0.9 - 0.596 = 0.304, c 0.8 - 0.510 = 0.290; then the unflagged d.
+  EXPECT_EQ(r.rows[0].annotator, "b");
+  EXPECT_EQ(r.rows[1].annotator, "a");
   EXPECT_EQ(r.rows[2].annotator, "c");
   EXPECT_EQ(r.rows[3].annotator, "d");
-  ASSERT_EQ(r.rows[0].flags.size(), 1u);
-  EXPECT_EQ(r.rows[0].flags[0].source, "honeypot");
-  EXPECT_EQ(r.rows[0].flags[0].metric, "recall");
-  EXPECT_NEAR(r.rows[0].flags[0].hi, 0.596, 1e-3);
-  EXPECT_DOUBLE_EQ(r.rows[0].flags[0].target, 0.9);
-  ASSERT_EQ(r.rows[1].flags.size(), 1u);
-  EXPECT_EQ(r.rows[1].flags[0].source, "overlap");
-  EXPECT_EQ(r.rows[1].flags[0].metric, "class_accuracy");
-  ASSERT_EQ(r.rows[2].flags.size(), 1u);
-  EXPECT_EQ(r.rows[2].flags[0].source, "audit");
-  EXPECT_NEAR(r.rows[2].audits.hi, 0.5098, 1e-3);
-  EXPECT_TRUE(r.rows[3].flags.empty());
-  EXPECT_EQ(r.rows[3].audits.successes, 10);
-  EXPECT_TRUE(r.rows[3].overlap.has_value());
-  EXPECT_FALSE(r.rows[3].honeypots.has_value());
-  EXPECT_EQ(r.rows[2].audits.n, 10);
-  EXPECT_TRUE(std::isnan(r.rows[0].audits.value));  // no audits: NaN, n 0
+  EXPECT_NEAR(r.rows[0].shortfall, 0.35, 1e-12);
+  const ReliabilityRow& a = r.rows[1];
+  const ReliabilityRow& b = r.rows[0];
+  const ReliabilityRow& c = r.rows[2];
+  const ReliabilityRow& d = r.rows[3];
+  ASSERT_EQ(a.flags.size(), 1u);
+  EXPECT_EQ(a.flags[0].source, "honeypot");
+  EXPECT_EQ(a.flags[0].metric, "recall");
+  EXPECT_NEAR(a.flags[0].hi, 0.596, 1e-3);
+  EXPECT_DOUBLE_EQ(a.flags[0].target, 0.9);
+  ASSERT_EQ(b.flags.size(), 1u);
+  EXPECT_EQ(b.flags[0].source, "overlap");
+  EXPECT_EQ(b.flags[0].metric, "class_accuracy");
+  ASSERT_EQ(c.flags.size(), 1u);
+  EXPECT_EQ(c.flags[0].source, "audit");
+  EXPECT_NEAR(c.audits.hi, 0.5098, 1e-3);
+  EXPECT_TRUE(d.flags.empty());
+  EXPECT_EQ(d.shortfall, 0.0);
+  EXPECT_EQ(d.audits.successes, 10);
+  EXPECT_TRUE(d.overlap.has_value());
+  EXPECT_FALSE(d.honeypots.has_value());
+  EXPECT_EQ(c.audits.n, 10);
+  EXPECT_TRUE(std::isnan(a.audits.value));  // no audits: NaN, n 0
 
   // Only vendor v2's annotators.
   const PipelineReliability v2 = CombineReliability(spec, honeypots, overlap, audits, "v2");
