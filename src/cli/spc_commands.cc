@@ -64,7 +64,9 @@ ordered_json ToJson(const SpcChart& c) {
                                    {"from", c.points[static_cast<size_t>(s.start)].batch},
                                    {"to", c.points[static_cast<size_t>(s.end)].batch}});
   }
-  return ordered_json{{"pipeline", c.series.pipeline}, {"vendor", c.series.vendor}, {"metric", c.series.metric},
+  return ordered_json{{"pipeline", c.series.pipeline}, {"vendor", c.series.vendor},
+                      {"annotator", c.series.annotator.empty() ? ordered_json(nullptr) : ordered_json(c.series.annotator)},
+                      {"metric", c.series.metric},
                       {"unit", c.series.unit},         {"centre", Number(c.centre)}, {"dispersion", Number(c.dispersion)},
                       {"step_p", Number(c.step_p)},
                       {"points", points},              {"signals", signals}};
@@ -98,7 +100,8 @@ int RunSpc(const SpcArgs& args) {
   if (json) {
     ordered_json incidents = ordered_json::array();
     for (const Incident& i : result.incidents) incidents.push_back(ToJson(i));
-    ordered_json out{{"series", series}, {"charts", result.charts.size()}, {"incidents", incidents}};
+    ordered_json out{{"series", series}, {"charts", result.charts.size()},
+                     {"annotator_charts", result.annotator_charts}, {"incidents", incidents}};
     if (args.charts) {
       ordered_json charts = ordered_json::array();
       for (const SpcChart& c : result.charts) charts.push_back(ToJson(c));
@@ -107,10 +110,11 @@ int RunSpc(const SpcArgs& args) {
     std::puts(out.dump(2).c_str());
     return kExitOk;
   }
-  std::printf("%zu series, %zu charted, %zu incidents\n", series, result.charts.size(),
-              result.incidents.size());
+  std::printf("%zu series, %zu charted (%zu of annotators), %zu incidents\n", series, result.charts.size(),
+              result.annotator_charts, result.incidents.size());
   for (const Incident& i : result.incidents) {
-    std::printf("%-18s %-11s %-22s %-4s since %s: %s\n", i.pipeline.c_str(), i.vendor.c_str(), i.metric.c_str(),
+    const std::string who = i.annotator.empty() ? i.vendor : i.vendor + " / " + i.annotator;
+    std::printf("%-18s %-11s %-22s %-4s since %s: %s\n", i.pipeline.c_str(), who.c_str(), i.metric.c_str(),
                 i.direction.c_str(), i.since_batch.c_str(), i.evidence.c_str());
   }
   return kExitOk;

@@ -406,4 +406,69 @@ std::string ComparisonSvg(const Comparison& c) {
   return out;
 }
 
+std::string OcCurveSvg(const AuditPlanView& plan) {
+  constexpr double kWidth = 420, kHeight = 240, kLeft = 48, kRight = 16, kTop = 14, kBottom = 40;
+  std::string out;
+  OpenSvg(out, kWidth, kHeight,
+          fmt::format("OC curve of the {} plan of batch {} ({}): P(accept) against the defective fraction p",
+                      plan.kind, plan.batch, plan.plan));
+  double pmax = 0;
+  for (const auto& [p, pa] : plan.oc) pmax = std::max(pmax, p);
+  if (std::isfinite(plan.ltpd)) pmax = std::max(pmax, plan.ltpd);
+  if (!(pmax > 0)) pmax = 1;
+  Axis xa;
+  xa.step = NiceStep(pmax / 4);
+  xa.lo = 0;
+  xa.hi = std::ceil(pmax / xa.step - 1e-9) * xa.step;
+  xa.decimals = std::clamp(static_cast<int>(-std::floor(std::log10(xa.step) + 1e-9)), 0, 6);
+  for (double t = 0; t <= xa.hi + xa.step * 1e-6; t += xa.step) xa.ticks.push_back(t);
+  Axis ya;
+  ya.lo = 0, ya.hi = 1, ya.step = 0.25, ya.decimals = 2, ya.ticks = {0, 0.25, 0.5, 0.75, 1};
+  const Scale x{xa, kLeft, kWidth - kRight}, y{ya, kHeight - kBottom, kTop};
+  for (double t : ya.ticks) {
+    Put(out, "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#eee\"/>"
+             "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
+        kLeft, kWidth - kRight, y(t), y(t), kLeft - 4, y(t) + 4, TickLabel(ya, t));
+  }
+  for (double t : xa.ticks) {
+    Put(out, "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", x(t), kHeight - kBottom + 14,
+        TickLabel(xa, t));
+  }
+  Put(out, "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">defective fraction p of the batch</text>\n",
+      (kLeft + kWidth - kRight) / 2, kHeight - 6);
+  Put(out, "<text x=\"12\" y=\"{:.1f}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {:.1f})\">P(accept)</text>\n",
+      (kTop + kHeight - kBottom) / 2, (kTop + kHeight - kBottom) / 2);
+  // The AQL and LTPD with the risks the plan promises there.
+  struct Level {
+    double p, promised;
+    const char* name;
+  };
+  for (const Level& l : {Level{plan.aql, 1 - plan.alpha, "AQL"}, Level{plan.ltpd, plan.beta, "LTPD"}}) {
+    if (!std::isfinite(l.p)) continue;
+    Put(out, "<line class=\"level\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"{3}\" "
+             "stroke-dasharray=\"4 3\"/><text x=\"{0:.1f}\" y=\"{4:.1f}\" fill=\"{3}\" text-anchor=\"middle\">{5}</text>\n",
+        x(l.p), y(0), y(1), kTargetColor, kTop - 3, l.name);
+    if (std::isfinite(l.promised)) {
+      Put(out, "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"2\">"
+               "<title>{} {}: P(accept) promised {} {:.3f}</title></line>\n",
+          x(l.p) - 6, x(l.p) + 6, y(l.promised), y(l.promised), kTargetColor, l.name, l.p,
+          l.name[0] == 'A' ? "at least" : "at most", l.promised);
+    }
+  }
+  std::string d;
+  for (const auto& [p, pa] : plan.oc) Put(d, "{}{:.1f},{:.1f}", d.empty() ? "M" : " L", x(p), y(pa));
+  if (!d.empty()) Put(out, "<path class=\"oc\" d=\"{}\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\"/>\n", d);
+  for (const auto& [p, pa] : plan.oc) {
+    Put(out, "<g class=\"point\"><circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\" fill=\"#000\"/>"
+             "<title>p = {:.4f}: P(accept) = {:.4f}</title></g>\n",
+        x(p), y(pa), p, pa);
+  }
+  Put(out, "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#888\"/>"
+           "<line x1=\"{0:.1f}\" x2=\"{3:.1f}\" y1=\"{1:.1f}\" y2=\"{1:.1f}\" stroke=\"#888\"/>\n",
+      kLeft, y(0), y(1), kWidth - kRight);
+  out += "</svg>\n";
+  return out;
+}
+
 }  // namespace gtops::report
+

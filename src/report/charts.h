@@ -33,4 +33,9 @@ std::string TrendSvg(const Trend& trend);
 // its interval as a whisker, the row's own target (a class may have its own) as a blue tick.
 std::string ComparisonSvg(const Comparison& comparison);
 
+// The operating characteristic of an audit plan: P(accept) against the batch's defective
+// fraction p, with the AQL and LTPD as labelled vertical lines and the risks they promise
+// (1 − alpha at the AQL, beta at the LTPD) as ticks; each point's <title> its exact numbers.
+std::string OcCurveSvg(const AuditPlanView& plan);
+
 }  // namespace gtops::report

@@ -84,7 +84,7 @@ void Header(std::string& out, const RunResult& r) {
       "<nav><a href=\"#pipelines\">Pipelines</a><a href=\"#heatmap\">Status</a><a href=\"#worst\">Worst slices</a>"
       "<a href=\"#changes\">Changes</a><a href=\"#gaps\">Gap table</a><a href=\"#trends\">Trends</a>"
       "<a href=\"#comparisons\">Vendors and classes</a><a href=\"#alerts\">Alerts</a>"
-      "<a href=\"#audits\">Audit errors</a>"
+      "<a href=\"#incidents\">Incidents</a><a href=\"#audit-plans\">Audit plans</a><a href=\"#audits\">Audit errors</a>"
       "<a href=\"#spec\">Spec versions</a></nav>\n</header>\n");
   Put(out, "<h2 id=\"pipelines\">Pipelines</h2>\n");
   TableOr(out, SummaryTable(r), "No pipelines.");
@@ -150,6 +150,23 @@ void ComparisonsSection(std::string& out, const RunResult& r) {
   }
 }
 
+void AuditPlansSection(std::string& out, const RunResult& r) {
+  Put(out, "<h2 id=\"audit-plans\">Audit plans</h2>\n<p class=\"note\">The audit samples drawn for delivered "
+           "batches (gtops sample draw, docs/sampling.md), newest first, with the decision replayed on the audits "
+           "stored at this run and each plan's operating characteristic: the probability of accepting a batch "
+           "against its defective fraction, with the AQL and LTPD and the risks promised there (blue ticks).</p>\n");
+  if (r.audit_plans.empty()) {
+    Put(out, "<p class=\"note\">No audit plan recorded.</p>\n");
+    return;
+  }
+  TableHtml(out, AuditPlanTable(r.audit_plans));
+  for (const AuditPlanView& p : r.audit_plans) {
+    if (p.oc.empty()) continue;
+    Put(out, "<h4>{} · {} · {}</h4>\n", EscapeHtml(p.pipeline), EscapeHtml(p.batch), EscapeHtml(p.plan));
+    out += OcCurveSvg(p);
+  }
+}
+
 }  // namespace
 
 std::string RenderHtml(const RunResult& r) {
@@ -190,6 +207,12 @@ std::string RenderHtml(const RunResult& r) {
            "vendor that shifted batch after batch (step test, CUSUM, EWMA, p' chart and run rules; gtops spc, "
            "docs/spc.md): the rate during the shift against the other batches.</p>\n");
   TableOr(out, IncidentTable(r.incidents), "No shift in any series.");
+  for (const Trend& t : r.incident_charts) {
+    Put(out, "<h4>{}</h4>\n", EscapeHtml(TrendTitle(t)));
+    out += TrendSvg(t);
+    Details(out, "Batches", TrendTable(t));
+  }
+  AuditPlansSection(out, r);
   Put(out, "<h2 id=\"audits\">Audit error rates</h2>\n<p class=\"note\">Audited tasks with at least one error of "
            "the type, with its Wilson 95% interval.</p>\n");
   TableOr(out, AuditErrorTable(r.audit_errors), "No audits.");

@@ -74,6 +74,7 @@ std::string RenderGapsJson(const RunResult& result) {
                          {"last", i.last_batch}, {"detectors", i.detectors}, {"rate_during", Number(i.rate_during)},
                          {"rate_outside", Number(i.rate_outside)}, {"n_during", i.n_during},
                          {"evidence", i.evidence}});
+    if (!i.annotator.empty()) incidents.back()["annotator"] = i.annotator;  // an annotator's own shift
   }
   j["incidents"] = std::move(incidents);
   if (!result.root_causes.empty()) {

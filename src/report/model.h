@@ -120,6 +120,7 @@ struct OpsAlert {
 // (gtops spc, docs/spc.md).
 struct ProcessIncident {
   std::string pipeline, vendor, metric;
+  std::string annotator;              // "" for a vendor's series
   std::string direction;              // "up" or "down"
   std::string since_batch, since;     // the first batch of the shift and when it began (RFC 3339)
   std::string last_batch;
@@ -146,6 +147,17 @@ struct PipelineSummary {
   int64_t fails = 0, inconclusive = 0, meets = 0, no_data = 0;  // its gap rows
 };
 
+// An audit plan recorded with a batch (`gtops sample draw`, docs/sampling.md), its decision
+// replayed on the audits at the run, and its operating characteristic curve.
+struct AuditPlanView {
+  std::string pipeline, batch, kind;  // kind: single, double, sprt, budget
+  std::string plan;                   // "n = 13, c = 1", ...
+  int64_t lot = 0, n = 0;
+  double aql = NAN, ltpd = NAN, alpha = NAN, beta = NAN;
+  std::string decision, evidence, created_at;
+  std::vector<std::pair<double, double>> oc;  // (p, P(accept)), p ascending; empty for budget plans
+};
+
 struct RunResult {
   std::string program;            // the program's name
   std::string generated_at;       // RFC 3339, UTC
@@ -162,6 +174,8 @@ struct RunResult {
   std::vector<OpsAlert> alerts;   // operational alerts, kind then pipeline then vendor
   std::vector<ProcessIncident> incidents;  // process-control shifts, pipeline then vendor then since
   std::vector<RootCauseRow> root_causes;  // top causes of each failing pipeline (rootcause)
+  std::vector<AuditPlanView> audit_plans;  // the most recently drawn audit plans (at most 12)
+  std::vector<Trend> incident_charts;      // the p' chart of each incident's series (vendor "v / annotator")
 };
 
 }  // namespace gtops::report

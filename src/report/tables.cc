@@ -271,9 +271,21 @@ Table IncidentTable(const std::vector<ProcessIncident>& incidents) {
           {false, false, false, false, false, false, true, true, true, false},
           {}};
   for (const ProcessIncident& i : incidents) {
-    t.rows.push_back({Text(i.pipeline), Text(i.vendor), Text(i.metric), Text(i.direction), Text(i.since_batch),
+    t.rows.push_back({Text(i.pipeline), Text(i.annotator.empty() ? i.vendor : i.vendor + " / " + i.annotator),
+                      Text(i.metric), Text(i.direction), Text(i.since_batch),
                       Text(i.last_batch), Text(FormatNumber(i.rate_during)), Text(FormatNumber(i.rate_outside)),
                       Count(i.n_during), Text(i.detectors)});
+  }
+  return t;
+}
+
+Table AuditPlanTable(const std::vector<AuditPlanView>& plans) {
+  Table t{{"pipeline", "batch", "plan", "lot", "drawn", "decision", "evidence", "drawn at"},
+          {false, false, false, true, true, false, false, false},
+          {}};
+  for (const AuditPlanView& p : plans) {
+    t.rows.push_back({Text(p.pipeline), Text(p.batch), Text(p.plan), Count(p.lot), Count(p.n), Text(p.decision),
+                      Text(p.evidence), Text(p.created_at)});
   }
   return t;
 }

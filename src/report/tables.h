@@ -80,6 +80,8 @@ Table SpecSplitTable(const std::vector<SpecSplit>& splits);
 Table ChangeTable(const std::vector<Change>& changes);
 Table AlertTable(const std::vector<OpsAlert>& alerts);
 Table IncidentTable(const std::vector<ProcessIncident>& incidents);
+// The recorded audit plans: pipeline, batch, plan, lot, drawn, decision, evidence, drawn at.
+Table AuditPlanTable(const std::vector<AuditPlanView>& plans);
 Table RootCauseTable(const std::vector<RootCauseRow>& causes);
 
 // All rows of `gaps` as pointers, in order.

@@ -383,4 +383,49 @@ Result<DecideResult> DecideAuditSample(Store& store, const std::string& pipeline
   return out;
 }
 
+Result<std::vector<report::AuditPlanView>> AuditPlanViews(Store& store, size_t max) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  GTOPS_RETURN_IF_ERROR(ForRows(
+      store, fmt::format("SELECT pipeline, batch FROM audit_plans ORDER BY created_at DESC, pipeline, batch LIMIT {}", max),
+      [&](const auto& r) { keys.emplace_back(Cell(r[0]), Cell(r[1])); }));
+  std::vector<report::AuditPlanView> out;
+  for (const auto& [pipeline, batch] : keys) {
+    auto d = DecideAuditSample(store, pipeline, batch);
+    if (!d.ok()) return d.status();
+    const AuditPlanRow& p = d->recorded.plan;
+    report::AuditPlanView v;
+    v.pipeline = p.pipeline;
+    v.batch = p.batch;
+    v.kind = p.kind;
+    v.lot = p.lot;
+    v.n = p.n;
+    v.aql = p.aql.value_or(NAN);
+    v.ltpd = p.ltpd.value_or(NAN);
+    v.alpha = p.alpha.value_or(NAN);
+    v.beta = p.beta.value_or(NAN);
+    v.decision = d->decision;
+    v.evidence = d->evidence.evidence;
+    v.created_at = p.created_at;
+    std::vector<double> grid;
+    if (p.aql && p.ltpd) grid = stats::OcGrid(*p.aql, *p.ltpd, 41);
+    std::vector<stats::OcPoint> oc;
+    if (p.kind == "single" && p.c) {
+      v.plan = fmt::format("n = {}, c = {}", p.n, *p.c);
+      oc = stats::OcCurve(stats::SinglePlan{p.n, *p.c}, p.lot, grid);
+    } else if (p.kind == "double" && p.n1 && p.c1 && p.r1 && p.n2 && p.c2) {
+      v.plan = fmt::format("n1 = {}, c1 = {}, r1 = {}, n2 = {}, c2 = {}", *p.n1, *p.c1, *p.r1, *p.n2, *p.c2);
+      oc = stats::OcCurve(stats::DoublePlan{*p.n1, *p.c1, *p.r1, *p.n2, *p.c2}, p.lot, grid);
+    } else if (p.kind == "sprt" && d->sprt) {
+      v.plan = fmt::format("SPRT AQL {} vs LTPD {}, up to {}", *p.aql, *p.ltpd, p.n);
+      for (double x : grid) oc.push_back({x, stats::SprtAcceptProbability(*d->sprt, x)});
+    } else {
+      v.plan = fmt::format("budget of {}", p.n);
+    }
+    for (const stats::OcPoint& o : oc) v.oc.emplace_back(o.p, o.p_accept);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 }  // namespace gtops
+

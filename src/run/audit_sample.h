@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "report/model.h"
 #include "stats/sampling.h"
 #include "store/store.h"
 
@@ -84,5 +85,11 @@ struct DecideResult {
 // Replays the decision of the batch's recorded plan on the audits in the store. kNotFound when
 // the batch has no plan.
 Result<DecideResult> DecideAuditSample(Store& store, const std::string& pipeline, const std::string& batch);
+
+// The `max` most recently drawn plans of the program (of every pipeline), newest first, each with
+// its decision replayed now and its OC curve for the report: single and double plans exact over
+// the lot (hypergeometric), SPRT by Wald's approximation, at 41 points from 0 to 2 LTPD
+// (stats::OcGrid); budget plans have none.
+Result<std::vector<report::AuditPlanView>> AuditPlanViews(Store& store, size_t max = 12);
 
 }  // namespace gtops

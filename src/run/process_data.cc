@@ -39,22 +39,28 @@ constexpr OutcomeMetric kOutcomeMetrics[] = {
 
 int64_t Int(const std::optional<std::string>& cell) { return cell ? std::stoll(*cell) : 0; }
 
-using Key = std::tuple<std::string, std::string, std::string>;  // pipeline, vendor, metric
+using Key = std::tuple<std::string, std::string, std::string, std::string>;  // pipeline, vendor, annotator, metric
 
 struct Accumulator {
   std::map<Key, std::string> units;
   std::map<Key, std::map<std::string, std::pair<int64_t, int64_t>>> counts;  // batch -> (n, count)
 
-  void Add(const std::string& pipeline, const std::string& vendor, const std::string& metric, const char* unit,
-           const std::string& batch, int64_t n, int64_t count) {
+  // Adds to the vendor's series and, when `annotator` is not empty, to the annotator's.
+  void Add(const std::string& pipeline, const std::string& vendor, const std::string& annotator,
+           const std::string& metric, const char* unit, const std::string& batch, int64_t n, int64_t count) {
     if (batch.empty() || n <= 0) return;
-    Key key{pipeline, vendor, metric};
-    units[key] = unit;
-    auto& c = counts[key][batch];
-    c.first += n;
-    c.second += count;
+    for (const std::string* who : {&kNone, &annotator}) {
+      if (who != &kNone && annotator.empty()) continue;
+      Key key{pipeline, vendor, *who, metric};
+      units[key] = unit;
+      auto& c = counts[key][batch];
+      c.first += n;
+      c.second += count;
+    }
   }
+  static const std::string kNone;
 };
+const std::string Accumulator::kNone;
 
 }  // namespace
 
@@ -83,43 +89,51 @@ Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops
     sums += fmt::format(", sum({}), sum(({}) AND {} <> 0)", m.population, m.population, m.flag);
   }
   auto q = store.QueryReadOnly(fmt::format(
-      "SELECT o.pipeline, coalesce(o.vendor, ''), coalesce(o.batch, ''){} FROM outcomes o "
-      "WHERE o.evaluation_id IN (SELECT max(evaluation_id) FROM evaluation_runs "
+      "SELECT o.pipeline, coalesce(o.vendor, ''), coalesce(o.batch, ''), coalesce(o.annotator, ''){} "
+      "FROM outcomes o WHERE o.evaluation_id IN (SELECT max(evaluation_id) FROM evaluation_runs "
       "WHERE source = 'vendor' AND against = 'gold' AND batch = '' GROUP BY pipeline) "
-      "GROUP BY 1, 2, 3",
+      "GROUP BY 1, 2, 3, 4",
       sums));
   if (!q.ok()) return q.status();
   for (const auto& row : q->rows) {
     const std::string p = row[0].value_or(""), vendor = row[1].value_or(""), batch = row[2].value_or("");
+    const std::string annotator = row[3].value_or("");
     if (!pipeline.empty() && p != pipeline) continue;
     for (size_t i = 0; i < std::size(kOutcomeMetrics); ++i) {
       const OutcomeMetric& m = kOutcomeMetrics[i];
-      acc.Add(p, vendor, std::string(m.flag) + "_rate", m.unit, batch, Int(row[3 + 2 * i]), Int(row[4 + 2 * i]));
+      acc.Add(p, vendor, annotator, std::string(m.flag) + "_rate", m.unit, batch, Int(row[4 + 2 * i]),
+              Int(row[5 + 2 * i]));
     }
   }
   // Audit failures: audited tasks whose audit failed.
   for (const ops::TaskAudit& a : audits) {
     if (!pipeline.empty() && a.pipeline != pipeline) continue;
-    acc.Add(a.pipeline, a.vendor, "audit_fail_rate", "audited tasks", a.batch, 1, a.pass ? 0 : 1);
+    acc.Add(a.pipeline, a.vendor, a.annotator, "audit_fail_rate", "audited tasks", a.batch, 1, a.pass ? 0 : 1);
   }
   // Rework and lateness of closed work: tasks that were reviewed (rework) or are due (late).
+  // Lateness is the vendor's (turnaround is not one annotator's doing): no annotator series.
   for (const ops::TaskTimeline& t : timelines) {
     if (!pipeline.empty() && t.pipeline != pipeline) continue;
-    if (t.reviews > 0) acc.Add(t.pipeline, t.vendor, "rework_rate", "reviewed tasks", t.batch, 1, t.rework_rounds > 0);
+    if (t.reviews > 0) {
+      acc.Add(t.pipeline, t.vendor, t.annotator, "rework_rate", "reviewed tasks", t.batch, 1, t.rework_rounds > 0);
+    }
     if (t.sla != ops::SlaState::kNotDue) {
-      acc.Add(t.pipeline, t.vendor, "late_rate", "tasks due", t.batch, 1, t.sla != ops::SlaState::kOnTime);
+      acc.Add(t.pipeline, t.vendor, "", "late_rate", "tasks due", t.batch, 1, t.sla != ops::SlaState::kOnTime);
     }
   }
 
   std::vector<SpcSeries> out;
   for (const auto& [key, by_batch] : acc.counts) {
     SpcSeries s;
-    std::tie(s.pipeline, s.vendor, s.metric) = key;
+    std::tie(s.pipeline, s.vendor, s.annotator, s.metric) = key;
     s.unit = acc.units[key];
     for (const auto& [batch, c] : by_batch) {
+      // An annotator's batch with too few units at risk says little: left out of the series.
+      if (!s.annotator.empty() && c.first < kMinAnnotatorUnitsPerBatch) continue;
       auto t = batch_time.find(batch);
       s.batches.push_back({batch, t == batch_time.end() ? 0 : t->second, c.first, c.second});
     }
+    if (s.batches.empty()) continue;
     std::sort(s.batches.begin(), s.batches.end(),
               [](const SpcBatch& a, const SpcBatch& b) { return std::tie(a.time_ms, a.batch) < std::tie(b.time_ms, b.batch); });
     out.push_back(std::move(s));
@@ -129,15 +143,42 @@ Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops
 
 SpcResult RunProcessControl(const std::vector<SpcSeries>& series, const SpcOptions& options) {
   SpcResult r;
+  // Annotator series: the step test in its Bonferroni form (the bootstrap's smallest p, 1/2001,
+  // could not survive the correction over many annotators), then Bonferroni over the annotator
+  // charts; an annotator's incident needs that step, and is dropped when the vendor's own series
+  // of the metric shifts the same way over an overlapping time (the vendor's change, not theirs).
+  SpcOptions annotator_options = options;
+  annotator_options.step_simulations = 0;
+  std::vector<SpcChart> annotator_charts;
   for (const SpcSeries& s : series) {
-    SpcChart chart = ChartSeries(s, options);
+    SpcChart chart = ChartSeries(s, s.annotator.empty() ? options : annotator_options);
     if (chart.points.empty()) continue;
+    if (!s.annotator.empty()) {
+      annotator_charts.push_back(std::move(chart));
+      continue;
+    }
     for (Incident& inc : IncidentsOf(chart)) r.incidents.push_back(std::move(inc));
     r.charts.push_back(std::move(chart));
   }
+  const double m = static_cast<double>(annotator_charts.size());
+  std::vector<Incident> from_annotators;
+  for (SpcChart& chart : annotator_charts) {
+    const bool step_holds = chart.step_p * m < options.step_alpha;
+    for (Incident& inc : IncidentsOf(chart)) {
+      if (!step_holds || std::find(inc.detectors.begin(), inc.detectors.end(), "step") == inc.detectors.end()) continue;
+      const bool vendor_shift = std::any_of(r.incidents.begin(), r.incidents.end(), [&](const Incident& v) {
+        return v.annotator.empty() && v.pipeline == inc.pipeline && v.vendor == inc.vendor && v.metric == inc.metric &&
+               v.direction == inc.direction && v.since_ms <= inc.last_ms && inc.since_ms <= v.last_ms;
+      });
+      if (!vendor_shift) from_annotators.push_back(std::move(inc));
+    }
+    r.charts.push_back(std::move(chart));
+  }
+  for (Incident& inc : from_annotators) r.incidents.push_back(std::move(inc));
   std::stable_sort(r.incidents.begin(), r.incidents.end(), [](const Incident& a, const Incident& b) {
-    return std::tie(a.pipeline, a.vendor, a.since_ms) < std::tie(b.pipeline, b.vendor, b.since_ms);
+    return std::tie(a.pipeline, a.vendor, a.since_ms, a.annotator) < std::tie(b.pipeline, b.vendor, b.since_ms, b.annotator);
   });
+  r.annotator_charts = static_cast<size_t>(m);
   return r;
 }
 
@@ -189,6 +230,7 @@ report::ProcessIncident ToReport(const Incident& i) {
   report::ProcessIncident r;
   r.pipeline = i.pipeline;
   r.vendor = i.vendor;
+  r.annotator = i.annotator;
   r.metric = i.metric;
   r.direction = i.direction;
   r.since_batch = i.since_batch;
@@ -202,4 +244,27 @@ report::ProcessIncident ToReport(const Incident& i) {
   return r;
 }
 
+report::Trend ToReport(const SpcChart& chart) {
+  report::Trend t;
+  t.pipeline = chart.series.pipeline;
+  t.metric = chart.series.metric;
+  t.vendor = chart.series.annotator.empty() ? chart.series.vendor : chart.series.vendor + " / " + chart.series.annotator;
+  t.higher_is_better = false;
+  t.chart = "laney_p";
+  for (const SpcPoint& p : chart.points) {
+    report::BatchPoint b;
+    b.batch = p.batch;
+    b.delivered = FormatRfc3339(p.time_ms);
+    b.value = p.rate;
+    b.n = p.n;
+    b.center = chart.centre;
+    b.lcl = p.lcl;
+    b.ucl = p.ucl;
+    b.out_of_control = std::isfinite(p.rate) && (p.rate < p.lcl || p.rate > p.ucl);
+    t.points.push_back(std::move(b));
+  }
+  return t;
+}
+
 }  // namespace gtops
+

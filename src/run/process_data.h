@@ -16,16 +16,23 @@
 
 namespace gtops {
 
+// The fewest units at risk an annotator's batch needs to be a point of the annotator's series
+// (docs/spc.md, "Annotators"); lighter batches are left out of it (the vendor's series keeps them).
+inline constexpr int64_t kMinAnnotatorUnitsPerBatch = 20;
+
 // Every series of the program (of `pipeline` only when not empty), ordered by pipeline, vendor,
-// metric; each series' batches in delivery order (the batch's first labeled_at, else its first
-// task's creation).
+// annotator ("" first: the vendor's own series), metric; each series' batches in delivery order
+// (the batch's first labeled_at, else its first task's creation). Annotator series exist for the
+// outcome metrics, audit failures and rework (not lateness), with only their batches of at least
+// kMinAnnotatorUnitsPerBatch units.
 Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops::TaskTimeline>& timelines,
                                              const std::vector<ops::TaskAudit>& audits, const std::string& pipeline);
 
 // Charts every series and collects the incidents, in order of pipeline, vendor, since.
 struct SpcResult {
-  std::vector<SpcChart> charts;  // only the series that could be charted
+  std::vector<SpcChart> charts;  // only the series that could be charted (vendors', then annotators')
   std::vector<Incident> incidents;
+  size_t annotator_charts = 0;   // of them, annotator series (the Bonferroni factor of their step tests)
 };
 SpcResult RunProcessControl(const std::vector<SpcSeries>& series, const SpcOptions& options = {});
 
@@ -35,6 +42,10 @@ SpcResult RunProcessControl(const std::vector<SpcSeries>& series, const SpcOptio
 Result<SpcResult> MeasureProcessControl(Store& store, const std::vector<ops::TaskTimeline>& timelines,
                                         const std::vector<ops::TaskAudit>& audits, const std::string& pipeline,
                                         const std::string& now, size_t* series_count = nullptr);
+
+// The chart of a series as a trend of the report (vendor "v / annotator" for an annotator's):
+// per batch the rate, its Laney limits and the centre line; out of control outside them.
+report::Trend ToReport(const SpcChart& chart);
 
 // An incident as the report shows it.
 report::ProcessIncident ToReport(const Incident& incident);

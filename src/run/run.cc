@@ -20,6 +20,7 @@
 #include "report/gaps.h"
 #include "report/render.h"
 #include "run/ops_data.h"
+#include "run/audit_sample.h"
 #include "run/process_data.h"
 #include "rootcause/rootcause.h"
 #include "stats/control_chart.h"
@@ -912,6 +913,16 @@ Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& conf
   auto spc = MeasureProcessControl(store, *timelines, *audits, "", out.generated_at);
   if (!spc.ok()) return spc.status();
   for (const Incident& i : spc->incidents) out.incidents.push_back(ToReport(i));
+  for (const SpcChart& c : spc->charts) {  // the chart of each series with an incident
+    const bool shifted = std::any_of(spc->incidents.begin(), spc->incidents.end(), [&](const Incident& i) {
+      return i.pipeline == c.series.pipeline && i.vendor == c.series.vendor && i.annotator == c.series.annotator &&
+             i.metric == c.series.metric;
+    });
+    if (shifted) out.incident_charts.push_back(ToReport(c));
+  }
+  auto plans = AuditPlanViews(store);
+  if (!plans.ok()) return plans.status();
+  out.audit_plans = std::move(*plans);
   report::SortGaps(out.gaps);
   if (options.progress) options.progress("root causes of failing pipelines");
   GTOPS_RETURN_IF_ERROR(rootcause::AddRootCauses(store, config, out));
