@@ -66,7 +66,8 @@ class AuditSampleTest : public ::testing::Test {
     r.vendor = "acme";
     r.annotator = annotator;
     r.scene_json = R"({"time_of_day":"day"})";
-    ASSERT_TRUE(store_->PutLabels(r, static_cast<uint64_t>(++line_), SourceLocation{"x", line_}).ok());
+    ++line_;
+    ASSERT_TRUE(store_->PutLabels(r, static_cast<uint64_t>(line_), SourceLocation{"x", line_}).ok());
   }
   void AuditOf(const std::string& task, const std::string& batch, const std::string& annotator, bool fail,
                int64_t minute) {
@@ -80,7 +81,8 @@ class AuditSampleTest : public ::testing::Test {
     a.at_epoch_ms = 1'760'000'000'000 + minute * 60'000;
     a.at = fmt::format("t+{}", minute);
     a.pass = !fail;
-    ASSERT_TRUE(store_->PutAudit(a, static_cast<uint64_t>(++line_), SourceLocation{"x", line_}).ok());
+    ++line_;
+    ASSERT_TRUE(store_->PutAudit(a, static_cast<uint64_t>(line_), SourceLocation{"x", line_}).ok());
   }
 
   DrawRequest Request() {
