@@ -209,7 +209,9 @@ class SqliteStore : public Store {
   Status PutOutcome(int64_t evaluation_id, const OutcomeRow& row) override;
   Status CommitEvaluation(int64_t evaluation_id, int64_t outcomes) override;
   void AbortEvaluation() override;
-  Status ForEachEvent(const std::function<Status(const Event&)>& fn) override;
+  Status ForEachEvent(std::string_view from_task, std::string_view to_task,
+                      const std::function<Status(const Event&)>& fn) override;
+  const std::string& Location() const override { return path_; }
   Result<int64_t> SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) override;
   Result<std::optional<RunRecord>> LatestRun(int64_t before) override;
   Result<std::vector<GapRow>> LoadGaps(int64_t run_id) override;
@@ -1273,13 +1275,16 @@ void SqliteStore::AbortEvaluation() {
   in_evaluation_ = false;
 }
 
-Status SqliteStore::ForEachEvent(const std::function<Status(const Event&)>& fn) {
+Status SqliteStore::ForEachEvent(std::string_view from_task, std::string_view to_task,
+                                 const std::function<Status(const Event&)>& fn) {
   Stmt q;
-  // The primary key (task, event, at_ms) gives the tasks in order without a sort; at_ms orders
-  // the events within a task.
-  GTOPS_RETURN_IF_ERROR(q.Prepare(db_,
-      "SELECT task, pipeline, batch, vendor, annotator, event, at_ms, due_ms, cost_usd, work_s, object_count, "
-      "reason, at, due FROM events ORDER BY task, at_ms"));
+  // The primary key (task, event, at_ms) gives the tasks in order without a sort (and the range
+  // without a scan); at_ms orders the events within a task.
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_, fmt::format(
+      "SELECT task, pipeline, batch, vendor, annotator, event, at_ms, due_ms, cost_usd, work_s, object_count "
+      "FROM events WHERE task >= ?1{} ORDER BY task, at_ms", to_task.empty() ? "" : " AND task < ?2")));
+  q.Text(1, from_task);
+  if (!to_task.empty()) q.Text(2, to_task);
   Event e;
   while (true) {
     auto rc = q.Step(db_);
@@ -1298,9 +1303,6 @@ Status SqliteStore::ForEachEvent(const std::function<Status(const Event&)>& fn) 
     e.cost_usd = q.ColNull(8) ? std::nullopt : std::optional<double>(q.ColReal(8));
     e.work_s = q.ColNull(9) ? std::nullopt : std::optional<double>(q.ColReal(9));
     e.object_count = q.ColNull(10) ? std::nullopt : std::optional<int64_t>(q.ColInt(10));
-    e.reason = q.ColText(11);
-    e.at = q.ColText(12);
-    e.due = q.ColText(13);
     GTOPS_RETURN_IF_ERROR(fn(e));
   }
   return Status::Ok();

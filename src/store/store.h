@@ -244,9 +244,15 @@ class Store {
   virtual Status ForEachFrame(std::string_view pipeline, const std::function<Status(const FrameLabels&)>& fn,
                               std::string_view require_source = {}, std::string_view only_source = {}) = 0;
 
-  // Calls `fn` for every event, the events of one task together (tasks in id order), each task's
-  // in time order; holds one event in memory at a time. Stops at the first non-ok Status of `fn`.
-  virtual Status ForEachEvent(const std::function<Status(const Event&)>& fn) = 0;
+  // Calls `fn` for every event of the tasks in [from_task, to_task) (to_task "": no upper bound),
+  // the events of one task together (tasks in id order), each task's in time order; holds one event
+  // in memory at a time. Stops at the first non-ok Status of `fn`. The times come as epoch
+  // milliseconds only: the text forms `at` and `due`, and `reason`, are left empty.
+  virtual Status ForEachEvent(std::string_view from_task, std::string_view to_task,
+                              const std::function<Status(const Event&)>& fn) = 0;
+
+  // Where this store was opened (a file path): another connection to the same store opens it.
+  virtual const std::string& Location() const = 0;
 
   // Outcomes of one evaluation run, in one transaction: BeginEvaluation (which removes the rows
   // of earlier runs of the same pipeline, source, against and batch), PutOutcome for each row,
