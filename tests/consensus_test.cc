@@ -3,6 +3,7 @@
 // store without duplicates, and evaluated against by `gtops eval --against consensus`.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -60,6 +61,32 @@ TEST(ConsensusCli, WorldSmall) {
     }
   }
   EXPECT_EQ(frames, 750);  // world-small's 810 overlap frames but scene_tags' 60
+
+  // Truth inference in the open: each annotator's confusion matrix (rows: true class, summing to
+  // 1), and with --posteriors the class posterior of every accepted cluster.
+  out = Stdout("consensus --json --posteriors --pipeline camera_front_2d" + at, status);
+  ASSERT_EQ(ExitCode(status), 0) << out;
+  const json cam = json::parse(out);  // one pipeline: one object
+  const size_t classes = cam["classes"].size();
+  ASSERT_GE(classes, 2u);
+  for (const json& a : cam["annotators"]) {
+    ASSERT_EQ(a["confusion"].size(), classes);
+    for (const json& row : a["confusion"]) {
+      double sum = 0;
+      for (const json& v : row) sum += v.get<double>();
+      EXPECT_NEAR(sum, 1.0, 1e-9);
+    }
+  }
+  ASSERT_EQ(cam["posteriors"].size(), cam["accepted"].get<size_t>());
+  for (const json& item : cam["posteriors"]) {
+    double sum = 0, best = 0;
+    for (const json& v : item["posterior"]) {
+      sum += v.get<double>();
+      best = std::max(best, v.get<double>());
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-9);
+    EXPECT_DOUBLE_EQ(item["probability"].get<double>(), best);
+  }
 
   // Written twice: the second run changes nothing and the store holds one set per overlap frame.
   const std::string write = "consensus --write --json --pipeline camera_front_2d" + at;

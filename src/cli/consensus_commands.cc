@@ -25,6 +25,7 @@ struct ConsensusArgs {
   std::string pipeline;
   int quorum = 0;
   bool write = false;
+  bool posteriors = false;  // --posteriors: the class posterior of every accepted cluster in the JSON
 };
 
 ordered_json Number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
@@ -45,7 +46,18 @@ ordered_json GoldJson(const GoldAgreement& g) {
                       {"mean_distance", Number(g.mean_distance)}};
 }
 
-ordered_json ToJson(const PipelineConsensus& p, bool write) {
+// Rows of a row-major square matrix of side `n`.
+ordered_json Square(const std::vector<double>& m, size_t n) {
+  ordered_json rows = ordered_json::array();
+  for (size_t r = 0; r < n && (r + 1) * n <= m.size(); ++r) {
+    ordered_json row = ordered_json::array();
+    for (size_t c = 0; c < n; ++c) row.push_back(Number(m[r * n + c]));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+ordered_json ToJson(const PipelineConsensus& p, bool write, bool posteriors) {
   ordered_json annotators = ordered_json::array();
   for (const AnnotatorWeight& a : p.annotators) {
     annotators.push_back(ordered_json{{"annotator", a.annotator},
@@ -53,7 +65,8 @@ ordered_json ToJson(const PipelineConsensus& p, bool write) {
                                       {"class_accuracy", Number(a.accuracy)},
                                       {"lo", Number(a.lo)},
                                       {"hi", Number(a.hi)},
-                                      {"weight", Number(a.weight)}});
+                                      {"weight", Number(a.weight)},
+                                      {"confusion", Square(a.confusion, p.classes.size())}});
   }
   ordered_json gold = nullptr;
   if (p.consensus_vs_gold) {
@@ -76,8 +89,19 @@ ordered_json ToJson(const PipelineConsensus& p, bool write) {
                  {"dropped_objects", p.dropped_objects},
                  {"class_overruled", p.class_overruled},
                  {"dawid_skene", ordered_json{{"iterations", p.ds_iterations}, {"converged", p.ds_converged}}},
+                 {"classes", p.classes},
                  {"annotators", annotators},
                  {"against_gold", gold}};
+  if (posteriors) {
+    ordered_json items = ordered_json::array();
+    for (const ClassPosterior& c : p.posteriors) {
+      ordered_json post = ordered_json::array();
+      for (double v : c.posterior) post.push_back(Number(v));
+      items.push_back(ordered_json{{"frame", c.frame}, {"cluster", c.cluster}, {"class", c.cls},
+                                   {"probability", Number(c.probability)}, {"posterior", post}});
+    }
+    j["posteriors"] = std::move(items);
+  }
   if (write) {
     j["written"] = ordered_json{{"label_sets", p.written}, {"inserted", p.inserted},
                                 {"replaced", p.replaced}, {"unchanged", p.unchanged}};
@@ -134,7 +158,7 @@ int RunConsensus(const ConsensusArgs& args) {
   if (!result.ok()) return Fail(result.status(), json);
   if (json) {
     ordered_json all = ordered_json::array();
-    for (const PipelineConsensus& p : *result) all.push_back(ToJson(p, args.write));
+    for (const PipelineConsensus& p : *result) all.push_back(ToJson(p, args.write, args.posteriors));
     std::puts((args.pipeline.empty() ? all : all.front()).dump(2).c_str());
     return kExitOk;
   }
@@ -154,6 +178,8 @@ void AddConsensusCommands(CLI::App& app, CommandTable& table) {
   cmd->add_option("--quorum", args->quorum,
                   "Annotators a cluster needs to be accepted (default: a strict majority of the frame's annotators)");
   cmd->add_flag("--write", args->write, "Store the consensus label sets as source `consensus` (replacing earlier ones)");
+  cmd->add_flag("--posteriors", args->posteriors,
+                "With --json: the Dawid–Skene class posterior of every accepted cluster");
   table.Add(cmd, [args] { return RunConsensus(*args); });
 }
 

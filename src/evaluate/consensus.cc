@@ -284,6 +284,21 @@ Result<PipelineConsensus> ComputeOne(Store& store, const PipelineSpec& spec, con
     auto majority = agreement::InferTruth(votes.class_answers, mv);
     if (!majority.ok()) return majority.status();
     cls_of = truth->label;
+    for (int c = 0; c < votes.classes.size(); ++c) out.classes.push_back(votes.classes.Name(c));
+    const auto kc = static_cast<size_t>(truth->classes);
+    out.posteriors.reserve(accepted.size());
+    for (size_t i = 0; i < accepted.size(); ++i) {
+      ClassPosterior cp;
+      cp.frame = frames[accepted[i].first].records.front().frame;
+      cp.cluster = static_cast<int32_t>(accepted[i].second);
+      cp.posterior.assign(truth->posterior.begin() + static_cast<std::ptrdiff_t>(i * kc),
+                          truth->posterior.begin() + static_cast<std::ptrdiff_t>((i + 1) * kc));
+      if (truth->label[i] >= 0) {
+        cp.cls = votes.classes.Name(truth->label[i]);
+        cp.probability = cp.posterior[static_cast<size_t>(truth->label[i])];
+      }
+      out.posteriors.push_back(std::move(cp));
+    }
     for (size_t i = 0; i < cls_of.size(); ++i) out.class_overruled += cls_of[i] != majority->label[i];
     out.ds_iterations = truth->iterations;
     out.ds_converged = truth->converged;
@@ -295,6 +310,9 @@ Result<PipelineConsensus> ComputeOne(Store& store, const PipelineSpec& spec, con
       a.accuracy = truth->accuracy[k], a.lo = truth->accuracy_lo[k], a.hi = truth->accuracy_hi[k];
       a.weight = std::isfinite(a.accuracy) ? a.accuracy : 1.0;
       weight_of[k] = a.weight;
+      const auto kc = static_cast<size_t>(truth->classes);
+      a.confusion.assign(truth->confusion.begin() + static_cast<std::ptrdiff_t>(k * kc * kc),
+                         truth->confusion.begin() + static_cast<std::ptrdiff_t>((k + 1) * kc * kc));
       out.annotators.push_back(std::move(a));
     }
     std::sort(out.annotators.begin(), out.annotators.end(),

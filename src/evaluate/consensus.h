@@ -68,6 +68,18 @@ struct AnnotatorWeight {
   int64_t answers = 0;               // class answers (objects in accepted clusters)
   double accuracy = 0, lo = 0, hi = 0;  // Dawid–Skene class accuracy and its Wilson interval
   double weight = 1;                 // the weight used to fuse geometry and vote attributes
+  // Dawid–Skene's class confusion of this annotator: classes x classes, row = true class, column
+  // = the class answered, P(answered | true) (PipelineConsensus::classes gives the order).
+  std::vector<double> confusion;
+};
+
+// The class posterior of one accepted cluster (an item of the class model).
+struct ClassPosterior {
+  std::string frame;
+  int32_t cluster = 0;            // the cluster's index in its frame
+  std::string cls;                // the class chosen (argmax)
+  double probability = 0;         // its posterior probability
+  std::vector<double> posterior;  // over PipelineConsensus::classes
 };
 
 struct PipelineConsensus {
@@ -83,6 +95,8 @@ struct PipelineConsensus {
   int ds_iterations = 0;
   bool ds_converged = true;
   std::vector<AnnotatorWeight> annotators;
+  std::vector<std::string> classes;        // the class codes of the class model, in order
+  std::vector<ClassPosterior> posteriors;  // one per accepted cluster, in frame order
   int64_t gold_frames = 0;           // overlap frames with gold
   std::optional<GoldAgreement> consensus_vs_gold;
   std::vector<GoldAgreement> annotators_vs_gold;  // each annotator's own records on those frames
