@@ -700,13 +700,16 @@ StratifiedEstimate EstimateStratified(const std::vector<StratumSample>& strata) 
   for (const StratumSample& s : strata) {
     if (s.audited > 0) total += static_cast<double>(s.size);
   }
-  double unreviewed = 0, unreviewed_failed = 0;
+  double unreviewed = 0, unreviewed_failed = 0, audited = 0;
+  bool census = true;  // every audited stratum audited in full: the rate is known exactly
   for (const StratumSample& s : strata) {
     if (s.audited <= 0) {
       if (s.size > 0) ++e.unaudited_strata;
       continue;
     }
     const double N = static_cast<double>(s.size), n = static_cast<double>(s.audited);
+    audited += n;
+    census = census && n >= N;
     const double p = static_cast<double>(s.failed) / n;
     const double w = N / total;
     e.rate += w * p;
@@ -715,9 +718,20 @@ StratifiedEstimate EstimateStratified(const std::vector<StratumSample>& strata) 
     unreviewed_failed += std::max(0.0, N - n) * p;
   }
   if (total <= 0) return {NAN, NAN, NAN, NAN, NAN, e.unaudited_strata};
-  const double half = 1.959963984540054 * std::sqrt(e.variance);
-  e.lo = std::max(0.0, e.rate - half);
-  e.hi = std::min(1.0, e.rate + half);
+  if (census) {
+    e.lo = e.hi = e.rate;
+  } else {
+    // Wilson's interval on the effective sample size n_eff = p̂(1 − p̂) / Var (Kish; Korn and
+    // Graubard use it the same way), capped at the audits made; at p̂ = 0 or 1, or Var = 0, n_eff is
+    // the audits made: a batch with no failure yet still has an upper bound above 0.
+    const double pq = e.rate * (1 - e.rate);
+    const double n_eff = pq > 0 && e.variance > 0 ? std::min(audited, pq / e.variance) : audited;
+    const double z = 1.959963984540054, z2 = z * z;
+    const double centre = (e.rate + z2 / (2 * n_eff)) / (1 + z2 / n_eff);
+    const double half = z / (1 + z2 / n_eff) * std::sqrt(pq / n_eff + z2 / (4 * n_eff * n_eff));
+    e.lo = std::max(0.0, centre - half);
+    e.hi = std::min(1.0, centre + half);
+  }
   e.unreviewed_rate = unreviewed > 0 ? unreviewed_failed / unreviewed : NAN;
   return e;
 }

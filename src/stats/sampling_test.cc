@@ -442,10 +442,23 @@ TEST(EstimateStratified, HandComputedRateVarianceAndInterval) {
   auto e = EstimateStratified({{100, 10, 2}, {300, 20, 1}});
   EXPECT_NEAR(e.rate, 0.0875, 1e-15);
   EXPECT_NEAR(e.variance, 0.0023125, 1e-15);
-  EXPECT_NEAR(e.lo, std::max(0.0, 0.0875 - 1.959963984540054 * std::sqrt(0.0023125)), 1e-12);
-  EXPECT_NEAR(e.hi, 0.0875 + 1.959963984540054 * std::sqrt(0.0023125), 1e-12);
+  // Wilson on n_eff = 0.0875 * 0.9125 / 0.0023125 = 34.53, capped at the 30 audits made:
+  // centre (0.0875 + z²/60) / (1 + z²/30) = 0.151525 / 1.128051 = 0.134324,
+  // half 1.959964 / 1.128051 * sqrt(0.0875 * 0.9125 / 30 + z² / 3600) = 1.737478 * 0.061062 = 0.106094.
+  EXPECT_NEAR(e.lo, 0.134324 - 0.106094, 2e-5);
+  EXPECT_NEAR(e.hi, 0.134324 + 0.106094, 2e-5);
   EXPECT_NEAR(e.unreviewed_rate, 32.0 / 370.0, 1e-15);
   EXPECT_EQ(e.unaudited_strata, 0);
+  // No failure yet in one audit per stratum: the rate is 0 but the interval is not [0, 0].
+  auto clean = EstimateStratified({{100, 1, 0}, {300, 1, 0}});
+  EXPECT_EQ(clean.rate, 0);
+  EXPECT_EQ(clean.lo, 0);
+  EXPECT_NEAR(clean.hi, 1.959963984540054 * 1.959963984540054 / (2 + 1.959963984540054 * 1.959963984540054), 1e-12);
+  // A census: known exactly.
+  auto all = EstimateStratified({{10, 10, 2}, {5, 5, 0}});
+  EXPECT_NEAR(all.rate, 2.0 / 15.0, 1e-15);
+  EXPECT_EQ(all.lo, all.rate);
+  EXPECT_EQ(all.hi, all.rate);
 }
 
 TEST(NeymanAllocation, BeatsProportionalAllocationInSimulation) {
