@@ -115,6 +115,8 @@ std::string RenderMarkdown(const RunResult& r) {
   TableOr(out, AlertTable(r.alerts), "No operational alert.");
   out += "## Process-control incidents\n\n";
   TableOr(out, IncidentTable(r.incidents), "No shift in any series.");
+  out += "## Audit plans\n\n";
+  TableOr(out, AuditPlanTable(r.audit_plans), "No audit plan recorded (gtops sample draw).");
   out += "## Audit error rates\n\n";
   TableOr(out, AuditErrorTable(r.audit_errors), "No audits.");
   out += "## Metrics by spec version\n\n";

@@ -167,6 +167,30 @@ TEST(MarkdownTest, FirstRunAndEmptyRun) {
   EXPECT_TRUE(TableRows(md, "## Gap table").empty());
 }
 
+TEST(MarkdownTest, AuditPlansAreOneRowEachWithTheirDecision) {
+  RunResult r;
+  EXPECT_NE(RenderMarkdown(r).find("No audit plan recorded"), std::string::npos);
+  AuditPlanView p;
+  p.pipeline = "lidar";
+  p.batch = "b7";
+  p.kind = "single";
+  p.plan = "n = 13, c = 1";
+  p.lot = 120;
+  p.n = 13;
+  p.decision = "reject";
+  p.evidence = "2 of 9 audits failed (c = 1)";
+  p.created_at = "2026-11-22T10:00:00Z";
+  r.audit_plans = {p, p};
+  r.audit_plans[1].batch = "b8";
+  r.audit_plans[1].decision = "continue";
+  const std::vector<std::string> rows = TableRows(RenderMarkdown(r), "## Audit plans");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(CellCount(rows[0]), 8u);
+  EXPECT_NE(rows[0].find("| b7 |"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[0].find("| reject |"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[1].find("| continue |"), std::string::npos) << rows[1];
+}
+
 TEST(MarkdownTest, PipesInTheDataDoNotSplitCellsAndAGapOfZeroHasNoSign) {
   RunResult r;
   r.gaps = {fixture::Row("a|b", "recall", "", {}, 0.9, true, 0.9, 0.85, 0.95, GapStatus::kInconclusive, "", 0, 0)};
