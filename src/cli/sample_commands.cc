@@ -312,6 +312,8 @@ int RunSampleDecide(const SampleDecideArgs& args) {
     j["estimate"] = ordered_json{{"rate", Number(d.estimate.rate)},       {"lo", Number(d.estimate.lo)},
                                  {"hi", Number(d.estimate.hi)},           {"variance", Number(d.estimate.variance)},
                                  {"unreviewed_rate", Number(d.estimate.unreviewed_rate)},
+                                 {"unreviewed_lo", Number(d.estimate.unreviewed_lo)},
+                                 {"unreviewed_hi", Number(d.estimate.unreviewed_hi)},
                                  {"unaudited_strata", d.estimate.unaudited_strata}};
     std::puts(j.dump(2).c_str());
     return code;
@@ -329,9 +331,14 @@ int RunSampleDecide(const SampleDecideArgs& args) {
   }
   std::printf("\n");
   if (std::isfinite(d.estimate.rate)) {
+    const std::string unreviewed =
+        std::isfinite(d.estimate.unreviewed_rate)
+            ? fmt::format("{} [{}, {}]", Percent(d.estimate.unreviewed_rate), Percent(d.estimate.unreviewed_lo),
+                          Percent(d.estimate.unreviewed_hi))
+            : "—";
     std::printf("  batch error rate (stratified estimate): %s, 95%% interval [%s, %s]; unreviewed tasks: %s",
                 Percent(d.estimate.rate).c_str(), Percent(d.estimate.lo).c_str(), Percent(d.estimate.hi).c_str(),
-                std::isfinite(d.estimate.unreviewed_rate) ? Percent(d.estimate.unreviewed_rate).c_str() : "—");
+                unreviewed.c_str());
     if (d.estimate.unaudited_strata > 0) {
       std::printf(" (%d strata without an audit are left out)", d.estimate.unaudited_strata);
     }

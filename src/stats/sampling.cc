@@ -700,7 +700,7 @@ StratifiedEstimate EstimateStratified(const std::vector<StratumSample>& strata) 
   for (const StratumSample& s : strata) {
     if (s.audited > 0) total += static_cast<double>(s.size);
   }
-  double unreviewed = 0, unreviewed_failed = 0, audited = 0;
+  double unreviewed = 0, unreviewed_failed = 0, audited = 0, unreviewed_var = 0;
   bool census = true;  // every audited stratum audited in full: the rate is known exactly
   for (const StratumSample& s : strata) {
     if (s.audited <= 0) {
@@ -716,8 +716,20 @@ StratifiedEstimate EstimateStratified(const std::vector<StratumSample>& strata) 
     e.variance += w * w * std::max(0.0, 1 - n / N) * p * (1 - p) / std::max(1.0, n - 1);
     unreviewed += std::max(0.0, N - n);
     unreviewed_failed += std::max(0.0, N - n) * p;
+    // The unreviewed failures' total predicted from the stratum's sample: N (N − n) S² / n with
+    // S² = n p(1 − p) / (n − 1), the variance of the expansion estimate of the stratum's total.
+    unreviewed_var += N * std::max(0.0, N - n) * p * (1 - p) / std::max(1.0, n - 1);
   }
-  if (total <= 0) return {NAN, NAN, NAN, NAN, NAN, e.unaudited_strata};
+  if (total <= 0) return {NAN, NAN, NAN, NAN, NAN, NAN, NAN, e.unaudited_strata};
+  const double z = 1.959963984540054, z2 = z * z;
+  // Wilson's interval around `rate` on `n_eff` (capped at the audits made).
+  auto wilson = [&](double rate, double n_eff, double& lo, double& hi) {
+    const double pq = rate * (1 - rate);
+    const double centre = (rate + z2 / (2 * n_eff)) / (1 + z2 / n_eff);
+    const double half = z / (1 + z2 / n_eff) * std::sqrt(pq / n_eff + z2 / (4 * n_eff * n_eff));
+    lo = std::max(0.0, centre - half);
+    hi = std::min(1.0, centre + half);
+  };
   if (census) {
     e.lo = e.hi = e.rate;
   } else {
@@ -726,13 +738,16 @@ StratifiedEstimate EstimateStratified(const std::vector<StratumSample>& strata) 
     // the audits made: a batch with no failure yet still has an upper bound above 0.
     const double pq = e.rate * (1 - e.rate);
     const double n_eff = pq > 0 && e.variance > 0 ? std::min(audited, pq / e.variance) : audited;
-    const double z = 1.959963984540054, z2 = z * z;
-    const double centre = (e.rate + z2 / (2 * n_eff)) / (1 + z2 / n_eff);
-    const double half = z / (1 + z2 / n_eff) * std::sqrt(pq / n_eff + z2 / (4 * n_eff * n_eff));
-    e.lo = std::max(0.0, centre - half);
-    e.hi = std::min(1.0, centre + half);
+    wilson(e.rate, n_eff, e.lo, e.hi);
   }
-  e.unreviewed_rate = unreviewed > 0 ? unreviewed_failed / unreviewed : NAN;
+  e.unreviewed_rate = e.unreviewed_lo = e.unreviewed_hi = NAN;
+  if (unreviewed > 0) {
+    e.unreviewed_rate = unreviewed_failed / unreviewed;
+    const double var = unreviewed_var / (unreviewed * unreviewed);
+    const double pq = e.unreviewed_rate * (1 - e.unreviewed_rate);
+    const double n_eff = pq > 0 && var > 0 ? std::min(audited, pq / var) : audited;
+    wilson(e.unreviewed_rate, n_eff, e.unreviewed_lo, e.unreviewed_hi);
+  }
   return e;
 }
 

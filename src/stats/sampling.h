@@ -200,6 +200,7 @@ struct StratumSample {
 struct StratifiedEstimate {
   double rate = 0, variance = 0, lo = 0, hi = 0;
   double unreviewed_rate = 0;
+  double unreviewed_lo = 0, unreviewed_hi = 0;  // its 95% prediction interval (docs/sampling.md)
   int unaudited_strata = 0;
 };
 StratifiedEstimate EstimateStratified(const std::vector<StratumSample>& strata);

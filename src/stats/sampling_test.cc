@@ -448,6 +448,16 @@ TEST(EstimateStratified, HandComputedRateVarianceAndInterval) {
   EXPECT_NEAR(e.lo, 0.134324 - 0.106094, 2e-5);
   EXPECT_NEAR(e.hi, 0.134324 + 0.106094, 2e-5);
   EXPECT_NEAR(e.unreviewed_rate, 32.0 / 370.0, 1e-15);
+  // Unreviewed: Var = (100 * 90 * 0.16 / 9 + 300 * 280 * 0.0475 / 19) / 370² = (160 + 210) / 136900
+  // = 0.0027027; n_eff = 0.086486 * 0.913514 / 0.0027027 = 29.23 (under the 30 audits).
+  {
+    const double p = 32.0 / 370.0, n = p * (1 - p) / (370.0 / 136900.0), z = 1.959963984540054;
+    const double centre = (p + z * z / (2 * n)) / (1 + z * z / n);
+    const double half = z / (1 + z * z / n) * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n));
+    EXPECT_NEAR(n, 29.23, 0.01);
+    EXPECT_NEAR(e.unreviewed_lo, centre - half, 1e-12);
+    EXPECT_NEAR(e.unreviewed_hi, centre + half, 1e-12);
+  }
   EXPECT_EQ(e.unaudited_strata, 0);
   // No failure yet in one audit per stratum: the rate is 0 but the interval is not [0, 0].
   auto clean = EstimateStratified({{100, 1, 0}, {300, 1, 0}});
