@@ -310,7 +310,6 @@ Result<PipelineConsensus> ComputeOne(Store& store, const PipelineSpec& spec, con
       a.accuracy = truth->accuracy[k], a.lo = truth->accuracy_lo[k], a.hi = truth->accuracy_hi[k];
       a.weight = std::isfinite(a.accuracy) ? a.accuracy : 1.0;
       weight_of[k] = a.weight;
-      const auto kc = static_cast<size_t>(truth->classes);
       a.confusion.assign(truth->confusion.begin() + static_cast<std::ptrdiff_t>(k * kc * kc),
                          truth->confusion.begin() + static_cast<std::ptrdiff_t>((k + 1) * kc * kc));
       out.annotators.push_back(std::move(a));
