@@ -449,30 +449,29 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
   std::map<std::string, Pending> pending;
   std::unordered_map<std::string, KeyValues> scene_cache, attr_cache;
   // Every vendor object of the checked pipelines, label set by label set.
-  constexpr int kPage = 200000;
-  int64_t last = -1;
-  std::string last_set;
+  // Pages of label sets (by id, a range scan of the rowid), each with its objects (a key range).
+  constexpr int kPage = 5000;
   for (const std::string& name : checked) {
-    last = -1;
+    int64_t last = -1;
     for (;;) {
       auto q = store.QueryReadOnly(fmt::format(
           "SELECT l.label_set_id, l.frame, l.producer, coalesce(l.vendor, ''), coalesce(l.annotator, ''), "
           "coalesce(l.batch, ''), coalesce(l.spec_version, ''), coalesce(l.tool_version, ''), l.labeled_at, "
-          "coalesce(l.scene, ''), o.object_id, o.class, o.range_m, o.num_points, coalesce(o.attributes, ''), "
-          "o.object_key FROM label_sets l LEFT JOIN objects o ON o.object_key >= l.label_set_id * {0} "
-          "AND o.object_key < (l.label_set_id + 1) * {0} "
-          "WHERE l.pipeline = {1} AND l.source = 'vendor' AND coalesce(o.object_key, l.label_set_id * {0}) > {2} "
-          "ORDER BY coalesce(o.object_key, l.label_set_id * {0}) LIMIT {3}",
+          "coalesce(l.scene, ''), o.object_id, o.class, o.range_m, o.num_points, coalesce(o.attributes, '') "
+          "FROM (SELECT * FROM label_sets WHERE pipeline = {1} AND source = 'vendor' AND label_set_id > {2} "
+          "ORDER BY label_set_id LIMIT {3}) l LEFT JOIN objects o ON o.object_key >= l.label_set_id * {0} "
+          "AND o.object_key < (l.label_set_id + 1) * {0} ORDER BY l.label_set_id, o.object_key",
           kMaxObjectsPerRecord, Quote(name), last, kPage));
       if (!q.ok()) return q.status();
       Pending& p = pending[name];
+      int64_t sets = 0;
       for (const auto& cells : q->rows) {
         auto text = [&](size_t i) -> const std::string& { return CellText(cells, i); };
         auto number = [&](size_t i) { return CellNumber(cells, i); };
-        last = cells[15] ? std::stoll(*cells[15]) : std::stoll(text(0)) * kMaxObjectsPerRecord;
         const RowContext context{text(3), text(4), text(5), text(6), text(7), cells[8], text(9)};
-        if (text(0) != last_set) {  // the label set's suspected missing objects, once
-          last_set = text(0);
+        if (const int64_t id = std::stoll(text(0)); id != last) {  // a new label set: its missing objects
+          last = id;
+          ++sets;
           if (auto u = unlabeled.find(key(text(1), text(2), "")); u != unlabeled.end()) {
             for (const auto& [err, cls] : u->second) {
               p.builder.NextRow();
@@ -501,7 +500,7 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
         p.weight.push_back(1.0f);
         p.example.push_back(err != 0 ? text(1) + "/" + *cells[10] : std::string());
       }
-      if (q->rows.size() < static_cast<size_t>(kPage)) break;
+      if (sets < kPage) break;
     }
   }
   return FinishAll(pending);
