@@ -18,13 +18,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::RunCommand;
 using testing::TempDir;
-
-int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-
-// Runs gtops with `args`, stdout only (stderr is discarded so that JSON parses).
-std::string Stdout(const std::string& args, int& status) {
-  return RunCommand(std::string(GTOPS_BINARY) + " " + args + " 2>/dev/null", status);
-}
+using testing::ExitCode;
+using testing::Stdout;
 
 TEST(AgreementCli, WorldSmallOverlapSets) {
   TempDir tmp;

@@ -19,12 +19,8 @@ namespace {
 using nlohmann::json;
 using testing::RunCommand;
 using testing::TempDir;
-
-int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-
-std::string Stdout(const std::string& args, int& status) {
-  return RunCommand(std::string(GTOPS_BINARY) + " " + args + " 2>/dev/null", status);
-}
+using testing::ExitCode;
+using testing::Stdout;
 
 const json* FindBy(const json& array, const std::string& key, const std::string& value) {
   for (const json& x : array) {

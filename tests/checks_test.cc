@@ -26,12 +26,8 @@ namespace {
 using nlohmann::json;
 using testing::RunCommand;
 using testing::TempDir;
-
-int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-
-std::string Stdout(const std::string& args, int& status) {
-  return RunCommand(std::string(GTOPS_BINARY) + " " + args + " 2>/dev/null", status);
-}
+using testing::ExitCode;
+using testing::Stdout;
 
 std::vector<json> ReadJsonl(const std::string& path) {
   std::vector<json> out;

@@ -22,8 +22,7 @@ namespace {
 using nlohmann::json;
 using testing::RunGtops;
 using testing::TempDir;
-
-int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+using testing::ExitCode;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -42,7 +42,7 @@ std::string CopySmallProgram(const TempDir& dir) {
   return program;
 }
 
-int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+using testing::ExitCode;
 
 const json* FindRow(const json& gaps, const std::string& pipeline, const std::string& metric, const std::string& vendor,
                     const json& slice) {

@@ -16,8 +16,7 @@ namespace {
 
 using nlohmann::json;
 using testing::RunGtops;
-
-int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+using testing::ExitCode;
 
 // P(X <= c), X ~ Binomial(n, p), by direct products.
 double BinomialCdf(int n, int c, double p) {

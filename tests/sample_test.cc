@@ -22,8 +22,7 @@ using nlohmann::json;
 using testing::RunGtops;
 using testing::TempDir;
 using testing::WorldSmall;
-
-int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+using testing::ExitCode;
 
 class SampleWorldSmall : public ::testing::Test {
  protected:

@@ -1,6 +1,8 @@
 // Helpers shared by the end-to-end tests.
 #pragma once
 
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -51,6 +53,17 @@ inline std::string RunCommand(const std::string& cmd, int& status) {
 // stderr together; `status` receives pclose's wait status (WEXITSTATUS gives the exit code).
 inline std::string RunGtops(const std::string& args, int& status) {
   return RunCommand(std::string(GTOPS_BINARY) + " " + args + " 2>&1", status);
+}
+#endif
+
+// The exit code in a wait status from RunCommand / RunGtops (-1 when the process did not exit).
+inline int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+
+#ifdef GTOPS_BINARY
+// Runs the gtops binary with `args` and returns its standard output only (stderr is discarded, so
+// that JSON parses); `status` as for RunCommand.
+inline std::string Stdout(const std::string& args, int& status) {
+  return RunCommand(std::string(GTOPS_BINARY) + " " + args + " 2>/dev/null", status);
 }
 #endif
 
