@@ -245,6 +245,17 @@ class SqliteStore : public Store {
     return slot.get();
   }
 
+  // Runs `write` in one write transaction: committed when it returns ok, rolled back otherwise.
+  Status InTransaction(const std::function<Status()>& write) {
+    GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status s = write();
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK");
+      return s;
+    }
+    return Exec("COMMIT");
+  }
+
   Status InsertObjects(int64_t label_set_id, const std::vector<Object>& objects);
   Status UpsertContext(const std::string& pipeline, const std::string& task,
                        const std::string& batch, const std::string& vendor);
@@ -1311,8 +1322,8 @@ Status SqliteStore::ForEachEvent(std::string_view from_task, std::string_view to
 // The main job's runs and gap tables.
 
 Result<int64_t> SqliteStore::SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) {
-  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto write = [&]() -> Result<int64_t> {
+  int64_t run_id = 0;
+  GTOPS_RETURN_IF_ERROR(InTransaction([&]() -> Status {
     Stmt r, g;
     GTOPS_RETURN_IF_ERROR(r.Prepare(db_,
         "INSERT INTO runs (started_at, finished_at, fingerprint, ingest_run_id, gaps, fails, "
@@ -1331,7 +1342,7 @@ Result<int64_t> SqliteStore::SaveRun(const RunRecord& run, const std::vector<Gap
     r.Int(8, run.meets);
     r.Int(9, run.no_data);
     GTOPS_STEP(r);
-    const int64_t run_id = sqlite3_last_insert_rowid(db_);
+    run_id = sqlite3_last_insert_rowid(db_);
     GTOPS_RETURN_IF_ERROR(g.Prepare(db_,
         "INSERT INTO gaps (run_id, ord, pipeline, metric, slice, slice_label, vendor, target, "
         "higher_is_better, value, lo, hi, gap, status, additional_audits, trend, n, clusters, method, "
@@ -1363,15 +1374,9 @@ Result<int64_t> SqliteStore::SaveRun(const RunRecord& run, const std::vector<Gap
       g.Int(21, row.target_line);
       GTOPS_STEP(g);
     }
-    return run_id;
-  };
-  auto id = write();
-  if (!id.ok()) {
-    (void)Exec("ROLLBACK");
-    return id.status();
-  }
-  GTOPS_RETURN_IF_ERROR(Exec("COMMIT"));
-  return *id;
+    return Status::Ok();
+  }));
+  return run_id;
 }
 
 Result<std::optional<RunRecord>> SqliteStore::LatestRun(int64_t before) {
@@ -1439,8 +1444,7 @@ Result<std::vector<GapRow>> SqliteStore::LoadGaps(int64_t run_id) {
 
 Status SqliteStore::ReplaceIncidents(std::string_view pipeline, const std::vector<IncidentRow>& rows,
                                      std::string_view now) {
-  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto write = [&]() -> Status {
+  return InTransaction([&]() -> Status {
     Stmt mark, up, sweep;
     // Rows of this computation get last_found = now; the others of its scope are swept at the end.
     GTOPS_RETURN_IF_ERROR(up.Prepare(db_,
@@ -1479,13 +1483,7 @@ Status SqliteStore::ReplaceIncidents(std::string_view pipeline, const std::vecto
     sweep.Text(2, pipeline);
     GTOPS_STEP(sweep);
     return Status::Ok();
-  };
-  Status s = write();
-  if (!s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
-  return Exec("COMMIT");
+  });
 }
 
 Result<std::vector<IncidentRow>> SqliteStore::LoadIncidents() {
@@ -1527,9 +1525,8 @@ Result<std::vector<IncidentRow>> SqliteStore::LoadIncidents() {
 
 Result<bool> SqliteStore::SaveAuditPlan(const AuditPlanRow& plan, const std::vector<AuditPlanTask>& tasks,
                                         bool replace) {
-  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   bool saved = false;
-  auto write = [&]() -> Status {
+  GTOPS_RETURN_IF_ERROR(InTransaction([&]() -> Status {
     Stmt exists, del_plan, del_tasks, ins, task;
     GTOPS_RETURN_IF_ERROR(exists.Prepare(db_, "SELECT 1 FROM audit_plans WHERE pipeline = ?1 AND batch = ?2"));
     exists.Text(1, plan.pipeline);
@@ -1584,13 +1581,7 @@ Result<bool> SqliteStore::SaveAuditPlan(const AuditPlanRow& plan, const std::vec
     }
     saved = true;
     return Status::Ok();
-  };
-  Status s = write();
-  if (!s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
-  GTOPS_RETURN_IF_ERROR(Exec("COMMIT"));
+  }));
   return saved;
 }
 
@@ -1644,8 +1635,7 @@ Result<std::optional<AuditPlan>> SqliteStore::LoadAuditPlan(std::string_view pip
 // The automated checks' findings.
 
 Status SqliteStore::SaveFindings(const CheckRunInfo& run, const std::vector<FindingRow>& findings) {
-  GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto write = [&]() -> Status {
+  return InTransaction([&]() -> Status {
     Stmt del, r, f;
     GTOPS_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM findings WHERE pipeline = ?1"));
     del.Text(1, run.pipeline);
@@ -1696,13 +1686,7 @@ Status SqliteStore::SaveFindings(const CheckRunInfo& run, const std::vector<Find
       GTOPS_STEP(f);
     }
     return Status::Ok();
-  };
-  Status s = write();
-  if (!s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
-  return Exec("COMMIT");
+  });
 }
 
 Result<std::optional<CheckRunInfo>> SqliteStore::LatestCheckRun(std::string_view pipeline) {
