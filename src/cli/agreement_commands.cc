@@ -272,11 +272,7 @@ Status OpenProgram(const CommonArgs& common, std::optional<ProgramConfig>& confi
   auto c = LoadConfig(common.program);
   if (!c.ok()) return c.status();
   config = std::move(*c);
-  const std::string store_path = StorePath(common);
-  if (!IsPostgresLocation(store_path) && !std::filesystem::exists(store_path)) {
-    return Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` first", store_path));
-  }
-  auto s = OpenStore(StoreOptions{store_path, true});
+  auto s = OpenExistingStore(common, true);
   if (!s.ok()) return s.status();
   store = std::move(*s);
   return Status::Ok();

@@ -33,11 +33,7 @@ Status Open(const ChecksArgs& args, ProgramConfig& config, std::unique_ptr<Store
   auto c = LoadConfig(args.common.program);
   if (!c.ok()) return c.status();
   config = std::move(*c);
-  const std::string path = StorePath(args.common);
-  if (!IsPostgresLocation(path) && !std::filesystem::exists(path)) {
-    return Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` first", path));
-  }
-  auto s = OpenStore(StoreOptions{path, false});
+  auto s = OpenExistingStore(args.common, false);
   if (!s.ok()) return s.status();
   store = std::move(*s);
   return Status::Ok();

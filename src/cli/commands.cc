@@ -48,6 +48,14 @@ std::string StorePath(const CommonArgs& c) {
   return c.store.empty() ? DefaultStorePath(c.program) : c.store;
 }
 
+Result<std::unique_ptr<Store>> OpenExistingStore(const CommonArgs& c, bool read_only, std::string_view first) {
+  const std::string path = StorePath(c);
+  if (!IsPostgresLocation(path) && !std::filesystem::exists(path)) {
+    return Status::StoreError(fmt::format("{}: no store here yet: run `{}` first", path, first));
+  }
+  return OpenStore(StoreOptions{path, read_only});
+}
+
 namespace {
 
 // Shows progress on stderr when it is a terminal; clears the line when done.

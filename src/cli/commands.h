@@ -2,10 +2,13 @@
 // renders, and returns the process exit code (docs/cli.md).
 #pragma once
 
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "store/store.h"
 #include "demo/generator.h"
 
 namespace gtops::cli {
@@ -35,6 +38,11 @@ struct CommonArgs {
 
 // The store a command opens: --store, else <program>/.gtops/gtops.db.
 std::string StorePath(const CommonArgs& c);
+
+// Opens the program's store (StorePath), which must already exist: kStoreError "PATH: no store
+// here yet: run `FIRST` first" when it does not, so that a read never creates an empty store.
+Result<std::unique_ptr<Store>> OpenExistingStore(const CommonArgs& c, bool read_only,
+                                                 std::string_view first = "gtops ingest");
 
 struct InitArgs {
   std::string dir;

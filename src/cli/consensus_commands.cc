@@ -144,11 +144,7 @@ int RunConsensus(const ConsensusArgs& args) {
   auto config = LoadConfig(args.common.program);
   if (!config.ok()) return Fail(config.status(), json);
   if (args.quorum < 0) return Fail(Status::Usage(fmt::format("--quorum {}: expected 1 or more", args.quorum)), json);
-  const std::string store_path = StorePath(args.common);
-  if (!IsPostgresLocation(store_path) && !std::filesystem::exists(store_path)) {
-    return Fail(Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` first", store_path)), json);
-  }
-  auto store = OpenStore(StoreOptions{store_path, !args.write});
+  auto store = OpenExistingStore(args.common, !args.write);
   if (!store.ok()) return Fail(store.status(), json);
   ConsensusOptions options;
   options.pipeline = args.pipeline;

@@ -128,12 +128,7 @@ int RunExport(const ExportArgs& a) {
   if (!format.ok()) return Fail(format.status(), json);
   auto config = LoadConfig(a.common.program);
   if (!config.ok()) return Fail(config.status(), json);
-  const std::string store_path = StorePath(a.common);
-  if (!IsPostgresLocation(store_path) && !std::filesystem::exists(store_path)) {
-    return Fail(Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` or `gtops import` first",
-                                               store_path)), json);
-  }
-  auto store = OpenStore(StoreOptions{store_path, true});
+  auto store = OpenExistingStore(a.common, true, "gtops ingest` or `gtops import");
   if (!store.ok()) return Fail(store.status(), json);
   interop::ExportRequest req;
   req.format = *format;

@@ -107,12 +107,8 @@ int RunEvalQuality(const EvalQualityArgs& args) {
   options.against = *against;
   options.by = SplitKeys(args.by);
   options.metrics.resamples = args.resamples;
-  const std::string store_path = StorePath(args.common);
   // Evaluation writes outcomes, so the store is opened for writing; it must already exist.
-  if (!IsPostgresLocation(store_path) && !std::filesystem::exists(store_path)) {
-    return Fail(Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` first", store_path)), json);
-  }
-  auto store = OpenStore(StoreOptions{store_path, false});
+  auto store = OpenExistingStore(args.common, false);
   if (!store.ok()) return Fail(store.status(), json);
   if (args.distortion) return RunDistortion(args, **store, *config, options);
   auto result = EvaluatePipeline(**store, *config, options);

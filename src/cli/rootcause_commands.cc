@@ -37,11 +37,7 @@ Result<Analysis> Analyse(const RootcauseArgs& args) {
   if (!args.pipeline.empty() && config->FindPipeline(args.pipeline) == nullptr) {
     return Status::Usage(fmt::format("--pipeline \"{}\" is not a pipeline of gtops.toml", args.pipeline));
   }
-  const std::string store_path = StorePath(args.common);
-  if (!IsPostgresLocation(store_path) && !fs::exists(store_path)) {
-    return Status::StoreError(fmt::format("{}: no store here yet: run `gtops run` first", store_path));
-  }
-  auto store = OpenStore(StoreOptions{store_path, true});
+  auto store = OpenExistingStore(args.common, true, "gtops run");
   if (!store.ok()) return store.status();
   const bool audits = args.evidence == "audits", findings = args.evidence == "findings";
   auto facts = audits     ? rootcause::LoadAuditFacts(**store, args.pipeline)

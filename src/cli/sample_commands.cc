@@ -130,11 +130,7 @@ std::vector<std::string> SplitKeys(const std::string& list) {
 
 // Opens the program's existing store for writing; kStoreError when there is none yet.
 Result<std::unique_ptr<Store>> OpenProgramStore(const CommonArgs& common) {
-  const std::string path = StorePath(common);
-  if (!IsPostgresLocation(path) && !std::filesystem::exists(path)) {
-    return Status::StoreError(fmt::format("{}: no store here yet: run `gtops ingest` (or `gtops run`) first", path));
-  }
-  return OpenStore(StoreOptions{path, false});
+  return OpenExistingStore(common, false, "gtops ingest` (or `gtops run`)");
 }
 
 ordered_json PlanJson(const AuditPlanRow& p) {

@@ -79,11 +79,7 @@ int RunSpc(const SpcArgs& args) {
   if (!args.pipeline.empty() && config->FindPipeline(args.pipeline) == nullptr) {
     return Fail(Status::Usage(fmt::format("spc: no pipeline '{}' in gtops.toml", args.pipeline)), json);
   }
-  const std::string store_path = StorePath(args.common);
-  if (!IsPostgresLocation(store_path) && !std::filesystem::exists(store_path)) {
-    return Fail(Status::StoreError(fmt::format("{}: no store here yet: run `gtops run` first", store_path)), json);
-  }
-  auto store = OpenStore(StoreOptions{store_path, false});
+  auto store = OpenExistingStore(args.common, false, "gtops run");
   if (!store.ok()) return Fail(store.status(), json);
   int64_t as_of_ms = 0;
   auto timelines = LoadTimelines(**store, *config, as_of_ms);
