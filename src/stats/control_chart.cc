@@ -18,14 +18,16 @@ double PooledRate(const std::vector<int64_t>& successes, const std::vector<int64
   return sn > 0 ? static_cast<double>(sx) / static_cast<double>(sn) : NAN;
 }
 
-double Dispersion(const std::vector<int64_t>& successes, const std::vector<int64_t>& n, size_t k, double p) {
-  const double pq = p * (1 - p);
+// Moving-range dispersion of the standardised batches: z_i = (x_i / n_i - rate) / sqrt(variance / n_i),
+// `variance` the per-unit variance at the centre (p (1 - p) binomial, u Poisson).
+double Dispersion(const std::vector<int64_t>& successes, const std::vector<int64_t>& n, size_t k, double rate,
+                  double variance) {
   // z scores of the batches with data, in order.
   std::vector<double> z;
   for (size_t i = 0; i < k; ++i) {
-    if (n[i] <= 0 || !(pq > 0)) continue;
-    const double sigma = std::sqrt(pq / static_cast<double>(n[i]));
-    z.push_back((static_cast<double>(successes[i]) / static_cast<double>(n[i]) - p) / sigma);
+    if (n[i] <= 0 || !(variance > 0)) continue;
+    const double sigma = std::sqrt(variance / static_cast<double>(n[i]));
+    z.push_back((static_cast<double>(successes[i]) / static_cast<double>(n[i]) - rate) / sigma);
   }
   if (z.size() < 3) return 1;
   double mr = 0;
@@ -33,24 +35,19 @@ double Dispersion(const std::vector<int64_t>& successes, const std::vector<int64
   return mr / static_cast<double>(z.size() - 1) / 1.128;
 }
 
-}  // namespace
-
-double LaneyDispersion(const std::vector<int64_t>& successes, const std::vector<int64_t>& n) {
-  const size_t k = std::min(successes.size(), n.size());
-  const double p = PooledRate(successes, n, k);
-  return std::isnan(p) ? 1.0 : Dispersion(successes, n, k, p);
-}
-
-std::vector<ChartPoint> LaneyPChart(const std::vector<int64_t>& successes, const std::vector<int64_t>& n) {
-  const size_t k = std::min(successes.size(), n.size());
+// Laney's chart of a rate with per-unit variance `variance_of(centre)`, limits clipped to [0, max].
+template <typename Variance>
+std::vector<ChartPoint> LaneyChart(const std::vector<int64_t>& x, const std::vector<int64_t>& n, Variance variance_of,
+                                   double max) {
+  const size_t k = std::min(x.size(), n.size());
   std::vector<ChartPoint> out(k);
-  const double p = PooledRate(successes, n, k);
+  const double p = PooledRate(x, n, k);
   if (std::isnan(p)) {
     for (ChartPoint& c : out) c.center = c.lcl = c.ucl = NAN;
     return out;
   }
-  const double pq = p * (1 - p);
-  const double sigma_z = Dispersion(successes, n, k, p);
+  const double variance = variance_of(p);
+  const double sigma_z = Dispersion(x, n, k, p, variance);
   for (size_t i = 0; i < k; ++i) {
     ChartPoint& c = out[i];
     c.center = p;
@@ -58,13 +55,38 @@ std::vector<ChartPoint> LaneyPChart(const std::vector<int64_t>& successes, const
       c.lcl = c.ucl = NAN;
       continue;
     }
-    const double half = 3 * std::sqrt(pq / static_cast<double>(n[i])) * sigma_z;
+    const double half = 3 * std::sqrt(variance / static_cast<double>(n[i])) * sigma_z;
     c.lcl = std::max(0.0, p - half);
-    c.ucl = std::min(1.0, p + half);
-    const double v = static_cast<double>(successes[i]) / static_cast<double>(n[i]);
+    c.ucl = std::min(max, p + half);
+    const double v = static_cast<double>(x[i]) / static_cast<double>(n[i]);
     c.out_of_control = v < c.lcl || v > c.ucl;
   }
   return out;
+}
+
+double Binomial(double p) { return p * (1 - p); }
+double Poisson(double u) { return u; }
+
+}  // namespace
+
+double LaneyDispersion(const std::vector<int64_t>& successes, const std::vector<int64_t>& n) {
+  const size_t k = std::min(successes.size(), n.size());
+  const double p = PooledRate(successes, n, k);
+  return std::isnan(p) ? 1.0 : Dispersion(successes, n, k, p, Binomial(p));
+}
+
+std::vector<ChartPoint> LaneyPChart(const std::vector<int64_t>& successes, const std::vector<int64_t>& n) {
+  return LaneyChart(successes, n, Binomial, 1.0);
+}
+
+double LaneyUDispersion(const std::vector<int64_t>& counts, const std::vector<int64_t>& units) {
+  const size_t k = std::min(counts.size(), units.size());
+  const double u = PooledRate(counts, units, k);
+  return std::isnan(u) ? 1.0 : Dispersion(counts, units, k, u, Poisson(u));
+}
+
+std::vector<ChartPoint> LaneyUChart(const std::vector<int64_t>& counts, const std::vector<int64_t>& units) {
+  return LaneyChart(counts, units, Poisson, HUGE_VAL);
 }
 
 std::vector<ChartPoint> IndividualsChart(const std::vector<double>& values) {

@@ -25,6 +25,15 @@ std::vector<ChartPoint> LaneyPChart(const std::vector<int64_t>& successes, const
 // fewer than 3 of them or a centre of 0 or 1.
 double LaneyDispersion(const std::vector<int64_t>& successes, const std::vector<int64_t>& n);
 
+// Laney's u' chart for a rate of counts per unit (c_i errors over n_i units: errors per object):
+// centre u = sum c / sum n; per batch sigma_i = sqrt(u / n_i) (Poisson), z_i = (c_i / n_i - u) / sigma_i,
+// sigma_z = mean |z_i - z_{i-1}| / 1.128 as for the p' chart (1 with fewer than 3 batches or u = 0);
+// limits u +- 3 sigma_i sigma_z, the lower clipped at 0. Batches with n_i <= 0 get NaN limits.
+std::vector<ChartPoint> LaneyUChart(const std::vector<int64_t>& counts, const std::vector<int64_t>& units);
+
+// Laney's sigma_z of a u chart's batches (as LaneyDispersion, with the Poisson sigma_i).
+double LaneyUDispersion(const std::vector<int64_t>& counts, const std::vector<int64_t>& units);
+
 // Individuals (X-mR) chart for a non-proportion metric per batch: centre = mean, limits
 // centre +- 2.66 mean moving range. NaN values are skipped (their points get NaN limits).
 std::vector<ChartPoint> IndividualsChart(const std::vector<double>& values);

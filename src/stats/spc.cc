@@ -22,46 +22,45 @@ double Rate(int64_t x, int64_t n) { return static_cast<double>(x) / static_cast<
 
 }  // namespace
 
-std::vector<EwmaPoint> Ewma(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double lambda,
-                            double L, double p0, double dispersion) {
-  const size_t k = std::min(failures.size(), n.size());
-  if (std::isnan(p0)) p0 = PooledRate(failures, n, k);
+namespace {
+
+// EWMA of rates x_t / n_t around `centre` with per-unit variance `variance` (p0 (1 - p0) or u0).
+std::vector<EwmaPoint> RateEwma(const std::vector<int64_t>& x, const std::vector<int64_t>& n, size_t k, double lambda,
+                                double L, double centre, double variance, double dispersion) {
   std::vector<EwmaPoint> out(k);
-  const double pq = p0 * (1 - p0), decay = (1 - lambda) * (1 - lambda);
-  double z = p0, weight = 0;  // weight = sum lambda² (1-lambda)^{2(t-i)} / n_i
+  const double decay = (1 - lambda) * (1 - lambda);
+  double z = centre, weight = 0;  // weight = sum lambda² (1-lambda)^{2(t-i)} / n_i
   for (size_t t = 0; t < k; ++t) {
     EwmaPoint& e = out[t];
     if (n[t] <= 0) {
       e.z = z, e.lcl = e.ucl = NAN;
       continue;
     }
-    z = lambda * Rate(failures[t], n[t]) + (1 - lambda) * z;
+    z = lambda * Rate(x[t], n[t]) + (1 - lambda) * z;
     weight = weight * decay + lambda * lambda / static_cast<double>(n[t]);
-    const double half = L * dispersion * std::sqrt(pq * weight);
+    const double half = L * dispersion * std::sqrt(variance * weight);
     e.z = z;
-    e.lcl = p0 - half;
-    e.ucl = p0 + half;
-    e.signal = pq > 0 && (z < e.lcl || z > e.ucl);
+    e.lcl = centre - half;
+    e.ucl = centre + half;
+    e.signal = variance > 0 && (z < e.lcl || z > e.ucl);
   }
   return out;
 }
 
-std::vector<CusumPoint> Cusum(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double k,
-                              double h, double p0, double dispersion) {
-  const size_t len = std::min(failures.size(), n.size());
-  if (std::isnan(p0)) p0 = PooledRate(failures, n, len);
+// Tabular CUSUM over per-batch increments (NaN: no data, the sums stay): C+ += up_t, C- += down_t,
+// each floored at 0, a signal above h, and both restart after a signal.
+std::vector<CusumPoint> TabularCusum(const std::vector<double>& up_inc, const std::vector<double>& down_inc, double h) {
+  const size_t len = up_inc.size();
   std::vector<CusumPoint> out(len);
-  const double pq = p0 * (1 - p0);
   double up = 0, down = 0;
   int64_t up_start = -1, down_start = -1;
   for (size_t t = 0; t < len; ++t) {
     CusumPoint& c = out[t];
-    if (n[t] > 0 && pq > 0) {
-      const double z = (Rate(failures[t], n[t]) - p0) / (dispersion * std::sqrt(pq / static_cast<double>(n[t])));
+    if (!std::isnan(up_inc[t])) {
       if (up == 0) up_start = static_cast<int64_t>(t);
       if (down == 0) down_start = static_cast<int64_t>(t);
-      up = std::max(0.0, up + z - k);
-      down = std::max(0.0, down - z - k);
+      up = std::max(0.0, up + up_inc[t]);
+      down = std::max(0.0, down + down_inc[t]);
     }
     c.upper = up, c.lower = down;
     c.signal_up = up > h;
@@ -70,6 +69,52 @@ std::vector<CusumPoint> Cusum(const std::vector<int64_t>& failures, const std::v
     if (c.signal_down) c.shift_start = c.signal_up ? std::min(up_start, down_start) : down_start, down = 0;
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<EwmaPoint> Ewma(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double lambda,
+                            double L, double p0, double dispersion) {
+  const size_t k = std::min(failures.size(), n.size());
+  if (std::isnan(p0)) p0 = PooledRate(failures, n, k);
+  return RateEwma(failures, n, k, lambda, L, p0, p0 * (1 - p0), dispersion);
+}
+
+std::vector<EwmaPoint> PoissonEwma(const std::vector<int64_t>& counts, const std::vector<int64_t>& units, double lambda,
+                                   double L, double u0, double dispersion) {
+  const size_t k = std::min(counts.size(), units.size());
+  if (std::isnan(u0)) u0 = PooledRate(counts, units, k);
+  return RateEwma(counts, units, k, lambda, L, u0, u0, dispersion);
+}
+
+std::vector<CusumPoint> Cusum(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double k,
+                              double h, double p0, double dispersion) {
+  const size_t len = std::min(failures.size(), n.size());
+  if (std::isnan(p0)) p0 = PooledRate(failures, n, len);
+  const double pq = p0 * (1 - p0);
+  std::vector<double> up(len, NAN), down(len, NAN);
+  for (size_t t = 0; t < len; ++t) {
+    if (n[t] <= 0 || !(pq > 0)) continue;
+    const double z = (Rate(failures[t], n[t]) - p0) / (dispersion * std::sqrt(pq / static_cast<double>(n[t])));
+    up[t] = z - k;
+    down[t] = -z - k;
+  }
+  return TabularCusum(up, down, h);
+}
+
+std::vector<CusumPoint> PoissonCusum(const std::vector<int64_t>& counts, const std::vector<int64_t>& units,
+                                     double shift, double h, double u0, double dispersion) {
+  const size_t len = std::min(counts.size(), units.size());
+  if (std::isnan(u0)) u0 = PooledRate(counts, units, len);
+  const double d2 = dispersion * dispersion, log_shift = std::log(shift);
+  std::vector<double> up(len, NAN), down(len, NAN);
+  for (size_t t = 0; t < len; ++t) {
+    if (units[t] <= 0 || !(u0 > 0)) continue;
+    const double c = static_cast<double>(counts[t]), m = static_cast<double>(units[t]) * u0;
+    up[t] = (c * log_shift - m * (shift - 1)) / d2;
+    down[t] = (m * (1 - 1 / shift) - c * log_shift) / d2;
+  }
+  return TabularCusum(up, down, h);
 }
 
 namespace {
@@ -192,12 +237,19 @@ double XLogRate(double x, double n) { return x > 0 ? x * std::log(x / n) : 0.0; 
 
 double BinomialLl(double x, double n) { return XLogRate(x, n) + XLogRate(n - x, n); }
 
+// The Poisson log-likelihood of x over exposure n at its own rate, less the -x that cancels in G.
+double PoissonLl(double x, double n) { return XLogRate(x, n); }
+
+enum class Model { kBinomial, kPoisson };
+
 }  // namespace
 
 namespace {
 
 // The largest G over the runs of [first, last] and where it is; `tests` counts the runs.
-StepChange MaxStep(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, size_t k, int64_t& tests) {
+StepChange MaxStep(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, size_t k, Model model,
+                   int64_t& tests) {
+  const auto ll = model == Model::kBinomial ? BinomialLl : PoissonLl;
   // Prefix sums over the batches, and the number of batches with data.
   std::vector<double> cx(k + 1, 0), cn(k + 1, 0), cd(k + 1, 0);
   for (size_t i = 0; i < k; ++i) {
@@ -210,7 +262,7 @@ StepChange MaxStep(const std::vector<int64_t>& failures, const std::vector<int64
   tests = 0;
   const double tx = cx[k], tn = cn[k], td = cd[k];
   if (td < 2 || tn <= 0) return best;
-  const double null_ll = BinomialLl(tx, tn);
+  const double null_ll = ll(tx, tn);
   for (size_t a = 0; a < k; ++a) {
     if (n[a] <= 0) continue;  // runs start and end on batches with data
     for (size_t b = a; b < k; ++b) {
@@ -219,7 +271,7 @@ StepChange MaxStep(const std::vector<int64_t>& failures, const std::vector<int64
       ++tests;
       const double ix = cx[b + 1] - cx[a], in = cn[b + 1] - cn[a];
       const double ox = tx - ix, on = tn - in;
-      const double g = 2 * (BinomialLl(ix, in) + BinomialLl(ox, on) - null_ll);
+      const double g = 2 * (ll(ix, in) + ll(ox, on) - null_ll);
       if (g > best.g) {
         best.g = g;
         best.start = static_cast<int64_t>(a);
@@ -231,13 +283,11 @@ StepChange MaxStep(const std::vector<int64_t>& failures, const std::vector<int64
   return best;
 }
 
-}  // namespace
-
-StepChange FindStepChange(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double dispersion,
-                          int simulations, uint64_t seed) {
+StepChange StepChangeOf(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, Model model,
+                        double dispersion, int simulations, uint64_t seed) {
   const size_t k = std::min(failures.size(), n.size());
   int64_t tests = 0;
-  StepChange best = MaxStep(failures, n, k, tests);
+  StepChange best = MaxStep(failures, n, k, model, tests);
   if (best.start < 0) return best;
   // A single step is found as two complementary runs with the same G: report the later one, so
   // that the change is dated where it began.
@@ -257,7 +307,8 @@ StepChange FindStepChange(const std::vector<int64_t>& failures, const std::vecto
     best.p_adjusted = std::min(1.0, std::erfc(std::sqrt(best.g / 2)) * static_cast<double>(tests));
     return best;
   }
-  // Parametric bootstrap of the largest G under no change: every batch binomial at the pooled rate.
+  // Parametric bootstrap of the largest G under no change: every batch binomial (Poisson) at the
+  // pooled rate.
   int64_t sx = 0, sn = 0;
   for (size_t i = 0; i < k; ++i) {
     if (n[i] > 0) sx += failures[i], sn += n[i];
@@ -268,13 +319,31 @@ StepChange FindStepChange(const std::vector<int64_t>& failures, const std::vecto
   int64_t as_large = 0;
   for (int rep = 0; rep < simulations; ++rep) {
     for (size_t i = 0; i < k; ++i) {
-      x[i] = n[i] > 0 ? std::binomial_distribution<int64_t>(n[i], p0)(rng) : 0;
+      if (n[i] <= 0) {
+        x[i] = 0;
+      } else if (model == Model::kBinomial) {
+        x[i] = std::binomial_distribution<int64_t>(n[i], p0)(rng);
+      } else {
+        x[i] = std::poisson_distribution<int64_t>(p0 * static_cast<double>(n[i]))(rng);
+      }
     }
     int64_t t = 0;
-    as_large += MaxStep(x, n, k, t).g >= best.g;
+    as_large += MaxStep(x, n, k, model, t).g >= best.g;
   }
   best.p_adjusted = static_cast<double>(1 + as_large) / static_cast<double>(1 + simulations);
   return best;
+}
+
+}  // namespace
+
+StepChange FindStepChange(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double dispersion,
+                          int simulations, uint64_t seed) {
+  return StepChangeOf(failures, n, Model::kBinomial, dispersion, simulations, seed);
+}
+
+StepChange FindPoissonStepChange(const std::vector<int64_t>& counts, const std::vector<int64_t>& units,
+                                 double dispersion, int simulations, uint64_t seed) {
+  return StepChangeOf(counts, units, Model::kPoisson, dispersion, simulations, seed);
 }
 
 }  // namespace gtops::stats

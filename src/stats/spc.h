@@ -37,6 +37,28 @@ struct CusumPoint {
 std::vector<CusumPoint> Cusum(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double k = 0.5,
                               double h = 4.0, double p0 = NAN, double dispersion = 1.0);
 
+// The same detectors for Poisson counts over exposures (u charts: c_t errors over n_t objects),
+// docs/spc.md "u charts". u0 is the given in-control rate per unit, or sum c / sum n when NaN; d the
+// over-dispersion factor (LaneyUDispersion; 1 for a Poisson process).
+//
+// EWMA of the batch rates u_t = c_t / n_t: z_0 = u0, z_t = lambda u_t + (1 - lambda) z_{t-1}, with
+// the exact variance for varying exposure, Var z_t = u0 sum_{i<=t} lambda² (1-lambda)^{2(t-i)} / n_i,
+// and limits u0 +- L d sqrt(Var z_t) (the lower may be negative: a fall to 0 errors is then not
+// a signal by itself).
+std::vector<EwmaPoint> PoissonEwma(const std::vector<int64_t>& counts, const std::vector<int64_t>& units,
+                                   double lambda = 0.2, double L = 3.0, double u0 = NAN, double dispersion = 1.0);
+
+// Two-sided Poisson CUSUM with the batch's exposure (Lucas 1985, in log-likelihood-ratio units):
+// for a rise to u1 = shift u0 and a fall to u0 / shift, the increments are the quasi-log-likelihood
+// ratios of the batch,
+//   C+_t = max(0, C+_{t-1} + (c_t ln(shift) - n_t u0 (shift - 1)) / d²),
+//   C-_t = max(0, C-_{t-1} + (n_t u0 (1 - 1/shift) - c_t ln(shift)) / d²),
+// a signal when either exceeds h (then both restart from 0, as Cusum). Per unit of exposure the
+// reference value is u0 (shift - 1) / ln(shift) upward and u0 (1 - 1/shift) / ln(shift) downward:
+// shifts smaller than those do not accumulate. `shift_start` as for Cusum.
+std::vector<CusumPoint> PoissonCusum(const std::vector<int64_t>& counts, const std::vector<int64_t>& units,
+                                     double shift = 1.5, double h = 5.0, double u0 = NAN, double dispersion = 1.0);
+
 // Western Electric / Nelson run rules on standardised values z_t = (x_t - centre_t) / sigma_t
 // (NaN values break every run):
 //   1 a point beyond 3 sigma;                     2 nine in a row on one side of the centre;
@@ -69,6 +91,12 @@ struct StepChange {
 };
 StepChange FindStepChange(const std::vector<int64_t>& failures, const std::vector<int64_t>& n,
                           double dispersion = 1.0, int simulations = 0, uint64_t seed = 1);
+
+// The step test for Poisson counts over exposures: as FindStepChange with the Poisson
+// log-likelihood, G = 2 (c_in ln(u_in / u) + c_out ln(u_out / u)) for the rates inside and outside
+// the run and the pooled rate u, divided by d²; the bootstrap draws every batch Poisson(n_i u).
+StepChange FindPoissonStepChange(const std::vector<int64_t>& counts, const std::vector<int64_t>& units,
+                                 double dispersion = 1.0, int simulations = 0, uint64_t seed = 1);
 
 // u chart of counts c_i over units n_i (errors per object, per frame): centre u = sum c / sum n,
 // limits u +- 3 sqrt(u / n_i), the lower clipped at 0. Batches with n_i <= 0 get NaN limits.

@@ -183,6 +183,136 @@ TEST(UChart, LimitsPerUnitCount) {
   EXPECT_TRUE(std::isnan(UChart({1}, {0})[0].ucl));
 }
 
+TEST(LaneyUChart, PoissonSigmaTimesTheMovingRangeDispersion) {
+  // Counts 3, 5, 2, 6 over 10, 20, 10, 20 units: u = 16 / 60; z_i = (c_i/n_i - u) / sqrt(u / n_i)
+  // = 0.2041, -0.1443, -0.4082, 0.2887; sigma_z = (0.3485 + 0.2639 + 0.6969) / 3 / 1.128 = 0.38691;
+  // limits u +- 3 sigma_z sqrt(u / n_i).
+  auto u = LaneyUChart({3, 5, 2, 6}, {10, 20, 10, 20});
+  EXPECT_NEAR(LaneyUDispersion({3, 5, 2, 6}, {10, 20, 10, 20}), 0.38690776027023355, 1e-12);
+  EXPECT_NEAR(u[0].center, 16.0 / 60, 1e-15);
+  EXPECT_NEAR(u[0].ucl, 0.4562119847036966, 1e-12);
+  EXPECT_NEAR(u[1].ucl, 0.4006954463928114, 1e-12);
+  EXPECT_NEAR(u[1].lcl, 0.13263788694052195, 1e-12);
+  EXPECT_TRUE(std::isnan(LaneyUChart({1, 2}, {0, 5})[0].ucl));
+  // Counts above the units (several errors per object) are fine for a u chart.
+  EXPECT_NEAR(LaneyUChart({30, 25, 35}, {10, 10, 10})[0].center, 3.0, 1e-15);
+}
+
+TEST(PoissonEwma, ExactTimeVaryingLimitsForVaryingExposure) {
+  // u0 = 0.1, lambda 0.2, L 3, exposure 100 then 400:
+  // Var z1 = 0.1 * 0.04 / 100 = 4e-5 -> UCL 0.1 + 3 * 0.0063246 = 0.1189737;
+  // Var z2 = 0.1 * (0.04 * 0.64 / 100 + 0.04 / 400) = 3.56e-5 -> UCL 0.1178997.
+  auto e = PoissonEwma({10, 40}, {100, 400}, 0.2, 3.0, 0.1);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_NEAR(e[0].ucl, 0.11897366596101028, 1e-12);
+  EXPECT_NEAR(e[0].lcl, 0.1 - 0.01897366596101028, 1e-12);
+  EXPECT_NEAR(e[1].ucl, 0.11789972066821156, 1e-12);
+  EXPECT_FALSE(e[0].signal || e[1].signal);
+  // Over-dispersion 2 doubles the half-width.
+  EXPECT_NEAR(PoissonEwma({10}, {100}, 0.2, 3.0, 0.1, 2.0)[0].ucl, 0.1 + 2 * 0.01897366596101028, 1e-12);
+}
+
+TEST(PoissonCusum, LogLikelihoodRatioIncrementsWithTheBatchExposure) {
+  // u0 = 0.05, 200 objects a batch (10 errors expected), shift 1.5: an in-control batch of 10 adds
+  // 10 ln 1.5 - 10 * 0.5 = -0.945 upward and 10 (1 - 1/1.5) - 10 ln 1.5 = -0.721 downward (both stay
+  // 0); a batch of 15 (the 50% rise) adds 15 ln 1.5 - 5 = 1.08198: C+ passes h = 5 on the fifth
+  // shifted batch (5.4099), dated to the first.
+  std::vector<int64_t> c, n(40, 200);
+  for (int i = 0; i < 40; ++i) c.push_back(i < 30 ? 10 : 15);
+  auto cu = PoissonCusum(c, n, 1.5, 5.0, 0.05);
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_DOUBLE_EQ(cu[static_cast<size_t>(i)].upper, 0.0);
+    EXPECT_DOUBLE_EQ(cu[static_cast<size_t>(i)].lower, 0.0);
+  }
+  EXPECT_NEAR(cu[30].upper, 1.0819766216224656, 1e-12);
+  EXPECT_FALSE(cu[33].signal_up);
+  EXPECT_TRUE(cu[34].signal_up);
+  EXPECT_NEAR(cu[34].upper, 5.409883108112328, 1e-12);
+  EXPECT_EQ(cu[34].shift_start, 30);
+  // The exposure scales the evidence: the same rate over 1,000 objects a batch signals on the first.
+  std::vector<int64_t> big_c(10, 75), big_n(10, 1000);
+  EXPECT_TRUE(PoissonCusum(big_c, big_n, 1.5, 5.0, 0.05)[0].signal_up);
+  // A fall to a third: the lower sum.
+  std::vector<int64_t> low(10, 3);
+  EXPECT_TRUE(PoissonCusum(low, std::vector<int64_t>(10, 200), 1.5, 5.0, 0.05)[2].signal_down);
+}
+
+// Mean run length to the first signal on in-control Poisson batches: u0 = 0.05 errors per object,
+// exposures uniform on 100..1000 objects (5 to 50 errors expected per batch).
+template <typename Detect>
+double PoissonRunLength(Detect detect, double u, int runs, int length, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int64_t> exposure(100, 1000);
+  double total = 0;
+  for (int r = 0; r < runs; ++r) {
+    std::vector<int64_t> c(static_cast<size_t>(length)), n(static_cast<size_t>(length));
+    for (size_t i = 0; i < n.size(); ++i) {
+      n[i] = exposure(rng);
+      c[i] = std::poisson_distribution<int64_t>(u * static_cast<double>(n[i]))(rng);
+    }
+    total += static_cast<double>(detect(c, n));
+  }
+  return total / runs;
+}
+
+TEST(PoissonDetectors, InControlRunLengthsMatchTheDesign) {
+  const auto ewma = [](const auto& c, const auto& n) {
+    auto e = PoissonEwma(c, n, 0.2, 3.0, 0.05);
+    for (size_t i = 0; i < e.size(); ++i) if (e[i].signal) return i + 1;
+    return e.size();
+  };
+  const auto cusum = [](const auto& c, const auto& n) {
+    auto s = PoissonCusum(c, n, 1.5, 5.0, 0.05);
+    for (size_t i = 0; i < s.size(); ++i) if (s[i].signal_up || s[i].signal_down) return i + 1;
+    return s.size();
+  };
+  const double ewma_arl = PoissonRunLength(ewma, 0.05, 250, 4000, 21);
+  const double cusum_arl = PoissonRunLength(cusum, 0.05, 250, 4000, 22);
+  // In-control ARLs (docs/spc.md, "u charts"): EWMA lambda 0.2, L 3 is designed for ~562 on normal
+  // data (Lucas & Saccucci 1990); our simulation of these exposures (1,000 runs) gives 586. The
+  // two-sided Poisson CUSUM with shift 1.5 and h = 5 has ARL0 >= e^5 = 148 per side (Lorden's bound
+  // for a likelihood-ratio CUSUM); simulated here: 395 two-sided (1,000 runs). 250 runs: a
+  // standard error of about 6%.
+  std::printf("Poisson in-control ARL: EWMA %.0f (expected ~586), CUSUM %.0f (expected ~395)\n", ewma_arl, cusum_arl);
+  EXPECT_GT(ewma_arl, 586 * 0.75);
+  EXPECT_LT(ewma_arl, 586 * 1.3);
+  EXPECT_GT(cusum_arl, 395 * 0.75);
+  EXPECT_LT(cusum_arl, 395 * 1.3);
+  EXPECT_GT(cusum_arl, std::exp(5.0));
+  // A 50% rise is found within a few batches (out-of-control ARL).
+  const double ewma_arl1 = PoissonRunLength(ewma, 0.075, 200, 200, 23);
+  const double cusum_arl1 = PoissonRunLength(cusum, 0.075, 200, 200, 24);
+  std::printf("Poisson ARL at a 50%% rise: EWMA %.2f, CUSUM %.2f\n", ewma_arl1, cusum_arl1);
+  EXPECT_LT(ewma_arl1, 5);
+  EXPECT_LT(cusum_arl1, 5);
+}
+
+TEST(PoissonStepChange, LikelihoodRatioAndCalibration) {
+  // 0, 0, 5, 5 errors over 10 objects each: the run [2, 3] (10 over 20) against 0 over 20, pooled
+  // u = 0.25: G = 2 (10 ln(0.5 / 0.25)) = 20 ln 2 = 13.8629; 9 runs: p = 9 erfc(sqrt(G / 2)) = 0.0017697.
+  StepChange s = FindPoissonStepChange({0, 0, 5, 5}, {10, 10, 10, 10});
+  EXPECT_EQ(s.start, 2);
+  EXPECT_EQ(s.end, 3);
+  EXPECT_TRUE(s.up);
+  EXPECT_NEAR(s.g, 13.862943611198906, 1e-9);
+  EXPECT_NEAR(s.p_adjusted, 0.0017697389004188804, 1e-10);
+  // Under no change the bootstrap p-value is uniform: P(p <= 0.05) ~ 0.05 (200 series of 10
+  // batches, so within 0.05 +- 3 sqrt(0.05 0.95 / 200) = [0.004, 0.096]).
+  std::mt19937_64 rng(9);
+  std::uniform_int_distribution<int64_t> exposure(20, 80);
+  int below = 0;
+  for (int rep = 0; rep < 200; ++rep) {
+    std::vector<int64_t> c(10), n(10);
+    for (size_t i = 0; i < n.size(); ++i) {
+      n[i] = exposure(rng);
+      c[i] = std::poisson_distribution<int64_t>(0.1 * static_cast<double>(n[i]))(rng);
+    }
+    below += FindPoissonStepChange(c, n, 1.0, 300, static_cast<uint64_t>(rep)).p_adjusted <= 0.05;
+  }
+  EXPECT_GE(below, 1);
+  EXPECT_LE(below, 19);
+}
+
 TEST(StepChange, FindsTheRunAndItsLikelihoodRatio) {
   // 0, 0, 5, 5 of 10 each: the run [2, 3] (10 of 20) against 0 of 20; pooled 10 of 40.
   // G = 2 (20 ln 0.5 - (10 ln 0.25 + 30 ln 0.75)) = 17.2609243; 9 runs tested (10 minus the whole);
