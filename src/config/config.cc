@@ -60,13 +60,17 @@ const MetricInfo* FindMetric(std::string_view name) {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr auto kTopKeys = std::to_array<std::string_view>({"program", "vendors", "pipelines"});
+constexpr auto kTopKeys = std::to_array<std::string_view>({"program", "vendors", "pipelines", "sampling"});
+constexpr auto kSamplingKeys = std::to_array<std::string_view>(
+    {"plan", "aql", "ltpd", "alpha", "beta", "n", "c", "budget", "stratify", "seed"});
+constexpr auto kSamplingPlans = std::to_array<std::string_view>({"single", "double", "sprt"});
+constexpr auto kStratifyKeys = std::to_array<std::string_view>({"vendor", "annotator", "class_mix"});
 constexpr auto kProgramKeys = std::to_array<std::string_view>({"name", "data"});
 constexpr auto kVendorKeys =
     std::to_array<std::string_view>({"id", "name", "cost_per_task_usd", "cost_per_object_usd"});
 constexpr auto kPipelineKeys =
     std::to_array<std::string_view>({"id", "name", "geometry", "tracking", "spec_version", "units",
-                                     "match", "tolerances", "sla", "classes", "targets"});
+                                     "match", "tolerances", "sla", "classes", "targets", "sampling"});
 constexpr auto kClassKeys =
     std::to_array<std::string_view>({"name", "safety_weight", "match", "size_prior_m",
                                      "required_attributes", "attributes", "kinematics"});
@@ -376,6 +380,32 @@ class Validator {
     return out;
   }
 
+  std::optional<int64_t> Integer(const toml::node& n, const std::string& what, int64_t min) {
+    const auto* i = n.as_integer();
+    if (i == nullptr) {
+      TypeError(n, what, "an integer");
+      return std::nullopt;
+    }
+    if (i->get() < min) {
+      Report(LineOf(n), fmt::format("{}: must be >= {} (got {})", what, min, i->get()));
+      return std::nullopt;
+    }
+    return i->get();
+  }
+
+  // A probability strictly between 0 and 1.
+  std::optional<double> OpenFraction(const toml::node& n, const std::string& what) {
+    auto v = Number(n, what);
+    if (v && (*v <= 0 || *v >= 1)) {
+      Report(LineOf(n), fmt::format("{}: must be in (0, 1) (got {})", what, *v));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  SamplingSpec Sampling(const toml::node& n, const std::string& ctx);
+  void CheckSampling(const SamplingSpec& s, const std::string& ctx);
+
   std::optional<Range> ParseRange(const toml::node& n, const std::string& what);
   std::optional<MatchRule> ParseMatch(const toml::node& n, const std::string& what,
                                       std::optional<GeometryKind> geometry);
@@ -431,6 +461,8 @@ ProgramConfig Validator::Program(const toml::table& root) {
     });
   }
 
+  if (const auto* n = root.get("sampling")) cfg.sampling = Sampling(*n, "sampling");
+
   std::map<std::string, int> pipeline_lines;
   if (const auto* n = root.get("pipelines")) {
     EachTable(*n, "pipelines", "pipelines", [&](const toml::table& t, size_t i) {
@@ -445,7 +477,82 @@ ProgramConfig Validator::Program(const toml::table& root) {
       cfg.pipelines.push_back(std::move(p));
     });
   }
+  // Every pipeline's plan once merged with the defaults (reported where the pipeline's table is,
+  // else at [sampling]).
+  if (cfg.sampling.line > 0) CheckSampling(cfg.sampling, "sampling");
+  for (const PipelineSpec& p : cfg.pipelines) {
+    if (p.sampling.line == 0) continue;
+    SamplingSpec merged = cfg.SamplingFor(p.id);
+    merged.line = p.sampling.line;
+    CheckSampling(merged, fmt::format("pipeline \"{}\": sampling (with [sampling])", p.id));
+  }
   return cfg;
+}
+
+SamplingSpec Validator::Sampling(const toml::node& node, const std::string& ctx) {
+  SamplingSpec s;
+  const auto* t = Table(node, ctx);
+  if (t == nullptr) return s;
+  s.line = std::max(LineOf(node), 1);
+  CheckKeys(*t, ctx, kSamplingKeys);
+  if (const auto* v = t->get("plan")) {
+    if (auto p = String(*v, ctx + ".plan")) {
+      if (Contains(kSamplingPlans, *p)) {
+        s.plan = *p;
+      } else {
+        Report(LineOf(*v), fmt::format("{}.plan: unknown plan \"{}\"{}", ctx, *p, Hint(*p, kSamplingPlans)));
+      }
+    }
+  }
+  for (auto [key, field] : {std::pair{"aql", &SamplingSpec::aql}, std::pair{"ltpd", &SamplingSpec::ltpd},
+                            std::pair{"alpha", &SamplingSpec::alpha}, std::pair{"beta", &SamplingSpec::beta}}) {
+    if (const auto* v = t->get(key)) s.*field = OpenFraction(*v, fmt::format("{}.{}", ctx, key));
+  }
+  if (const auto* v = t->get("n")) s.n = Integer(*v, ctx + ".n", 1);
+  if (const auto* v = t->get("c")) s.c = Integer(*v, ctx + ".c", 0);
+  if (const auto* v = t->get("budget")) s.budget = Integer(*v, ctx + ".budget", 1);
+  if (const auto* v = t->get("seed")) s.seed = Integer(*v, ctx + ".seed", 0);
+  if (const auto* v = t->get("stratify")) {
+    std::vector<std::string> keys = StringList(*v, ctx + ".stratify");
+    for (const std::string& k : keys) {
+      const bool scene = k.rfind("scene.", 0) == 0 && k.size() > 6;
+      if (!scene && !Contains(kStratifyKeys, k)) {
+        Report(LineOf(*v), fmt::format("{}.stratify: unknown key \"{}\"{} (or scene.<key>)", ctx, k,
+                                       Hint(k, kStratifyKeys)));
+      }
+    }
+    s.stratify = std::move(keys);
+  }
+  // Within one table: a plan is risk-based or fixed, not both.
+  const int line = LineOf(node);
+  if ((s.aql || s.ltpd) && (s.n || s.c)) {
+    Report(line, fmt::format("{}: give either aql and ltpd (a plan designed from the risks) or n and c (a fixed "
+                             "single plan), not both",
+                             ctx));
+  }
+  return s;
+}
+
+void Validator::CheckSampling(const SamplingSpec& s, const std::string& ctx) {
+  if (s.aql.has_value() != s.ltpd.has_value()) {
+    Report(s.line, fmt::format("{}: aql and ltpd go together (got only {})", ctx, s.aql ? "aql" : "ltpd"));
+  }
+  if (s.aql && s.ltpd && *s.aql >= *s.ltpd) {
+    Report(s.line, fmt::format("{}: aql ({}) must be below ltpd ({})", ctx, *s.aql, *s.ltpd));
+  }
+  if (s.n.has_value() != s.c.has_value()) {
+    Report(s.line, fmt::format("{}: n and c go together (a fixed single plan; got only {})", ctx, s.n ? "n" : "c"));
+  }
+  if (s.n && s.c && *s.c >= *s.n) {
+    Report(s.line, fmt::format("{}: c ({}) must be below n ({})", ctx, *s.c, *s.n));
+  }
+  if (s.n && s.plan && *s.plan != "single") {
+    Report(s.line, fmt::format("{}: plan \"{}\" is designed from aql and ltpd; n and c give a single plan", ctx,
+                               *s.plan));
+  }
+  if (s.n && s.budget && *s.budget < *s.n) {
+    Report(s.line, fmt::format("{}: budget ({}) is below the plan's n ({})", ctx, *s.budget, *s.n));
+  }
 }
 
 VendorSpec Validator::Vendor(const toml::table& t, size_t index) {
@@ -544,6 +651,7 @@ PipelineSpec Validator::Pipeline(const toml::table& t, size_t index) {
   }
 
   if (const auto* n = t.get("tolerances")) ParseTolerances(*n, ctx, geometry, &p.tolerances);
+  if (const auto* n = t.get("sampling")) p.sampling = Sampling(*n, ctx + ": sampling");
 
   if (const auto* n = t.get("sla")) {
     if (const auto* sla = Table(*n, ctx + ": sla")) {
@@ -997,6 +1105,27 @@ const PipelineSpec* ProgramConfig::FindPipeline(std::string_view pipeline_id) co
     if (p.id == pipeline_id) return &p;
   }
   return nullptr;
+}
+
+SamplingSpec ProgramConfig::SamplingFor(std::string_view pipeline_id) const {
+  SamplingSpec out = sampling;
+  const PipelineSpec* p = FindPipeline(pipeline_id);
+  if (p == nullptr) return out;
+  const SamplingSpec& own = p->sampling;
+  // Key by key, but a plan is risk-based or fixed: the pipeline's n or c drops the defaults' aql and
+  // ltpd, and its aql or ltpd drops their n and c.
+  if (own.n || own.c) out.aql.reset(), out.ltpd.reset();
+  if (own.aql || own.ltpd) out.n.reset(), out.c.reset();
+  for (auto field : {&SamplingSpec::aql, &SamplingSpec::ltpd, &SamplingSpec::alpha, &SamplingSpec::beta}) {
+    if (own.*field) out.*field = own.*field;
+  }
+  for (auto field : {&SamplingSpec::n, &SamplingSpec::c, &SamplingSpec::budget, &SamplingSpec::seed}) {
+    if (own.*field) out.*field = own.*field;
+  }
+  if (own.plan) out.plan = own.plan;
+  if (own.stratify) out.stratify = own.stratify;
+  if (own.line > 0) out.line = own.line;
+  return out;
 }
 
 const VendorSpec* ProgramConfig::FindVendor(std::string_view vendor_id) const {

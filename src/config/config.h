@@ -2,6 +2,7 @@
 // the whole file and reports every problem with its line; unknown keys are errors, never ignored.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <span>
@@ -82,6 +83,20 @@ struct Targets {
   std::vector<SliceTarget> slices;
 };
 
+// Defaults of `gtops sample draw` ([sampling], and a pipeline's [pipelines.sampling] overrides;
+// docs/config.md "Sampling"). Every field is optional: flags on the command line override, then
+// the pipeline's table, then [sampling]. The plan is either risk-based (aql and ltpd, with alpha
+// and beta) or fixed (n and c, a single plan); a table gives one or the other.
+struct SamplingSpec {
+  std::optional<std::string> plan;                 // "single", "double", "sprt"
+  std::optional<double> aql, ltpd, alpha, beta;    // in (0, 1); aql < ltpd
+  std::optional<int64_t> n, c;                     // fixed single plan: 1 <= n, 0 <= c < n
+  std::optional<int64_t> budget;                   // >= 1
+  std::optional<std::vector<std::string>> stratify;  // vendor, annotator, class_mix, scene.<key>
+  std::optional<int64_t> seed;                     // >= 0
+  int line = 0;                                    // of its table (0: not written)
+};
+
 struct PipelineSpec {
   std::string id, name;
   GeometryKind geometry = GeometryKind::kBox3d;
@@ -93,6 +108,7 @@ struct PipelineSpec {
   std::optional<double> sla_turnaround_hours;
   std::vector<ClassSpec> classes;
   Targets targets;
+  SamplingSpec sampling;  // [pipelines.sampling]: overrides of [sampling]
   int line = 0;
 
   const ClassSpec* FindClass(std::string_view name) const;
@@ -109,10 +125,15 @@ struct ProgramConfig {
   std::vector<std::string> data;  // folders read by ingest, relative to the program folder
   std::vector<VendorSpec> vendors;
   std::vector<PipelineSpec> pipelines;
+  SamplingSpec sampling;          // [sampling]: defaults of `gtops sample draw`
   std::string source_path;        // the gtops.toml it was read from ("" when parsed from text)
 
   const PipelineSpec* FindPipeline(std::string_view id) const;
   const VendorSpec* FindVendor(std::string_view id) const;
+  // The sampling defaults of a pipeline: [sampling] with the pipeline's own keys over it, key by
+  // key, except that a plan is risk-based or fixed: the pipeline's n or c drops the defaults' aql
+  // and ltpd, its aql or ltpd drops their n and c.
+  SamplingSpec SamplingFor(std::string_view pipeline_id) const;
 };
 
 // Parses and validates gtops.toml text. `source_name` prefixes messages ("gtops.toml:12: ...").

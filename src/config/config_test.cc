@@ -680,5 +680,79 @@ TEST(ConfigTest, NamesAndMetricHelpers) {
   EXPECT_FALSE(MetricHigherIsBetter("nonsense"));
 }
 
+// [sampling] defaults and a pipeline's [pipelines.sampling] overrides (docs/config.md "Sampling").
+std::string WithSampling(std::string_view defaults, std::string_view pipeline) {
+  std::string s(kBase);
+  if (!pipeline.empty()) s += "\n  [pipelines.sampling]\n" + std::string(pipeline) + "\n";
+  if (!defaults.empty()) s += "\n[sampling]\n" + std::string(defaults) + "\n";
+  return s;
+}
+
+TEST(ConfigTest, SamplingDefaultsAndPipelineOverrides) {
+  auto cfg = ParseConfig(WithSampling("aql = 0.01\nltpd = 0.05\nalpha = 0.05\nbeta = 0.1\nbudget = 200\n"
+                                      "stratify = [\"vendor\", \"scene.weather\"]\nseed = 7",
+                                      "  n = 80\n  c = 2\n  seed = 3"),
+                         "gtops.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  EXPECT_EQ(cfg->sampling.aql, 0.01);
+  EXPECT_EQ(cfg->sampling.stratify, (std::vector<std::string>{"vendor", "scene.weather"}));
+  // The pipeline's n and c replace the defaults' aql and ltpd; the rest is inherited or overridden.
+  const SamplingSpec s = cfg->SamplingFor("cuboids");
+  EXPECT_FALSE(s.aql.has_value());
+  EXPECT_FALSE(s.ltpd.has_value());
+  EXPECT_EQ(s.n, 80);
+  EXPECT_EQ(s.c, 2);
+  EXPECT_EQ(s.seed, 3);
+  EXPECT_EQ(s.budget, 200);
+  EXPECT_EQ(s.alpha, 0.05);
+  EXPECT_EQ(s.stratify, cfg->sampling.stratify);
+  // A pipeline without a table of its own, or unknown, gets the defaults.
+  EXPECT_EQ(cfg->SamplingFor("nope").aql, 0.01);
+  // No [sampling] at all: nothing set.
+  auto plain = ParseConfig(std::string(kBase), "gtops.toml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->SamplingFor("cuboids").line, 0);
+  EXPECT_FALSE(plain->SamplingFor("cuboids").aql.has_value());
+}
+
+TEST(ConfigTest, StarterSamplingSectionParsesWhenUncommented) {
+  std::string starter = StarterConfigToml();
+  const size_t at = starter.find("# [sampling]");
+  ASSERT_NE(at, std::string::npos);
+  std::string tail = starter.substr(at), uncommented;
+  for (const std::string& line : Lines(tail)) uncommented += (line.rfind("# ", 0) == 0 ? line.substr(2) : line) + "\n";
+  auto cfg = ParseConfig(starter.substr(0, at) + uncommented, "gtops.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  EXPECT_EQ(cfg->sampling.aql, 0.01);
+  EXPECT_EQ(cfg->sampling.budget, 120);
+}
+
+TEST(ConfigTest, SamplingBadValuesNameTheirLine) {
+  EXPECT_TRUE(HasProblem(WithSampling("aql = 1.5\nltpd = 0.05", ""), "aql = 1.5", {"sampling.aql", "must be in (0, 1)"}));
+  EXPECT_TRUE(HasProblem(WithSampling("aql = 0.01\nltpd = \"5%\"", ""), "ltpd = ", {"sampling.ltpd", "expected a number"}));
+  EXPECT_TRUE(HasProblem(WithSampling("plan = \"dubble\"", ""), "plan = ", {"unknown plan \"dubble\"", "did you mean \"double\""}));
+  EXPECT_TRUE(HasProblem(WithSampling("budget = 0", ""), "budget = 0", {"sampling.budget", "must be >= 1"}));
+  EXPECT_TRUE(HasProblem(WithSampling("budget = 2.5", ""), "budget = 2.5", {"sampling.budget", "expected an integer"}));
+  EXPECT_TRUE(HasProblem(WithSampling("seed = -1", ""), "seed = -1", {"sampling.seed", "must be >= 0"}));
+  EXPECT_TRUE(HasProblem(WithSampling("stratify = [\"vendr\"]", ""), "stratify", {"unknown key \"vendr\"", "did you mean \"vendor\""}));
+  EXPECT_TRUE(HasProblem(WithSampling("aql = 0.01\nltpd = 0.05\nbudgt = 5", ""), "budgt", {"sampling: unknown key \"budgt\""}));
+  EXPECT_TRUE(HasProblem(WithSampling("aql = 0.05\nltpd = 0.01", ""), "[sampling]", {"aql (0.05) must be below ltpd (0.01)"}));
+  EXPECT_TRUE(HasProblem(WithSampling("aql = 0.05", ""), "[sampling]", {"aql and ltpd go together"}));
+  EXPECT_TRUE(HasProblem(WithSampling("aql = 0.01\nltpd = 0.05\nn = 50\nc = 1", ""), "[sampling]", {"either aql and ltpd", "not both"}));
+  EXPECT_TRUE(HasProblem(WithSampling("n = 50\nc = 50", ""), "[sampling]", {"c (50) must be below n (50)"}));
+  EXPECT_TRUE(HasProblem(WithSampling("n = 50\nc = 1\nbudget = 20", ""), "[sampling]", {"budget (20) is below the plan's n (50)"}));
+  // A pipeline's table is checked merged with the defaults, at its own line.
+  EXPECT_TRUE(HasProblem(WithSampling("n = 50\nc = 1", "  plan = \"sprt\""), "[pipelines.sampling]",
+                         {"pipeline \"cuboids\": sampling", "plan \"sprt\" is designed from aql and ltpd"}));
+  EXPECT_TRUE(HasProblem(WithSampling("aql = 0.01\nltpd = 0.05", "  aql = 0.1"), "[pipelines.sampling]",
+                         {"pipeline \"cuboids\"", "aql (0.1) must be below ltpd (0.05)"}));
+  // Overriding one key keeps the other: ltpd 0.2 with the default aql 0.01.
+  auto one = ParseConfig(WithSampling("aql = 0.01\nltpd = 0.05", "  ltpd = 0.2"), "gtops.toml");
+  ASSERT_TRUE(one.ok()) << one.status().message();
+  EXPECT_EQ(one->SamplingFor("cuboids").aql, 0.01);
+  EXPECT_EQ(one->SamplingFor("cuboids").ltpd, 0.2);
+  EXPECT_TRUE(HasProblem(WithSampling("", "  c = -1"), "c = -1", {"pipeline \"cuboids\": sampling.c", "must be >= 0"}));
+}
+
 }  // namespace
 }  // namespace gtops

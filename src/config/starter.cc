@@ -111,6 +111,23 @@ sla = { turnaround_hours = 96 }
 #   [pipelines.targets]
 #   recall = 0.97
 #   precision = 0.97
+#
+#   # This pipeline's own audit plan, over the [sampling] defaults below (key by key).
+#   [pipelines.sampling]
+#   n = 50                  # a fixed single plan: audit 50 tasks, accept when at most c fail
+#   c = 1
+
+# Defaults of `gtops sample draw` (flags on the command line override them; docs/sampling.md).
+# The plan is designed from the risks (aql and ltpd, with alpha and beta) or fixed (n and c).
+# [sampling]
+# plan = "single"           # single, double or sprt (sequential)
+# aql = 0.01                # acceptable quality level: a batch this good is accepted ...
+# alpha = 0.05              # ... except with this producer's risk
+# ltpd = 0.05               # lot tolerance percent defective: a batch this bad is rejected ...
+# beta = 0.10               # ... except with this consumer's risk
+# budget = 120              # tasks to audit (at least the plan's n; alone: no acceptance criterion)
+# stratify = ["vendor", "annotator"]   # Neyman allocation over these (or class_mix, scene.<key>)
+# seed = 1                  # the draw is reproducible from the seed
 )toml";
 }
 
