@@ -112,6 +112,12 @@ const Assignment& AssignmentSolver::Solve(std::span<const double> costs, std::si
   return result_;
 }
 
+std::size_t AssignmentSolver::ScratchBytes() const {
+  auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  return bytes(result_.row_to_col) + bytes(result_.col_to_row) + bytes(dense_) + bytes(u_) + bytes(v_) +
+         bytes(minv_) + bytes(p_) + bytes(way_) + bytes(used_);
+}
+
 Assignment SolveAssignment(std::span<const double> costs, std::size_t rows, std::size_t cols) {
   AssignmentSolver solver;
   return solver.Solve(costs, rows, cols);

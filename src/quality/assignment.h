@@ -42,6 +42,9 @@ class AssignmentSolver {
  public:
   const Assignment& Solve(std::span<const double> costs, std::size_t rows, std::size_t cols);
 
+  // Bytes held between calls: grows to the largest problem solved, not with the number solved.
+  std::size_t ScratchBytes() const;
+
  private:
   // A cost compared lexicographically: forbidden pairs used, then the sum of allowed costs.
   struct Lex {

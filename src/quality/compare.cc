@@ -313,7 +313,10 @@ bool FrameComparer::Gate(const Object& ref, const Object& lab, int32_t r, int32_
     case MatchRule::Kind::kCenterDistanceM: {
       double d = 0;
       if (pipeline_.geometry == GeometryKind::kBox3d) {
-        double dx = ref.box3d.x - lab.box3d.x, dy = ref.box3d.y - lab.box3d.y;
+        // The prepared centres are the boxes' (copied): no access to the objects themselves.
+        const auto& a = ref_box3d_[ri];
+        const auto& b = lab_box3d_[li];
+        double dx = a.x - b.x, dy = a.y - b.y;
         d = std::sqrt(dx * dx + dy * dy);
       } else if (pipeline_.geometry == GeometryKind::kBox2d) {
         d = std::hypot(ref.box2d.x + ref.box2d.w / 2 - lab.box2d.x - lab.box2d.w / 2,
@@ -345,35 +348,127 @@ bool FrameComparer::Gate(const Object& ref, const Object& lab, int32_t r, int32_
   return false;
 }
 
+namespace {
+
+// An upper bound of the bird's-eye IoU of two non-degenerate boxes, in exact arithmetic: the
+// footprints' intersection lies within b's rectangle and a's bounding rectangle along b's axes,
+// and within a's rectangle and b's bounding rectangle along a's axes; IoU = I / (A + B - I)
+// increases with I. A and B are any types with the centre, yaw and half sizes of PreparedBox3d.
+template <class A, class B>
+double BevIouUpperBound(const A& a, const B& b) {
+  const double dx = a.x - b.x, dy = a.y - b.y;
+  const double cr = std::abs(a.cos_yaw * b.cos_yaw + a.sin_yaw * b.sin_yaw);
+  const double sr = std::abs(a.sin_yaw * b.cos_yaw - a.cos_yaw * b.sin_yaw);
+  auto overlap = [](double half_box, double half_other, double offset) {
+    return std::min(std::min(2 * half_box, 2 * half_other), half_box + half_other - offset);
+  };
+  // In b's frame: a's centre and half extents along b's axes.
+  const double bu = std::abs(b.cos_yaw * dx + b.sin_yaw * dy), bv = std::abs(b.cos_yaw * dy - b.sin_yaw * dx);
+  const double ox_b = overlap(b.half_l, cr * a.half_l + sr * a.half_w, bu);
+  const double oy_b = overlap(b.half_w, sr * a.half_l + cr * a.half_w, bv);
+  // In a's frame.
+  const double au = std::abs(a.cos_yaw * dx + a.sin_yaw * dy), av = std::abs(a.cos_yaw * dy - a.sin_yaw * dx);
+  const double ox_a = overlap(a.half_l, cr * b.half_l + sr * b.half_w, au);
+  const double oy_a = overlap(a.half_w, sr * b.half_l + cr * b.half_w, av);
+  if (!(ox_b > 0 && oy_b > 0 && ox_a > 0 && oy_a > 0)) return 0;
+  const double area_a = 4 * a.half_l * a.half_w, area_b = 4 * b.half_l * b.half_w;
+  const double inter = std::min(std::min(ox_b * oy_b, ox_a * oy_a), std::min(area_a, area_b));
+  return inter / (area_a + area_b - inter);
+}
+
+// Far below the rounding error of the exact IoU (about 1e-12 relative): a pair whose bound is
+// this far under the threshold cannot pass the gate by rounding.
+constexpr double kIouBoundMargin = 1e-4;
+// Relative slack of the squared-distance rejects: far above rounding, far below anything real.
+constexpr double kCircleSlack = 1 + 1e-9;
+
+}  // namespace
+
+// For box3d pairs: true when the pair certainly fails the gate of `rule` (the same verdict Gate
+// would reach, found cheaply). Pairs it does not reject still go through Gate.
+bool FrameComparer::CannotPass(int32_t r, int32_t l, const MatchRule& rule) const {
+  if (rule.kind != MatchRule::Kind::kBevIou && rule.kind != MatchRule::Kind::kIou) return false;
+  const auto& a = ref_box3d_[static_cast<size_t>(r)];
+  const auto& b = lab_box3d_[static_cast<size_t>(l)];
+  if (a.bev_degenerate || b.bev_degenerate) return true;  // BevIou is 0: the gate needs IoU > 0
+  // BevIou's own bounding-circle reject (IoU 0), with a slack far above rounding (so that a
+  // fused multiply-add here but not there cannot matter).
+  const double dx = a.x - b.x, dy = a.y - b.y, reach = a.radius + b.radius;
+  if (dx * dx + dy * dy > reach * reach * kCircleSlack) return true;
+  return BevIouUpperBound(a, b) < rule.value - kIouBoundMargin;
+}
+
+// Grid over the labels' centres with about one label per cell (at most 2 n + 1 cells).
+void FrameComparer::BuildGrid() {
+  const size_t nl = lab_box3d_.size();
+  double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+  for (const auto& b : lab_box3d_) {
+    x0 = std::min(x0, b.x), y0 = std::min(y0, b.y), x1 = std::max(x1, b.x), y1 = std::max(y1, b.y);
+  }
+  const double w = x1 - x0, h = y1 - y0, n = static_cast<double>(nl);
+  const double cell = std::max({std::sqrt(w * h / n), (w + h) / n, 1e-6});
+  grid_x0_ = x0, grid_y0_ = y0, grid_inv_cell_ = 1 / cell;
+  grid_nx_ = static_cast<int32_t>(std::min(n, std::floor(w * grid_inv_cell_))) + 1;
+  grid_ny_ = static_cast<int32_t>(std::min(n, std::floor(h * grid_inv_cell_))) + 1;
+  const size_t cells = static_cast<size_t>(grid_nx_) * static_cast<size_t>(grid_ny_);
+  grid_start_.assign(cells + 1, 0);
+  auto cell_of = [&](const geometry::PreparedBox3d& b) {
+    return static_cast<size_t>(CellY(b.y)) * static_cast<size_t>(grid_nx_) + static_cast<size_t>(CellX(b.x));
+  };
+  for (const auto& b : lab_box3d_) ++grid_start_[cell_of(b) + 1];
+  for (size_t c = 0; c < cells; ++c) grid_start_[c + 1] += grid_start_[c];
+  grid_items_.resize(nl);
+  // grid_start_[c] serves as the fill position of cell c, then is shifted back.
+  for (size_t l = 0; l < nl; ++l) {
+    const auto& b = lab_box3d_[l];
+    grid_items_[static_cast<size_t>(grid_start_[cell_of(b)]++)] = {
+        b.x, b.y, b.radius, b.cos_yaw, b.sin_yaw, b.half_l, b.half_w, static_cast<int32_t>(l), b.bev_degenerate};
+  }
+  for (size_t c = cells; c > 0; --c) grid_start_[c] = grid_start_[c - 1];
+  grid_start_[0] = 0;
+}
+
+// The labels' rank order: std::sort of their indices by centre x, once per frame. (std::sort's
+// moves depend only on the comparisons' outcomes: sorting (x, index) pairs by x gives the
+// permutation that sorting the indices by x gives, ties included.)
+void FrameComparer::RankLabels() {
+  if (ranked_) return;
+  ranked_ = true;
+  const size_t nl = lab_box3d_.size();
+  label_x_.resize(nl);
+  for (size_t l = 0; l < nl; ++l) label_x_[l] = {lab_box3d_[l].x, static_cast<int32_t>(l)};
+  std::sort(label_x_.begin(), label_x_.end(), [](const LabelX& a, const LabelX& b) { return a.x < b.x; });
+  lab_rank_.resize(nl);
+  for (size_t i = 0; i < nl; ++i) lab_rank_[static_cast<size_t>(label_x_[i].index)] = static_cast<int32_t>(i);
+}
+
 void FrameComparer::BuildEdges(const LabelRecord& labels, const LabelRecord& reference,
                                const TrackHistory* history) {
   edges_.clear();
   const int32_t nr = static_cast<int32_t>(reference.objects.size());
   const int32_t nl = static_cast<int32_t>(labels.objects.size());
-  // box3d: only labels whose centre lies within reach along x are candidates (labels sorted by
-  // x once per frame), so the gate is evaluated on O(n) pairs in a sparse scene, not n^2.
-  const bool windowed = pipeline_.geometry == GeometryKind::kBox3d;
+  const bool box3d = pipeline_.geometry == GeometryKind::kBox3d;
+  const bool prune = box3d && options_.prune_candidates;
+  // box3d: a reference's candidates are taken in the labels' rank order (std::sort of the label
+  // indices by centre x), whichever way they are found. Small frames are scanned whole in that
+  // order; the grid pays from a few dozen labels on, and sorts each reference's few edges by x,
+  // asking for the ranks only when two of them have the same x.
+  constexpr int32_t kGridMinLabels = 24;
+  const bool grid = prune && nl >= kGridMinLabels;
+  ranked_ = false;
+  if (box3d && !grid) RankLabels();
   double max_label_radius = 0;
-  if (windowed) {
-    order_.resize(static_cast<size_t>(nl));
-    std::iota(order_.begin(), order_.end(), 0);
-    std::sort(order_.begin(), order_.end(), [&](int32_t a, int32_t b) {
-      return lab_box3d_[static_cast<size_t>(a)].x < lab_box3d_[static_cast<size_t>(b)].x;
-    });
-    label_xy_.resize(static_cast<size_t>(nl));
-    for (int32_t i = 0; i < nl; ++i) {
-      const int32_t l = order_[static_cast<size_t>(i)];
-      const auto& b = lab_box3d_[static_cast<size_t>(l)];
-      label_xy_[static_cast<size_t>(i)] = {b.x, b.y, l};
-      max_label_radius = std::max(max_label_radius, b.radius);
-    }
+  if (grid) {
+    BuildGrid();
+    for (const auto& b : lab_box3d_) max_label_radius = std::max(max_label_radius, b.radius);
   }
   for (int32_t r = 0; r < nr; ++r) {
     const Object& ref = reference.objects[static_cast<size_t>(r)];
     const MatchRule& rule = ref_info_[static_cast<size_t>(r)]->rule;
     std::string_view continuing;
     if (history != nullptr && !ref.track.empty()) continuing = history->LastLabelTrack(ref.track);
-    auto consider = [&](int32_t l) {
+    auto consider = [&](int32_t l, bool prechecked) {
+      if (prune && !prechecked && CannotPass(r, l, rule)) return;
       const Object& lab = labels.objects[static_cast<size_t>(l)];
       Edge e;
       e.ref = r, e.label = l;
@@ -381,24 +476,63 @@ void FrameComparer::BuildEdges(const LabelRecord& labels, const LabelRecord& ref
       if (!continuing.empty() && lab.track == continuing) e.cost -= 1;
       edges_.push_back(e);
     };
-    if (!windowed) {
-      for (int32_t l = 0; l < nl; ++l) consider(l);
+    if (!box3d) {
+      for (int32_t l = 0; l < nl; ++l) consider(l, false);
       continue;
     }
+    if (!grid) {
+      for (const LabelX& lx : label_x_) consider(lx.index, false);
+      continue;
+    }
+    // Every label the gate can pass has its centre within `reach` of the reference's along x and
+    // y; the slack covers the rounding of the cell arithmetic.
     const auto& a = ref_box3d_[static_cast<size_t>(r)];
     double reach = 0;
+    const bool iou_rule = rule.kind == MatchRule::Kind::kBevIou || rule.kind == MatchRule::Kind::kIou;
     if (rule.kind == MatchRule::Kind::kCenterDistanceM) {
       reach = rule.value;
-    } else if (rule.kind == MatchRule::Kind::kBevIou || rule.kind == MatchRule::Kind::kIou) {
+    } else if (iou_rule) {
       reach = a.radius + max_label_radius;
     } else {
-      continue;
+      continue;  // Gate passes no box3d pair under other rules
     }
-    auto first = std::lower_bound(label_xy_.begin(), label_xy_.end(), a.x - reach,
-                                  [](const LabelXY& p, double x) { return p.x < x; });
-    for (auto it = first; it != label_xy_.end() && it->x <= a.x + reach; ++it) {
-      if (std::abs(it->y - a.y) > reach) continue;
-      consider(it->index);
+    // A centre distance beyond the rule's by more than rounding fails its gate.
+    const double distance_limit2 = rule.value * rule.value * kCircleSlack;
+    const double bound_limit = rule.value - kIouBoundMargin;
+    reach += 1e-9 * (reach + std::abs(a.x) + std::abs(a.y) + 1);
+    const size_t begin = edges_.size();
+    const int32_t cx0 = CellX(a.x - reach), cx1 = CellX(a.x + reach);
+    const int32_t cy0 = CellY(a.y - reach), cy1 = CellY(a.y + reach);
+    for (int32_t cy = cy0; cy <= cy1; ++cy) {
+      const size_t row = static_cast<size_t>(cy) * static_cast<size_t>(grid_nx_);
+      const GridItem* items = grid_items_.data();
+      for (int32_t i = grid_start_[row + static_cast<size_t>(cx0)],
+                   stop = grid_start_[row + static_cast<size_t>(cx1) + 1];
+           i < stop; ++i) {
+        const GridItem& g = items[i];
+        const double dx = a.x - g.x, dy = a.y - g.y, d2 = dx * dx + dy * dy;
+        if (iou_rule) {  // as in CannotPass
+          const double circles = a.radius + g.radius;
+          if (d2 > circles * circles * kCircleSlack || a.bev_degenerate || g.bev_degenerate) continue;
+          if (BevIouUpperBound(a, g) < bound_limit) continue;
+        } else if (d2 > distance_limit2) {
+          continue;
+        }
+        consider(g.index, true);
+      }
+    }
+    // Into rank order (insertion sort: a reference has few edges).
+    auto after = [&](int32_t l, int32_t m) {  // label l comes after label m
+      const double xl = lab_box3d_[static_cast<size_t>(l)].x, xm = lab_box3d_[static_cast<size_t>(m)].x;
+      if (xl != xm) return xl > xm;
+      RankLabels();
+      return lab_rank_[static_cast<size_t>(l)] > lab_rank_[static_cast<size_t>(m)];
+    };
+    for (size_t i = begin + 1; i < edges_.size(); ++i) {
+      const Edge e = edges_[i];
+      size_t j = i;
+      for (; j > begin && after(edges_[j - 1].label, e.label); --j) edges_[j] = edges_[j - 1];
+      edges_[j] = e;
     }
   }
 }
@@ -569,7 +703,21 @@ void FrameComparer::CompareAttributes(const Object& ref, const Object& lab, Fram
   o.attribute_begin = static_cast<uint32_t>(out.attributes.size());
   if (!ref.attributes_json.empty() && !lab.attributes_json.empty()) {
     ref_members_.clear(), lab_members_.clear();
-    ParseFlatObject(ref.attributes_json, ref_members_);
+    // Most references repeat a few attribute texts: the last one's members are kept as offsets.
+    const std::string_view text = ref.attributes_json;
+    if (text != attr_memo_) {
+      attr_memo_.assign(text);
+      attr_memo_members_.clear();
+      ParseFlatObject(text, lab_members_);  // lab_members_ as scratch (cleared below)
+      auto span = [&](std::string_view v) {
+        return std::pair<uint32_t, uint32_t>(static_cast<uint32_t>(v.data() - text.data()), static_cast<uint32_t>(v.size()));
+      };
+      for (const JsonMember& m : lab_members_) attr_memo_members_.push_back({span(m.key), span(m.value)});
+      lab_members_.clear();
+    }
+    for (const auto& [key, value] : attr_memo_members_) {
+      ref_members_.push_back({text.substr(key.first, key.second), text.substr(value.first, value.second)});
+    }
     if (ref.attributes_json == lab.attributes_json) {  // the same text: every value equal
       for (const JsonMember& m : ref_members_) out.attributes.push_back({m.key, true});
       o.attribute_end = static_cast<uint32_t>(out.attributes.size());
@@ -615,7 +763,7 @@ size_t FrameComparer::ScratchBytes() const {
   auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   size_t b = bytes(ref_box3d_) + bytes(lab_box3d_) + bytes(ref_info_) + bytes(edges_) + bytes(ref_pair_) +
              bytes(lab_pair_) + bytes(parent_) + bytes(comp_refs_) + bytes(comp_labels_) + bytes(local_) +
-             bytes(costs_) + bytes(order_) + bytes(label_xy_) + bytes(comp_edges_) + bytes(ref_local_) + bytes(edge_at_) + bytes(ref_members_) + bytes(lab_members_) + bytes(regions_);
+             bytes(costs_) + bytes(order_) + bytes(label_x_) + bytes(lab_rank_) + bytes(grid_start_) + bytes(grid_items_) + bytes(comp_edges_) + bytes(ref_local_) + bytes(edge_at_) + bytes(ref_members_) + bytes(lab_members_) + attr_memo_.capacity() + bytes(attr_memo_members_) + bytes(regions_) + solver_.ScratchBytes();
   for (const auto* lines : {&ref_line_, &lab_line_}) {
     b += bytes(*lines);
     for (const auto& l : *lines) b += bytes(l);
@@ -665,7 +813,21 @@ void FrameComparer::Compare(const LabelRecord& labels, const LabelRecord& refere
   };
 
   out.outcomes.reserve(nr + nl);
+  // The paired labels are visited in random order: their objects are fetched ahead (the lines
+  // read below, then the attribute text), so that cache misses overlap instead of queueing.
+  auto paired_label = [&](size_t r) -> const Object* {
+    const int32_t e = r < nr ? ref_pair_[r] : -1;
+    return e < 0 ? nullptr : &labels.objects[static_cast<size_t>(edges_[static_cast<size_t>(e)].label)];
+  };
+  constexpr size_t kFetchObject = 8, kFetchText = 4;
   for (size_t r = 0; r < nr; ++r) {
+    if (const Object* ahead = paired_label(r + kFetchObject)) {
+      __builtin_prefetch(&ahead->cls);
+      __builtin_prefetch(&ahead->box3d);
+      __builtin_prefetch(&ahead->attributes_json);
+      __builtin_prefetch(&ahead->score);
+    }
+    if (const Object* ahead = paired_label(r + kFetchText)) __builtin_prefetch(ahead->attributes_json.data());
     const Object& ref = reference.objects[r];
     Outcome o;
     o.reference = static_cast<int32_t>(r);

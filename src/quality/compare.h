@@ -90,6 +90,10 @@ enum class MatchMethod {
 
 struct CompareOptions {
   MatchMethod method = MatchMethod::kOptimal;
+  // box3d: find candidate pairs through a grid over the labels' centres and reject pairs whose
+  // bird's-eye IoU is bounded below the gate before computing it exactly. false gates every pair
+  // (the straightforward path, kept for tests): the outcomes are the same either way.
+  bool prune_candidates = true;
 };
 
 // Tracks of one task across its frames, for CLEAR-MOT id switches and fragmentations.
@@ -156,6 +160,9 @@ class FrameComparer {
   void Prepare(const LabelRecord& labels, const LabelRecord& reference);
   bool Gate(const Object& ref, const Object& lab, int32_t r, int32_t l, const MatchRule& rule,
             Edge& edge) const;
+  bool CannotPass(int32_t r, int32_t l, const MatchRule& rule) const;
+  void BuildGrid();
+  void RankLabels();
   void BuildEdges(const LabelRecord& labels, const LabelRecord& reference,
                   const TrackHistory* history);
   void PairOptimal(size_t num_refs, size_t num_labels);
@@ -190,13 +197,36 @@ class FrameComparer {
   std::vector<std::pair<int32_t, int32_t>> comp_edges_;  // (component root, edge) of components
                                                         // with several edges
   std::vector<int32_t> order_;
-  struct LabelXY {
-    double x = 0, y = 0;
+  // box3d candidates: each label's rank in x order (the order of a reference's candidates, which
+  // decides between tied optima) and a grid over the labels' centres (cell c holds the labels
+  // grid_items_[grid_start_[c] .. grid_start_[c + 1]), in rank order).
+  struct LabelX {
+    double x = 0;
     int32_t index = 0;
   };
-  std::vector<LabelXY> label_xy_;  // box3d labels sorted by x: the candidate window
+  struct GridItem {  // a label's prepared footprint, copied for a compact scan (one cache line)
+    double x = 0, y = 0, radius = 0, cos_yaw = 1, sin_yaw = 0, half_l = 0, half_w = 0;
+    int32_t index = 0;
+    bool bev_degenerate = true;
+  };
+  std::vector<LabelX> label_x_;  // the labels in rank order (when ranked_)
+  std::vector<int32_t> lab_rank_;
+  bool ranked_ = false;
+  std::vector<int32_t> grid_start_;
+  std::vector<GridItem> grid_items_;
+  double grid_x0_ = 0, grid_y0_ = 0, grid_inv_cell_ = 1;
+  int32_t grid_nx_ = 1, grid_ny_ = 1;
+  static int32_t GridCell(double v, double v0, double inv_cell, int32_t n) {
+    const double c = std::floor((v - v0) * inv_cell);
+    return c <= 0 ? 0 : (c >= n - 1 ? n - 1 : static_cast<int32_t>(c));
+  }
+  int32_t CellX(double x) const { return GridCell(x, grid_x0_, grid_inv_cell_, grid_nx_); }
+  int32_t CellY(double y) const { return GridCell(y, grid_y0_, grid_inv_cell_, grid_ny_); }
   std::vector<Region> regions_;
   std::vector<JsonMember> ref_members_, lab_members_;
+  // The last reference attribute text parsed and its members' (offset, size) of key and value.
+  std::string attr_memo_;
+  std::vector<std::pair<std::pair<uint32_t, uint32_t>, std::pair<uint32_t, uint32_t>>> attr_memo_members_;
   AssignmentSolver solver_;
 };
 

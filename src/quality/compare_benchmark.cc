@@ -111,7 +111,7 @@ void BM_CompareBox3d(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * CountObjects(frames));
   state.counters["scratch_bytes"] = static_cast<double>(comparer.ScratchBytes());
 }
-BENCHMARK(BM_CompareBox3d)->Arg(10)->Arg(40)->Arg(100)->Arg(400);
+BENCHMARK(BM_CompareBox3d)->Arg(10)->Arg(40)->Arg(100)->Arg(400)->Arg(1000);
 
 // Compare and aggregate into the metric partial (what an evaluation run does per frame).
 void BM_CompareAndAggregateBox3d(benchmark::State& state) {
