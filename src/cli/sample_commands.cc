@@ -13,6 +13,7 @@
 
 #include "cli/command_table.h"
 #include "cli/render.h"
+#include "config/config.h"
 #include "core/time.h"
 #include "run/audit_sample.h"
 #include "stats/sampling.h"
@@ -94,11 +95,10 @@ void PrintText(const std::string& plan_lines, const stats::PlanRequest& r, const
 
 struct SampleDrawArgs {
   CommonArgs common;
-  std::string pipeline, batch, stratify, plan, out;
-  std::optional<int64_t> budget;
-  int64_t seed = 1;
-  std::optional<double> aql, ltpd;
-  double alpha = 0.05, beta = 0.10;
+  std::string pipeline, batch, plan, out;
+  std::optional<std::string> stratify;
+  std::optional<int64_t> budget, seed, n, c;
+  std::optional<double> aql, ltpd, alpha, beta;
   bool force = false;
 };
 
@@ -182,26 +182,57 @@ Status WriteAuditList(const std::string& path, const std::vector<AuditPlanTask>&
   return Status::Ok();
 }
 
-int RunSampleDraw(const SampleDrawArgs& args) {
-  const bool json = args.common.json;
+// The draw's request: each option from its flag, else the pipeline's gtops.toml sampling defaults
+// (ProgramConfig::SamplingFor), else the built-in default (docs/sampling.md, "Defaults in gtops.toml").
+Result<DrawRequest> DrawRequestOf(const SampleDrawArgs& args, const SamplingSpec& defaults) {
   DrawRequest req;
   req.pipeline = args.pipeline;
   req.batch = args.batch;
-  req.budget = args.budget;
-  req.stratify = SplitKeys(args.stratify);
-  req.seed = args.seed;
+  req.budget = args.budget ? args.budget : defaults.budget;
+  if (args.stratify) {
+    if (*args.stratify != "none") req.stratify = SplitKeys(*args.stratify);
+  } else if (defaults.stratify) {
+    req.stratify = *defaults.stratify;
+  }
+  req.seed = args.seed.value_or(defaults.seed.value_or(1));
   req.force = args.force;
   req.now = NowRfc3339();
-  if (args.aql.has_value() != args.ltpd.has_value()) {
-    return Fail(Status::Usage("sample draw: --aql and --ltpd go together"), json);
-  }
-  if (args.aql) {
-    req.plan = stats::PlanRequest{*args.aql, *args.ltpd, args.alpha, args.beta, stats::kInfiniteLot};
-    if (Status v = stats::ValidatePlanRequest(*req.plan); !v.ok()) return Fail(v, json);
-    req.plan_kind = args.plan.empty() ? "single" : args.plan;
+  if (args.aql.has_value() != args.ltpd.has_value()) return Status::Usage("sample draw: --aql and --ltpd go together");
+  if (args.n.has_value() != args.c.has_value()) return Status::Usage("sample draw: --n and --c go together");
+  if (args.aql && args.n) return Status::Usage("sample draw: give --aql and --ltpd, or --n and --c, not both");
+  // The plan: the flags' when they give one, else the configured one.
+  const bool flag_plan = args.aql || args.n;
+  const std::optional<double> aql = flag_plan ? args.aql : defaults.aql;
+  const std::optional<double> ltpd = flag_plan ? args.ltpd : defaults.ltpd;
+  const std::optional<int64_t> n = flag_plan ? args.n : defaults.n;
+  const std::optional<int64_t> c = flag_plan ? args.c : defaults.c;
+  const std::string kind = !args.plan.empty() ? args.plan : defaults.plan.value_or("");
+  if (aql && ltpd) {
+    req.plan = stats::PlanRequest{*aql, *ltpd, args.alpha.value_or(defaults.alpha.value_or(0.05)),
+                                  args.beta.value_or(defaults.beta.value_or(0.10)), stats::kInfiniteLot};
+    GTOPS_RETURN_IF_ERROR(stats::ValidatePlanRequest(*req.plan));
+    req.plan_kind = kind.empty() ? "single" : kind;
+  } else if (n && c) {
+    if (!kind.empty() && kind != "single") {
+      return Status::Usage(fmt::format("--plan {} is designed from --aql and --ltpd; --n and --c give a single plan", kind));
+    }
+    req.fixed = stats::SinglePlan{*n, *c};
   } else if (!args.plan.empty()) {
-    return Fail(Status::Usage(fmt::format("--plan {} needs --aql and --ltpd", args.plan)), json);
+    return Status::Usage(fmt::format("--plan {} needs --aql and --ltpd", args.plan));
   }
+  return req;
+}
+
+int RunSampleDraw(const SampleDrawArgs& args) {
+  const bool json = args.common.json;
+  auto config = LoadConfig(args.common.program);
+  if (!config.ok()) return Fail(config.status(), json);
+  if (config->FindPipeline(args.pipeline) == nullptr) {
+    return Fail(Status::Usage(fmt::format("--pipeline {}: no such pipeline in gtops.toml", args.pipeline)), json);
+  }
+  auto request = DrawRequestOf(args, config->SamplingFor(args.pipeline));
+  if (!request.ok()) return Fail(request.status(), json);
+  const DrawRequest& req = *request;
   auto store = OpenProgramStore(args.common);
   if (!store.ok()) return Fail(store.status(), json);
   auto drawn = DrawAuditSample(**store, req);
@@ -291,6 +322,18 @@ int RunSampleDecide(const SampleDecideArgs& args) {
     j["failures"] = d.evidence.failures;
     j["audits_needed"] = d.evidence.audits_needed;
     j["audits_outside_sample"] = d.audits_outside;
+    // Weighted and unweighted figures of a sample over several strata (docs/sampling.md).
+    j["unweighted_rate"] = d.evidence.audits_used > 0 ? Number(static_cast<double>(d.evidence.failures) /
+                                                               static_cast<double>(d.evidence.audits_used))
+                                                      : ordered_json(nullptr);
+    if (d.weighted) {
+      j["weighted"] = ordered_json{{"rate", Number(d.weighted->estimate.rate)},
+                                   {"lo", Number(d.weighted->estimate.lo)},
+                                   {"hi", Number(d.weighted->estimate.hi)},
+                                   {"failures", Number(d.weighted->weighted_failures)},
+                                   {"failures_low", Number(d.weighted->low)},
+                                   {"failures_high", Number(d.weighted->high)}};
+    }
     if (d.sprt) {
       const int64_t n = d.evidence.audits_used;
       j["sprt"] = ordered_json{{"llr", d.evidence.failures * d.sprt->g1 - static_cast<double>(n - d.evidence.failures) * d.sprt->g2},
@@ -416,12 +459,14 @@ void AddSampleCommands(CLI::App& app, CommandTable& table) {
   draw_cmd->add_option("--batch", draw->batch, "The delivered batch (its tasks are the lot)")->required();
   draw_cmd->add_option("--budget", draw->budget, "Tasks to audit (with a plan: at least the plan's n)");
   draw_cmd->add_option("--stratify", draw->stratify,
-                       "Strata keys, comma-separated: vendor, annotator, class_mix, scene.<condition>");
-  draw_cmd->add_option("--seed", draw->seed, "Seed of the draw (same seed, same sample)")->capture_default_str();
+                       "Strata keys, comma-separated: vendor, annotator, class_mix, scene.<condition> (none: no strata)");
+  draw_cmd->add_option("--seed", draw->seed, "Seed of the draw (same seed, same sample; default 1)");
   draw_cmd->add_option("--aql", draw->aql, "Acceptable quality level: the sample size from an acceptance plan");
   draw_cmd->add_option("--ltpd", draw->ltpd, "Lot tolerance percent defective (RQL), above the AQL");
-  draw_cmd->add_option("--alpha", draw->alpha, "Producer's risk at the AQL")->capture_default_str();
-  draw_cmd->add_option("--beta", draw->beta, "Consumer's risk at the LTPD")->capture_default_str();
+  draw_cmd->add_option("--alpha", draw->alpha, "Producer's risk at the AQL (default 0.05)");
+  draw_cmd->add_option("--beta", draw->beta, "Consumer's risk at the LTPD (default 0.10)");
+  draw_cmd->add_option("--n", draw->n, "A fixed single plan: audit n tasks (with --c)");
+  draw_cmd->add_option("--c", draw->c, "A fixed single plan: accept when at most c fail (with --n)");
   draw_cmd->add_option("--plan", draw->plan, "Kind of plan with --aql/--ltpd: single (default), double, sprt")
       ->check(CLI::IsMember({"single", "double", "sprt"}));
   draw_cmd->add_option("--out", draw->out, "Write the audit list here (CSV; JSON lines when it ends in .jsonl)");

@@ -35,6 +35,7 @@ ordered_json ToJson(const Incident& i) {
                       {"vendor", i.vendor},
                       {"annotator", i.annotator.empty() ? ordered_json(nullptr) : ordered_json(i.annotator)},
                       {"metric", i.metric},
+                      {"chart", Name(i.chart)},
                       {"direction", i.direction},
                       {"since", i.since_batch},
                       {"since_time", FormatRfc3339(i.since_ms)},
@@ -66,7 +67,7 @@ ordered_json ToJson(const SpcChart& c) {
   }
   return ordered_json{{"pipeline", c.series.pipeline}, {"vendor", c.series.vendor},
                       {"annotator", c.series.annotator.empty() ? ordered_json(nullptr) : ordered_json(c.series.annotator)},
-                      {"metric", c.series.metric},
+                      {"metric", c.series.metric},    {"chart", Name(c.series.chart)},
                       {"unit", c.series.unit},         {"centre", Number(c.centre)}, {"dispersion", Number(c.dispersion)},
                       {"step_p", Number(c.step_p)},
                       {"points", points},              {"signals", signals}};
@@ -121,7 +122,7 @@ int RunSpc(const SpcArgs& args) {
 void AddSpcCommands(CLI::App& app, CommandTable& table) {
   auto args = std::make_shared<SpcArgs>();
   auto* cmd = app.add_subcommand(
-      "spc", "Process control: p charts, EWMA, CUSUM and run rules per pipeline x vendor by batch; incidents");
+      "spc", "Process control: p and u charts, EWMA, CUSUM and run rules per pipeline x vendor by batch; incidents");
   AddCommonOptions(cmd, args->common);
   cmd->add_option("--pipeline", args->pipeline, "Only this pipeline");
   cmd->add_flag("--charts", args->charts, "With --json: every chart's points and signals too");

@@ -110,6 +110,7 @@ std::string StatusTitle(const Gap& g, const std::string& subject) {
 
 std::string ChartName(const std::string& chart) {
   if (chart == "laney_p") return "Laney p′ chart";
+  if (chart == "laney_u") return "Laney u′ chart";
   if (chart == "xmr") return "XmR chart";
   return chart.empty() ? "control chart" : chart;
 }

@@ -185,6 +185,17 @@ Result<DrawResult> DrawAuditSample(Store& store, const DrawRequest& req) {
       }
       n = req.plan_kind == "sprt" ? *req.budget : std::max(n, *req.budget);
     }
+  } else if (req.fixed) {
+    if (req.fixed->n < 1 || req.fixed->c < 0 || req.fixed->c >= req.fixed->n) {
+      return Status::Usage(fmt::format("--n {} --c {}: need n >= 1 and 0 <= c < n", req.fixed->n, req.fixed->c));
+    }
+    plan.kind = "single";
+    plan.c = req.fixed->c;
+    n = req.fixed->n;
+    if (req.budget && *req.budget < n) {
+      return Status::Usage(fmt::format("--budget {} is below the fixed plan's n = {}", *req.budget, n));
+    }
+    if (req.budget) n = *req.budget;
   } else if (req.budget) {
     plan.kind = "budget";
     n = *req.budget;
@@ -329,32 +340,6 @@ Result<DecideResult> DecideAuditSample(Store& store, const std::string& pipeline
     if (t.audited) failed.push_back(t.failed);
   }
 
-  if (plan.kind == "single" && plan.c) {
-    out.evidence = stats::DecidePlan(stats::SinglePlan{plan.n, *plan.c}, failed);
-  } else if (plan.kind == "double" && plan.n1 && plan.c1 && plan.r1 && plan.n2 && plan.c2) {
-    out.evidence = stats::DecidePlan(stats::DoublePlan{*plan.n1, *plan.c1, *plan.r1, *plan.n2, *plan.c2}, failed);
-  } else if (plan.kind == "sprt" && plan.aql && plan.ltpd && plan.alpha && plan.beta) {
-    auto t = stats::MakeSprt(*plan.aql, *plan.ltpd, *plan.alpha, *plan.beta);
-    if (!t.ok()) return t.status();
-    out.sprt = *t;
-    out.evidence = stats::DecidePlan(*t, failed);
-    if (out.evidence.decision == stats::AuditDecision::kContinue &&
-        out.evidence.audits_used >= static_cast<int64_t>(out.recorded.tasks.size())) {
-      out.evidence.evidence += "; every drawn task is audited: draw more (a larger --budget) to go on";
-    }
-  } else if (plan.kind == "budget") {
-    out.evidence.audits_used = static_cast<int64_t>(failed.size());
-    out.evidence.failures = std::count(failed.begin(), failed.end(), true);
-    out.evidence.audits_needed = static_cast<int64_t>(out.recorded.tasks.size()) - out.evidence.audits_used;
-    out.evidence.evidence = fmt::format(
-        "{} of {} drawn tasks audited, {} failed (drawn with --budget only: no acceptance criterion)",
-        out.evidence.audits_used, out.recorded.tasks.size(), out.evidence.failures);
-  } else {
-    return Status::StoreError(fmt::format("audit plan of batch {} of pipeline {}: kind '{}' lacks its parameters",
-                                          batch, pipeline, plan.kind));
-  }
-  out.decision = plan.kind == "budget" ? "estimate" : stats::Name(out.evidence.decision);
-
   // The stratified estimate over the strata recorded with the plan.
   std::map<std::string, size_t> index;
   const auto strata = ordered_json::parse(plan.strata_json, nullptr, false);
@@ -380,6 +365,45 @@ Result<DecideResult> DecideAuditSample(Store& store, const std::string& pipeline
   std::vector<stats::StratumSample> samples;
   for (const StratumDecision& s : out.strata) samples.push_back({s.size, s.audited, s.failed});
   out.estimate = stats::EstimateStratified(samples);
+  // A sample over several strata was drawn at unequal rates: a single plan decides on the design-
+  // weighted failures (stats::DecideStratified; docs/sampling.md, "Deciding on a stratified sample").
+  const bool stratified = out.strata.size() > 1;
+  std::vector<int64_t> drawn_per_stratum;
+  for (const StratumDecision& s : out.strata) drawn_per_stratum.push_back(s.drawn);
+  if (plan.kind == "single" && plan.c && stratified) {
+    out.weighted = stats::DecideStratified(stats::SinglePlan{plan.n, *plan.c}, samples, drawn_per_stratum);
+    out.evidence = out.weighted->plan;
+  } else if (plan.kind == "single" && plan.c) {
+    out.evidence = stats::DecidePlan(stats::SinglePlan{plan.n, *plan.c}, failed);
+  } else if (plan.kind == "double" && plan.n1 && plan.c1 && plan.r1 && plan.n2 && plan.c2) {
+    out.evidence = stats::DecidePlan(stats::DoublePlan{*plan.n1, *plan.c1, *plan.r1, *plan.n2, *plan.c2}, failed);
+  } else if (plan.kind == "sprt" && plan.aql && plan.ltpd && plan.alpha && plan.beta) {
+    auto t = stats::MakeSprt(*plan.aql, *plan.ltpd, *plan.alpha, *plan.beta);
+    if (!t.ok()) return t.status();
+    out.sprt = *t;
+    out.evidence = stats::DecidePlan(*t, failed);
+    if (out.evidence.decision == stats::AuditDecision::kContinue &&
+        out.evidence.audits_used >= static_cast<int64_t>(out.recorded.tasks.size())) {
+      out.evidence.evidence += "; every drawn task is audited: draw more (a larger --budget) to go on";
+    }
+  } else if (plan.kind == "budget") {
+    out.evidence.audits_used = static_cast<int64_t>(failed.size());
+    out.evidence.failures = std::count(failed.begin(), failed.end(), true);
+    out.evidence.audits_needed = static_cast<int64_t>(out.recorded.tasks.size()) - out.evidence.audits_used;
+    out.evidence.evidence = fmt::format(
+        "{} of {} drawn tasks audited, {} failed (drawn with --budget only: no acceptance criterion)",
+        out.evidence.audits_used, out.recorded.tasks.size(), out.evidence.failures);
+  } else {
+    return Status::StoreError(fmt::format("audit plan of batch {} of pipeline {}: kind '{}' lacks its parameters",
+                                          batch, pipeline, plan.kind));
+  }
+  if (stratified && !out.weighted && std::isfinite(out.estimate.rate)) {
+    out.evidence.evidence += fmt::format("; weighted error rate {:.2f}% [{:.2f}%, {:.2f}%]{}", 100 * out.estimate.rate,
+                                         100 * out.estimate.lo, 100 * out.estimate.hi,
+                                         plan.kind == "budget" ? "" : " (this plan decides on unweighted failures)");
+  }
+  out.decision = plan.kind == "budget" ? "estimate" : stats::Name(out.evidence.decision);
+
   return out;
 }
 

@@ -24,6 +24,7 @@ struct DrawRequest {
   std::vector<std::string> stratify;        // vendor, annotator, class_mix, scene.<key>
   int64_t seed = 1;                         // >= 0
   std::optional<stats::PlanRequest> plan;   // aql, ltpd, alpha, beta (lot_size: filled from the batch)
+  std::optional<stats::SinglePlan> fixed;   // a fixed single plan (n, c) instead of `plan`
   std::string plan_kind = "single";         // "single", "double", "sprt" (with `plan`)
   bool force = false;                       // replace a recorded plan
   std::string now;                          // RFC 3339, recorded as created_at
@@ -77,6 +78,7 @@ struct DecideResult {
   std::string decision;                   // "accept", "reject", "continue", or "estimate" (budget plans)
   stats::PlanDecision evidence;           // of the plan (budget plans: audits and failures only)
   std::optional<stats::Sprt> sprt;        // SPRT plans
+  std::optional<stats::WeightedDecision> weighted;  // single plans on a sample of several strata
   std::vector<StratumDecision> strata;
   stats::StratifiedEstimate estimate;
   int64_t audits_outside = 0;             // audited tasks of the batch that were not drawn (ignored)

@@ -30,7 +30,12 @@ double Ratio(int64_t count, int64_t n) {
 
 std::string Percent(double r) { return std::isnan(r) ? "n/a" : fmt::format("{:.1f}%", 100 * r); }
 
+// A u chart's rate per 100 units.
+std::string Per100(double r) { return std::isnan(r) ? "n/a" : fmt::format("{:.2f} per 100", 100 * r); }
+
 }  // namespace
+
+const char* Name(ChartType type) { return type == ChartType::kU ? "u" : "p"; }
 
 SpcChart ChartSeries(const SpcSeries& series, const SpcOptions& options) {
   SpcChart chart;
@@ -45,14 +50,18 @@ SpcChart ChartSeries(const SpcSeries& series, const SpcOptions& options) {
     with_data += x.n > 0;
   }
   if (with_data < options.min_batches || total < options.min_count) return chart;
-  const auto laney = stats::LaneyPChart(count, n);
+  const bool u = series.chart == ChartType::kU;
+  const auto laney = u ? stats::LaneyUChart(count, n) : stats::LaneyPChart(count, n);
   const double centre = laney.empty() ? NAN : laney.front().center;
-  if (!(centre > 0 && centre < 1)) return chart;  // nothing varies: no chart
-  const double d = std::max(stats::LaneyDispersion(count, n), 1.0);
+  if (!(centre > 0 && (u || centre < 1))) return chart;  // nothing varies: no chart
+  const double d = std::max(u ? stats::LaneyUDispersion(count, n) : stats::LaneyDispersion(count, n), 1.0);
   chart.centre = centre;
   chart.dispersion = d;
-  const auto ewma = stats::Ewma(count, n, options.ewma_lambda, options.ewma_L, centre, d);
-  const auto cusum = stats::Cusum(count, n, options.cusum_k, options.cusum_h, centre, d);
+  const double variance = u ? centre : centre * (1 - centre);  // per unit, at the centre
+  const auto ewma = u ? stats::PoissonEwma(count, n, options.ewma_lambda, options.ewma_L, centre, d)
+                      : stats::Ewma(count, n, options.ewma_lambda, options.ewma_L, centre, d);
+  const auto cusum = u ? stats::PoissonCusum(count, n, options.u_cusum_shift, options.u_cusum_h, centre, d)
+                       : stats::Cusum(count, n, options.cusum_k, options.cusum_h, centre, d);
   std::vector<double> z(b.size(), NAN);
   for (size_t i = 0; i < b.size(); ++i) {
     SpcPoint p;
@@ -63,7 +72,7 @@ SpcChart ChartSeries(const SpcSeries& series, const SpcOptions& options) {
     p.rate = Ratio(p.count, p.n);
     p.lcl = laney[i].lcl;
     p.ucl = laney[i].ucl;
-    if (p.n > 0) z[i] = (p.rate - centre) / (d * std::sqrt(centre * (1 - centre) / static_cast<double>(p.n)));
+    if (p.n > 0) z[i] = (p.rate - centre) / (d * std::sqrt(variance / static_cast<double>(p.n)));
     p.z = z[i];
     p.ewma = ewma[i].z;
     p.ewma_lcl = ewma[i].lcl;
@@ -99,7 +108,8 @@ SpcChart ChartSeries(const SpcSeries& series, const SpcOptions& options) {
                                                        static_cast<int64_t>(i)});
   }
   // The retrospective step test: the one run of batches whose rate differs most from the rest.
-  const stats::StepChange step = stats::FindStepChange(count, n, d, options.step_simulations, options.seed);
+  const stats::StepChange step = u ? stats::FindPoissonStepChange(count, n, d, options.step_simulations, options.seed)
+                                   : stats::FindStepChange(count, n, d, options.step_simulations, options.seed);
   chart.step_p = step.p_adjusted;
   if (step.start >= 0 && step.p_adjusted < options.step_alpha) {
     chart.signals.push_back({"step", step.up ? "up" : "down", step.start, step.end});
@@ -146,6 +156,7 @@ std::vector<Incident> IncidentsOf(const SpcChart& chart) {
       inc.vendor = s.vendor;
       inc.annotator = s.annotator;
       inc.metric = s.metric;
+      inc.chart = s.chart;
       inc.direction = dir;
       inc.detectors.assign(detectors.begin(), detectors.end());
       const auto& pts = chart.points;
@@ -163,12 +174,14 @@ std::vector<Incident> IncidentsOf(const SpcChart& chart) {
       std::string who = s.annotator.empty() ? s.vendor : s.annotator;
       std::string detectors_text;
       for (const auto& x : inc.detectors) detectors_text += (detectors_text.empty() ? "" : ", ") + x;
+      const bool u = s.chart == ChartType::kU;
+      const auto rate = [u](double r) { return u ? Per100(r) : Percent(r); };
       inc.evidence = fmt::format(
-          "{} of {} ({}) went {} from batch {} to {}: {} of {} {} ({}) against {} in the other batches "
-          "(centre {}, over-dispersion {:.2f}); detectors: {}",
-          s.metric, s.pipeline, who, dir, inc.since_batch, inc.last_batch, inc.count_during, inc.n_during, s.unit,
-          Percent(inc.rate_during), Percent(inc.rate_outside), Percent(chart.centre), chart.dispersion,
-          detectors_text);
+          "{} of {} ({}) went {} from batch {} to {}: {} {} {} {} ({}) against {} in the other batches "
+          "({}centre {}, over-dispersion {:.2f}); detectors: {}",
+          s.metric, s.pipeline, who, dir, inc.since_batch, inc.last_batch, inc.count_during, u ? "errors in" : "of",
+          inc.n_during, s.unit, rate(inc.rate_during), rate(inc.rate_outside), u ? "u chart, " : "", rate(chart.centre),
+          chart.dispersion, detectors_text);
       out.push_back(std::move(inc));
     }
   }

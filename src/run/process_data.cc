@@ -41,18 +41,29 @@ int64_t Int(const std::optional<std::string>& cell) { return cell ? std::stoll(*
 
 using Key = std::tuple<std::string, std::string, std::string, std::string>;  // pipeline, vendor, annotator, metric
 
+// The u-chart series of errors per object: every object error type (tag errors are not an
+// object's) counted over the objects compared (reference objects and the vendor's labels without
+// a reference: `paired`, `missing`, `extra`, `duplicate` rows). An object can have several errors.
+constexpr const char* kObjectRows = "kind IN ('paired', 'missing', 'extra', 'duplicate')";
+constexpr const char* kObjectErrors =
+    "missing + extra + duplicate + wrong_class + position + size + heading + heading_flip + attribute + id_switch + "
+    "fragmentation + geometry";
+
 struct Accumulator {
   std::map<Key, std::string> units;
+  std::map<Key, ChartType> charts;
   std::map<Key, std::map<std::string, std::pair<int64_t, int64_t>>> counts;  // batch -> (n, count)
 
   // Adds to the vendor's series and, when `annotator` is not empty, to the annotator's.
   void Add(const std::string& pipeline, const std::string& vendor, const std::string& annotator,
-           const std::string& metric, const char* unit, const std::string& batch, int64_t n, int64_t count) {
+           const std::string& metric, const char* unit, const std::string& batch, int64_t n, int64_t count,
+           ChartType chart = ChartType::kP) {
     if (batch.empty() || n <= 0) return;
     for (const std::string* who : {&kNone, &annotator}) {
       if (who != &kNone && annotator.empty()) continue;
       Key key{pipeline, vendor, *who, metric};
       units[key] = unit;
+      charts[key] = chart;
       auto& c = counts[key][batch];
       c.first += n;
       c.second += count;
@@ -88,6 +99,7 @@ Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops
   for (const OutcomeMetric& m : kOutcomeMetrics) {
     sums += fmt::format(", sum({}), sum(({}) AND {} <> 0)", m.population, m.population, m.flag);
   }
+  sums += fmt::format(", sum({0}), sum(CASE WHEN {0} THEN {1} ELSE 0 END)", kObjectRows, kObjectErrors);
   auto q = store.QueryReadOnly(fmt::format(
       "SELECT o.pipeline, coalesce(o.vendor, ''), coalesce(o.batch, ''), coalesce(o.annotator, ''){} "
       "FROM outcomes o WHERE o.evaluation_id IN (SELECT max(evaluation_id) FROM evaluation_runs "
@@ -104,6 +116,8 @@ Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops
       acc.Add(p, vendor, annotator, std::string(m.flag) + "_rate", m.unit, batch, Int(row[4 + 2 * i]),
               Int(row[5 + 2 * i]));
     }
+    const size_t u = 4 + 2 * std::size(kOutcomeMetrics);
+    acc.Add(p, vendor, annotator, "errors_per_object", "objects", batch, Int(row[u]), Int(row[u + 1]), ChartType::kU);
   }
   // Audit failures: audited tasks whose audit failed.
   for (const ops::TaskAudit& a : audits) {
@@ -116,6 +130,8 @@ Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops
     if (!pipeline.empty() && t.pipeline != pipeline) continue;
     if (t.reviews > 0) {
       acc.Add(t.pipeline, t.vendor, t.annotator, "rework_rate", "reviewed tasks", t.batch, 1, t.rework_rounds > 0);
+      acc.Add(t.pipeline, t.vendor, t.annotator, "rework_rounds_per_task", "reviewed tasks", t.batch, 1,
+              t.rework_rounds, ChartType::kU);
     }
     if (t.sla != ops::SlaState::kNotDue) {
       acc.Add(t.pipeline, t.vendor, "", "late_rate", "tasks due", t.batch, 1, t.sla != ops::SlaState::kOnTime);
@@ -127,6 +143,7 @@ Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops
     SpcSeries s;
     std::tie(s.pipeline, s.vendor, s.annotator, s.metric) = key;
     s.unit = acc.units[key];
+    s.chart = acc.charts[key];
     for (const auto& [batch, c] : by_batch) {
       // An annotator's batch with too few units at risk says little: left out of the series.
       if (!s.annotator.empty() && c.first < kMinAnnotatorUnitsPerBatch) continue;
@@ -250,7 +267,7 @@ report::Trend ToReport(const SpcChart& chart) {
   t.metric = chart.series.metric;
   t.vendor = chart.series.annotator.empty() ? chart.series.vendor : chart.series.vendor + " / " + chart.series.annotator;
   t.higher_is_better = false;
-  t.chart = "laney_p";
+  t.chart = chart.series.chart == ChartType::kU ? "laney_u" : "laney_p";
   for (const SpcPoint& p : chart.points) {
     report::BatchPoint b;
     b.batch = p.batch;

@@ -797,4 +797,52 @@ double StratifiedVariance(const std::vector<Stratum>& strata, const std::vector<
   return v;
 }
 
+WeightedDecision DecideStratified(const SinglePlan& plan, const std::vector<StratumSample>& audited,
+                                  const std::vector<int64_t>& drawn) {
+  WeightedDecision out;
+  out.estimate = EstimateStratified(audited);
+  const double n = static_cast<double>(plan.n);
+  std::vector<StratumSample> all_pass = audited, all_fail = audited;
+  int64_t used = 0, failures = 0, outstanding = 0;
+  for (size_t h = 0; h < audited.size(); ++h) {
+    const int64_t left = h < drawn.size() ? std::max<int64_t>(0, drawn[h] - audited[h].audited) : 0;
+    used += audited[h].audited;
+    failures += audited[h].failed;
+    outstanding += left;
+    all_pass[h].audited += left;
+    all_fail[h].audited += left;
+    all_fail[h].failed += left;
+  }
+  if (std::isfinite(out.estimate.rate)) out.weighted_failures = n * out.estimate.rate;
+  out.low = n * EstimateStratified(all_pass).rate;
+  out.high = n * EstimateStratified(all_fail).rate;
+  const double c = static_cast<double>(plan.c);
+  const double unweighted = used > 0 ? static_cast<double>(failures) / static_cast<double>(used) : NAN;
+  const std::string figures = fmt::format(
+      "weighted error rate {:.2f}% [{:.2f}%, {:.2f}%] over {} audits, n x rate = {:.2f} weighted failures against "
+      "c = {}; unweighted {} of {} failed ({:.2f}%)",
+      100 * out.estimate.rate, 100 * out.estimate.lo, 100 * out.estimate.hi, used, out.weighted_failures, plan.c,
+      failures, used, 100 * unweighted);
+  // A small tolerance: n p_w of a census is exact up to rounding.
+  constexpr double kEps = 1e-9;
+  AuditDecision d = AuditDecision::kContinue;
+  std::string why;
+  if (out.low > c + kEps) {
+    d = AuditDecision::kReject;
+    why = outstanding > 0 ? fmt::format("even if the {} outstanding audits pass, {:.2f} > c: reject", outstanding, out.low)
+                          : "more than c: reject";
+  } else if (out.high <= c + kEps) {
+    d = AuditDecision::kAccept;
+    why = outstanding > 0 ? fmt::format("even if the {} outstanding audits fail, {:.2f} <= c: accept", outstanding,
+                                        out.high)
+                          : "at most c: accept";
+  } else {
+    why = fmt::format("between {:.2f} and {:.2f} once the {} outstanding audits are in: audit them", out.low, out.high,
+                      outstanding);
+  }
+  out.plan = Decided(d, used, failures, d == AuditDecision::kContinue ? outstanding : 0,
+                     fmt::format("stratified sample: {}; {}", figures, why));
+  return out;
+}
+
 }  // namespace gtops::stats

@@ -4,6 +4,7 @@
 // stratified estimate. Pure functions over values, no I/O; thread-safe.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -204,6 +205,22 @@ struct StratifiedEstimate {
   int unaudited_strata = 0;
 };
 StratifiedEstimate EstimateStratified(const std::vector<StratumSample>& strata);
+
+// The decision of a single plan (n, c) on a stratified sample drawn at unequal rates (Neyman
+// allocation; docs/sampling.md, "Deciding on a stratified sample"): the design-weighted failures
+// n p_w, p_w = sum W_h p_h over the audited strata (EstimateStratified), are compared with c.
+// While drawn tasks are still unaudited, the bounds of n p_w with every one of them passing (low)
+// or failing (high) decide early: reject when low > c, accept when high <= c, else continue.
+// `audited[h]` holds stratum h's size N_h and its audits so far, `drawn[h]` the tasks drawn in it.
+// With one stratum n p_w is the count of failures scaled to n audits.
+struct WeightedDecision {
+  PlanDecision plan;                   // decision, audits used, unweighted failures, evidence
+  double weighted_failures = NAN;      // n p_w over the audits so far (NaN before the first)
+  double low = NAN, high = NAN;        // its bounds over the outstanding drawn tasks
+  StratifiedEstimate estimate;         // p_w with its interval
+};
+WeightedDecision DecideStratified(const SinglePlan& plan, const std::vector<StratumSample>& audited,
+                                  const std::vector<int64_t>& drawn);
 
 // Reproducible draws (docs/sampling.md, "Drawing the sample"). The draw key of an item is
 // SplitMix64's output mix of seed XOR FNV-1a-64(id): a pure function of the seed and the id, the

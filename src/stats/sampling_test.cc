@@ -650,6 +650,40 @@ TEST(NeymanAllocation, VarianceRatioAgainstProportionalWithItsMonteCarloError) {
   }
 }
 
+TEST(DecideStratified, WeightsTheOversampledStratumDown) {
+  // Neyman allocation drew 12 of stratum A (N = 180, anticipated clean) and 8 of B (N = 20, risky);
+  // plan n = 20, c = 2. A: 0 of 12 failed, B: 3 of 8. Unweighted: 3 failures > c, reject.
+  // Weighted: W = (0.9, 0.1), p_w = 0.9 * 0 + 0.1 * 3/8 = 0.0375; n p_w = 0.75 <= 2: accept.
+  const SinglePlan plan{20, 2};
+  EXPECT_EQ(DecidePlan(plan, std::vector<bool>{true, true, true, false, false, false, false, false, false, false, false,
+                                               false, false, false, false, false, false, false, false, false})
+                .decision,
+            AuditDecision::kReject);
+  WeightedDecision w = DecideStratified(plan, {{180, 12, 0}, {20, 8, 3}}, {12, 8});
+  EXPECT_EQ(w.plan.decision, AuditDecision::kAccept);
+  EXPECT_NEAR(w.estimate.rate, 0.0375, 1e-12);
+  EXPECT_NEAR(w.weighted_failures, 0.75, 1e-12);
+  EXPECT_EQ(w.plan.failures, 3);
+  EXPECT_EQ(w.plan.audits_used, 20);
+  EXPECT_NE(w.plan.evidence.find("unweighted 3 of 20 failed"), std::string::npos) << w.plan.evidence;
+  // Half of A still outstanding: n p_w lies between 0.75 (they pass) and 20 (0.9 * 6/12 + 0.0375)
+  // = 9.75 (they fail): continue, 6 audits needed.
+  w = DecideStratified(plan, {{180, 6, 0}, {20, 8, 3}}, {12, 8});
+  EXPECT_EQ(w.plan.decision, AuditDecision::kContinue);
+  EXPECT_NEAR(w.low, 0.75, 1e-12);
+  EXPECT_NEAR(w.high, 9.75, 1e-12);
+  EXPECT_EQ(w.plan.audits_needed, 6);
+  // B worse (7 of 8): even if A's outstanding audits pass, 20 * 0.1 * 7/8 = 1.75 <= 2, so not yet
+  // a rejection; with a stricter c = 1 it is one: 1.75 > 1.
+  w = DecideStratified(SinglePlan{20, 1}, {{180, 6, 0}, {20, 8, 7}}, {12, 8});
+  EXPECT_EQ(w.plan.decision, AuditDecision::kReject);
+  EXPECT_NEAR(w.low, 1.75, 1e-12);
+  // Equal rates (proportional allocation): the weighted count is the unweighted one.
+  w = DecideStratified(SinglePlan{20, 2}, {{150, 15, 3}, {50, 5, 1}}, {15, 5});
+  EXPECT_NEAR(w.weighted_failures, 4.0, 1e-12);
+  EXPECT_EQ(w.plan.decision, AuditDecision::kReject);
+}
+
 }  // namespace
 }  // namespace gtops::stats
 
