@@ -1,8 +1,13 @@
 #include "quality/compare.h"
 
 #include <algorithm>
+#include <bit>
 #include <numbers>
 #include <numeric>
+
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 namespace gtops::quality {
 namespace {
@@ -355,7 +360,7 @@ namespace {
 // and within a's rectangle and b's bounding rectangle along a's axes; IoU = I / (A + B - I)
 // increases with I. A and B are any types with the centre, yaw and half sizes of PreparedBox3d.
 template <class A, class B>
-double BevIouUpperBound(const A& a, const B& b) {
+[[gnu::always_inline]] inline double BevIouUpperBound(const A& a, const B& b) {
   const double dx = a.x - b.x, dy = a.y - b.y;
   const double cr = std::abs(a.cos_yaw * b.cos_yaw + a.sin_yaw * b.sin_yaw);
   const double sr = std::abs(a.sin_yaw * b.cos_yaw - a.cos_yaw * b.sin_yaw);
@@ -418,11 +423,13 @@ void FrameComparer::BuildGrid() {
   for (const auto& b : lab_box3d_) ++grid_start_[cell_of(b) + 1];
   for (size_t c = 0; c < cells; ++c) grid_start_[c + 1] += grid_start_[c];
   grid_items_.resize(nl);
+  grid_x_.resize(nl), grid_y_.resize(nl), grid_r_.resize(nl);
   // grid_start_[c] serves as the fill position of cell c, then is shifted back.
   for (size_t l = 0; l < nl; ++l) {
     const auto& b = lab_box3d_[l];
-    grid_items_[static_cast<size_t>(grid_start_[cell_of(b)]++)] = {
-        b.x, b.y, b.radius, b.cos_yaw, b.sin_yaw, b.half_l, b.half_w, static_cast<int32_t>(l), b.bev_degenerate};
+    const size_t k = static_cast<size_t>(grid_start_[cell_of(b)]++);
+    grid_items_[k] = {b.x, b.y, b.radius, b.cos_yaw, b.sin_yaw, b.half_l, b.half_w, static_cast<int32_t>(l), b.bev_degenerate};
+    grid_x_[k] = b.x, grid_y_[k] = b.y, grid_r_[k] = b.radius;
   }
   for (size_t c = cells; c > 0; --c) grid_start_[c] = grid_start_[c - 1];
   grid_start_[0] = 0;
@@ -503,22 +510,43 @@ void FrameComparer::BuildEdges(const LabelRecord& labels, const LabelRecord& ref
     const size_t begin = edges_.size();
     const int32_t cx0 = CellX(a.x - reach), cx1 = CellX(a.x + reach);
     const int32_t cy0 = CellY(a.y - reach), cy1 = CellY(a.y + reach);
+    const GridItem* items = grid_items_.data();
+    // A label within the distance limit (IoU rules: within the bounding circles) is checked
+    // further; most are not.
+    auto near = [&](int32_t i) {
+      const GridItem& g = items[i];
+      if (iou_rule) {  // as in CannotPass
+        if (a.bev_degenerate || g.bev_degenerate || BevIouUpperBound(a, g) < bound_limit) return;
+      }
+      consider(g.index, true);
+    };
+    const double ra = iou_rule ? a.radius : 0;
     for (int32_t cy = cy0; cy <= cy1; ++cy) {
       const size_t row = static_cast<size_t>(cy) * static_cast<size_t>(grid_nx_);
-      const GridItem* items = grid_items_.data();
-      for (int32_t i = grid_start_[row + static_cast<size_t>(cx0)],
-                   stop = grid_start_[row + static_cast<size_t>(cx1) + 1];
-           i < stop; ++i) {
-        const GridItem& g = items[i];
-        const double dx = a.x - g.x, dy = a.y - g.y, d2 = dx * dx + dy * dy;
-        if (iou_rule) {  // as in CannotPass
-          const double circles = a.radius + g.radius;
-          if (d2 > circles * circles * kCircleSlack || a.bev_degenerate || g.bev_degenerate) continue;
-          if (BevIouUpperBound(a, g) < bound_limit) continue;
-        } else if (d2 > distance_limit2) {
-          continue;
+      int32_t i = grid_start_[row + static_cast<size_t>(cx0)];
+      const int32_t stop = grid_start_[row + static_cast<size_t>(cx1) + 1];
+#if defined(__AVX__)
+      // Four labels at a time (centres and radii in separate arrays).
+      const __m256d vax = _mm256_set1_pd(a.x), vay = _mm256_set1_pd(a.y), vra = _mm256_set1_pd(ra);
+      const __m256d vslack = _mm256_set1_pd(kCircleSlack), vlimit = _mm256_set1_pd(distance_limit2);
+      for (; i + 4 <= stop; i += 4) {
+        const size_t k = static_cast<size_t>(i);
+        const __m256d dx = _mm256_sub_pd(vax, _mm256_loadu_pd(&grid_x_[k]));
+        const __m256d dy = _mm256_sub_pd(vay, _mm256_loadu_pd(&grid_y_[k]));
+        const __m256d d2 = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
+        const __m256d circles = _mm256_add_pd(vra, _mm256_loadu_pd(&grid_r_[k]));
+        const __m256d limit = iou_rule ? _mm256_mul_pd(_mm256_mul_pd(circles, circles), vslack) : vlimit;
+        for (unsigned mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_cmp_pd(d2, limit, _CMP_LE_OQ)));
+             mask != 0; mask &= mask - 1) {
+          near(i + std::countr_zero(mask));
         }
-        consider(g.index, true);
+      }
+#endif
+      for (; i < stop; ++i) {
+        const size_t k = static_cast<size_t>(i);
+        const double dx = a.x - grid_x_[k], dy = a.y - grid_y_[k], d2 = dx * dx + dy * dy;
+        const double circles = ra + grid_r_[k];
+        if (d2 <= (iou_rule ? circles * circles * kCircleSlack : distance_limit2)) near(i);
       }
     }
     // Into rank order (insertion sort: a reference has few edges).
@@ -763,7 +791,7 @@ size_t FrameComparer::ScratchBytes() const {
   auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   size_t b = bytes(ref_box3d_) + bytes(lab_box3d_) + bytes(ref_info_) + bytes(edges_) + bytes(ref_pair_) +
              bytes(lab_pair_) + bytes(parent_) + bytes(comp_refs_) + bytes(comp_labels_) + bytes(local_) +
-             bytes(costs_) + bytes(order_) + bytes(label_x_) + bytes(lab_rank_) + bytes(grid_start_) + bytes(grid_items_) + bytes(comp_edges_) + bytes(ref_local_) + bytes(edge_at_) + bytes(ref_members_) + bytes(lab_members_) + attr_memo_.capacity() + bytes(attr_memo_members_) + bytes(regions_) + solver_.ScratchBytes();
+             bytes(costs_) + bytes(order_) + bytes(label_x_) + bytes(lab_rank_) + bytes(grid_start_) + bytes(grid_items_) + bytes(grid_x_) + bytes(grid_y_) + bytes(grid_r_) + bytes(comp_edges_) + bytes(ref_local_) + bytes(edge_at_) + bytes(ref_members_) + bytes(lab_members_) + attr_memo_.capacity() + bytes(attr_memo_members_) + bytes(regions_) + solver_.ScratchBytes();
   for (const auto* lines : {&ref_line_, &lab_line_}) {
     b += bytes(*lines);
     for (const auto& l : *lines) b += bytes(l);

@@ -214,6 +214,7 @@ class FrameComparer {
   bool ranked_ = false;
   std::vector<int32_t> grid_start_;
   std::vector<GridItem> grid_items_;
+  std::vector<double> grid_x_, grid_y_, grid_r_;  // the items' centres and radii, for SIMD
   double grid_x0_ = 0, grid_y0_ = 0, grid_inv_cell_ = 1;
   int32_t grid_nx_ = 1, grid_ny_ = 1;
   static int32_t GridCell(double v, double v0, double inv_cell, int32_t n) {

@@ -45,11 +45,11 @@ struct FramePair {
   LabelRecord gold, vendor;
 };
 
-// `frames` frames of `objects` gold objects each, spread over 100 m x 100 m around the ego
+// `frames` frames of `objects` gold objects each, spread over `side` m x `side` m around the ego
 // vehicle, and a vendor record with small noise (3 cm, 1 degree, 1 % size), 3 % missing, 2 % extra.
-std::vector<FramePair> MakeFrames(int frames, int objects, uint64_t seed) {
+std::vector<FramePair> MakeFrames(int frames, int objects, uint64_t seed, double side = 100) {
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> pos(-50, 50), yaw(-std::numbers::pi, std::numbers::pi), u(0, 1);
+  std::uniform_real_distribution<double> pos(-side / 2, side / 2), yaw(-std::numbers::pi, std::numbers::pi), u(0, 1);
   std::normal_distribution<double> noise(0, 1);
   const char* kinds[] = {"car", "car", "car", "truck", "pedestrian", "pedestrian", "cyclist", "bus"};
   std::vector<FramePair> out(static_cast<size_t>(frames));
@@ -112,6 +112,25 @@ void BM_CompareBox3d(benchmark::State& state) {
   state.counters["scratch_bytes"] = static_cast<double>(comparer.ScratchBytes());
 }
 BENCHMARK(BM_CompareBox3d)->Arg(10)->Arg(40)->Arg(100)->Arg(400)->Arg(1000);
+
+// The same with the area growing with the objects (100 objects per 100 m x 100 m, as the sparse
+// case above): many objects without the boxes piling up on each other. In BM_CompareBox3d the
+// square stays 100 m wide, so at 1000 objects the boxes cover about 70 % of it and overlap.
+void BM_CompareBox3dSpread(benchmark::State& state) {
+  const int objects = static_cast<int>(state.range(0));
+  const auto frames = MakeFrames(256, objects, 7, 100 * std::sqrt(objects / 100.0));
+  PipelineSpec p = LidarPipeline(false);
+  FrameComparer comparer(p);
+  FrameComparison out;
+  for (auto _ : state) {
+    for (const FramePair& f : frames) {
+      comparer.Compare(f.vendor, f.gold, out);
+      benchmark::DoNotOptimize(out.outcomes.data());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * CountObjects(frames));
+}
+BENCHMARK(BM_CompareBox3dSpread)->Arg(400)->Arg(1000);
 
 // Compare and aggregate into the metric partial (what an evaluation run does per frame).
 void BM_CompareAndAggregateBox3d(benchmark::State& state) {
