@@ -355,30 +355,32 @@ bool FrameComparer::Gate(const Object& ref, const Object& lab, int32_t r, int32_
 
 namespace {
 
-// An upper bound of the bird's-eye IoU of two non-degenerate boxes, in exact arithmetic: the
-// footprints' intersection lies within b's rectangle and a's bounding rectangle along b's axes,
-// and within a's rectangle and b's bounding rectangle along a's axes; IoU = I / (A + B - I)
-// increases with I. A and B are any types with the centre, yaw and half sizes of PreparedBox3d.
+// True when an upper bound of the bird's-eye IoU of two non-degenerate boxes (in exact
+// arithmetic) is below `limit`. The footprints' intersection I is at most the smaller footprint,
+// lies within b's rectangle and a's bounding rectangle along b's axes, and within a's rectangle
+// and b's bounding rectangle along a's axes; IoU = I / (A + B - I) increases with I. A and B are
+// any types with the centre, yaw and half sizes of PreparedBox3d.
 template <class A, class B>
-[[gnu::always_inline]] inline double BevIouUpperBound(const A& a, const B& b) {
+[[gnu::always_inline]] inline bool BevIouBoundBelow(const A& a, const B& b, double limit) {
+  const double area_a = 4 * a.half_l * a.half_w, area_b = 4 * b.half_l * b.half_w;
+  auto iou_at_most = [&](double inter) { return inter / (area_a + area_b - inter); };
+  double inter = std::min(area_a, area_b);
+  if (iou_at_most(inter) < limit) return true;  // sizes too different
   const double dx = a.x - b.x, dy = a.y - b.y;
   const double cr = std::abs(a.cos_yaw * b.cos_yaw + a.sin_yaw * b.sin_yaw);
   const double sr = std::abs(a.sin_yaw * b.cos_yaw - a.cos_yaw * b.sin_yaw);
   auto overlap = [](double half_box, double half_other, double offset) {
-    return std::min(std::min(2 * half_box, 2 * half_other), half_box + half_other - offset);
+    return std::max(0.0, std::min(std::min(2 * half_box, 2 * half_other), half_box + half_other - offset));
   };
   // In b's frame: a's centre and half extents along b's axes.
   const double bu = std::abs(b.cos_yaw * dx + b.sin_yaw * dy), bv = std::abs(b.cos_yaw * dy - b.sin_yaw * dx);
-  const double ox_b = overlap(b.half_l, cr * a.half_l + sr * a.half_w, bu);
-  const double oy_b = overlap(b.half_w, sr * a.half_l + cr * a.half_w, bv);
+  inter = std::min(inter, overlap(b.half_l, cr * a.half_l + sr * a.half_w, bu) *
+                              overlap(b.half_w, sr * a.half_l + cr * a.half_w, bv));
   // In a's frame.
   const double au = std::abs(a.cos_yaw * dx + a.sin_yaw * dy), av = std::abs(a.cos_yaw * dy - a.sin_yaw * dx);
-  const double ox_a = overlap(a.half_l, cr * b.half_l + sr * b.half_w, au);
-  const double oy_a = overlap(a.half_w, sr * b.half_l + cr * b.half_w, av);
-  if (!(ox_b > 0 && oy_b > 0 && ox_a > 0 && oy_a > 0)) return 0;
-  const double area_a = 4 * a.half_l * a.half_w, area_b = 4 * b.half_l * b.half_w;
-  const double inter = std::min(std::min(ox_b * oy_b, ox_a * oy_a), std::min(area_a, area_b));
-  return inter / (area_a + area_b - inter);
+  inter = std::min(inter, overlap(a.half_l, cr * b.half_l + sr * b.half_w, au) *
+                              overlap(a.half_w, sr * b.half_l + cr * b.half_w, av));
+  return iou_at_most(inter) < limit;
 }
 
 // Far below the rounding error of the exact IoU (about 1e-12 relative): a pair whose bound is
@@ -400,7 +402,7 @@ bool FrameComparer::CannotPass(int32_t r, int32_t l, const MatchRule& rule) cons
   // fused multiply-add here but not there cannot matter).
   const double dx = a.x - b.x, dy = a.y - b.y, reach = a.radius + b.radius;
   if (dx * dx + dy * dy > reach * reach * kCircleSlack) return true;
-  return BevIouUpperBound(a, b) < rule.value - kIouBoundMargin;
+  return BevIouBoundBelow(a, b, rule.value - kIouBoundMargin);
 }
 
 // Grid over the labels' centres with about one label per cell (at most 2 n + 1 cells).
@@ -516,7 +518,7 @@ void FrameComparer::BuildEdges(const LabelRecord& labels, const LabelRecord& ref
     auto near = [&](int32_t i) {
       const GridItem& g = items[i];
       if (iou_rule) {  // as in CannotPass
-        if (a.bev_degenerate || g.bev_degenerate || BevIouUpperBound(a, g) < bound_limit) return;
+        if (a.bev_degenerate || g.bev_degenerate || BevIouBoundBelow(a, g, bound_limit)) return;
       }
       consider(g.index, true);
     };
