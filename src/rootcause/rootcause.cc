@@ -133,12 +133,15 @@ Result<RootCauseReport> Analyze(const std::vector<PipelineFacts>& facts, const A
   std::vector<Job> jobs;
   uint32_t mask = 0;
   for (int t : chosen) mask |= uint32_t{1} << t;
-  std::vector<LevelOne> level_one(facts.size());
-  for (size_t i = 0; i < facts.size(); ++i) level_one[i] = CountLevelOne(facts[i].table, mask);
   for (size_t i = 0; i < facts.size(); ++i) {
     report.pipelines.push_back(facts[i].pipeline);
     for (int t : chosen) jobs.push_back(Job{i, t, {}, {}});
   }
+  const unsigned threads =
+      std::max(1u, std::min(options.threads > 0 ? static_cast<unsigned>(options.threads) : std::thread::hardware_concurrency(),
+                            static_cast<unsigned>(jobs.size())));
+  std::vector<LevelOne> level_one(facts.size());
+  for (size_t i = 0; i < facts.size(); ++i) level_one[i] = CountLevelOne(facts[i].table, mask, static_cast<int>(threads));
   std::atomic<size_t> next{0};
   auto work = [&]() {
     for (size_t j = next++; j < jobs.size(); j = next++) {
@@ -147,9 +150,6 @@ Result<RootCauseReport> Analyze(const std::vector<PipelineFacts>& facts, const A
                                job.space, &level_one[job.table]);
     }
   };
-  const unsigned threads =
-      std::max(1u, std::min(options.threads > 0 ? static_cast<unsigned>(options.threads) : std::thread::hardware_concurrency(),
-                            static_cast<unsigned>(jobs.size())));
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
   work();

@@ -6,6 +6,9 @@
 // range band for missing. Run: gtops_benchmarks --benchmark_filter=Rootcause.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <string>
 
 #include "rootcause/rootcause.h"
@@ -76,10 +79,31 @@ void BM_RootcauseAnalyze(benchmark::State& state) {
   AnalyzeOptions options;
   options.threads = 2;
   size_t findings = 0;
+  // CPU time of every thread of the process during Analyze (the CPU column is the main thread's).
+  const auto process_cpu = []() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  };
+  double cpu = 0;
   for (auto _ : state) {
+    const double start = process_cpu();
     auto report = Analyze(facts, options, nullptr);
+    cpu += process_cpu() - start;
     findings = report.ok() ? report->findings.size() : 0;
     benchmark::DoNotOptimize(findings);
+  }
+  state.counters["process_cpu_s"] = cpu / static_cast<double>(state.iterations());
+  // GTOPS_ROOTCAUSE_DUMP=DIR writes the report of each size to DIR/rootcause-N.json, so that two
+  // builds' results can be compared exactly (docs/performance.md, "Root cause").
+  if (const char* dir = std::getenv("GTOPS_ROOTCAUSE_DUMP")) {
+    auto report = Analyze(facts, options, nullptr);
+    const std::string path = std::string(dir) + "/rootcause-" + std::to_string(state.range(0)) + ".json";
+    if (std::FILE* f = std::fopen(path.c_str(), "w"); f != nullptr && report.ok()) {
+      const std::string text = RenderJson(*report) + RenderText(*report);
+      std::fwrite(text.data(), 1, text.size(), f);
+      std::fclose(f);
+    }
   }
   state.counters["findings"] = static_cast<double>(findings);
   state.counters["outcomes_per_s"] =

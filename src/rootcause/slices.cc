@@ -1,9 +1,13 @@
 #include "rootcause/slices.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include <list>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "rootcause/significance.h"
 
@@ -43,13 +47,6 @@ void ExpandItems(const Dimension& d, uint16_t dim, const std::vector<Counts>& pe
   }
 }
 
-bool Holds(const FactTable& t, const std::vector<Condition>& conds, uint32_t row) {
-  for (const Condition& c : conds) {
-    if (!c.Holds(t.codes[c.dim][row])) return false;
-  }
-  return true;
-}
-
 double SliceLogP(int64_t k, int64_t n, int64_t K, int64_t N) {
   // One-sided: a slice at or below the rest's rate cannot be a cause (its exact p is >= ~1/2).
   if (static_cast<double>(k) * static_cast<double>(N - n) <= static_cast<double>(K - k) * static_cast<double>(n)) {
@@ -83,6 +80,122 @@ bool Implies(const FactTable& t, const std::vector<Condition>& narrow, const std
     if (!implied) return false;
   }
   return true;
+}
+
+
+// A set of table rows, one bit per row.
+using Bits = std::vector<uint64_t>;
+
+size_t Words(size_t rows) { return (rows + 63) / 64; }
+
+// The rows where `c` holds (Condition::Holds on every row, one sequential pass over its column).
+Bits ConditionBits(const FactTable& t, const Condition& c) {
+  const size_t rows = t.rows();
+  Bits out(Words(rows), 0);
+  const uint16_t* col = t.codes[c.dim].data();
+  const auto fill = [&](auto holds) {
+    for (size_t w = 0; w < out.size(); ++w) {
+      const size_t base = w * 64, end = std::min(rows, base + 64);
+      uint64_t x = 0;
+      for (size_t r = base; r < end; ++r) x |= static_cast<uint64_t>(holds(col[r])) << (r - base);
+      out[w] = x;
+    }
+  };
+  const uint16_t code = c.code;
+  switch (c.op) {
+    case Condition::kEq: fill([code](uint16_t v) { return v == code && v != kAbsent; }); break;
+    case Condition::kGe: fill([code](uint16_t v) { return v >= code && v != kAbsent; }); break;
+    case Condition::kLt: fill([code](uint16_t v) { return v < code; }); break;
+  }
+  return out;
+}
+
+// The bitmaps of recently used conditions (least recently used dropped beyond `capacity`; the
+// `capacity` - 1 most recent stay valid).
+class BitsCache {
+ public:
+  BitsCache(const FactTable& t, size_t capacity) : table_(t), capacity_(std::max<size_t>(capacity, 4)) {}
+  const Bits& Get(const Condition& c) {
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->first == c) {
+        entries_.splice(entries_.begin(), entries_, it);
+        return entries_.front().second;
+      }
+    }
+    if (entries_.size() >= capacity_) entries_.pop_back();
+    entries_.emplace_front(c, ConditionBits(table_, c));
+    return entries_.front().second;
+  }
+
+ private:
+  const FactTable& table_;
+  size_t capacity_;
+  std::list<std::pair<Condition, Bits>> entries_;
+};
+
+// base & every condition's rows.
+Bits Intersect(BitsCache& cache, const Bits& base, const std::vector<Condition>& conds) {
+  Bits out = base;
+  for (const Condition& c : conds) {
+    const Bits& b = cache.Get(c);
+    for (size_t w = 0; w < out.size(); ++w) out[w] &= b[w];
+  }
+  return out;
+}
+
+// The rows of `bits`, ascending.
+std::vector<uint32_t> RowsOf(const Bits& bits) {
+  std::vector<uint32_t> out;
+  size_t count = 0;
+  for (uint64_t w : bits) count += static_cast<size_t>(__builtin_popcountll(w));
+  out.reserve(count);
+  for (size_t w = 0; w < bits.size(); ++w) {
+    for (uint64_t x = bits[w]; x != 0; x &= x - 1) out.push_back(static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(x))));
+  }
+  return out;
+}
+
+// Per-code counts of the dimensions `ds` over the rows `all` (n) and `err` (k), split into
+// `slots` by `all_slot` / `err_slot` (the slot of each row; unused when slots == 1). Dimension
+// ds[j] is at offset[j] of n and k: [slot * (codes + 1) + code], code `codes` taking absent and
+// out-of-range codes.
+void CountJoint(const FactTable& t, const std::vector<size_t>& ds, size_t slots, const std::vector<uint32_t>& all,
+                const std::vector<uint16_t>& all_slot, const std::vector<uint32_t>& err,
+                const std::vector<uint16_t>& err_slot, std::vector<uint32_t>& n, std::vector<uint32_t>& k,
+                std::vector<size_t>& offset) {
+  offset.clear();
+  size_t total = 0;
+  for (size_t d : ds) {
+    offset.push_back(total);
+    total += slots * (CodeCount(t.dims[d]) + 1);
+  }
+  n.assign(total, 0);
+  k.assign(total, 0);
+  std::vector<uint32_t> part;
+  for (size_t j = 0; j < ds.size(); ++j) {
+    const size_t codes = CodeCount(t.dims[ds[j]]), stride = codes + 1;
+    const uint16_t* col = t.codes[ds[j]].data();
+    uint32_t* hn = n.data() + offset[j];
+    uint32_t* hk = k.data() + offset[j];
+    const auto code = [&](uint32_t r) { return std::min<size_t>(col[r], codes); };
+    if (slots == 1) {
+      // Four interleaved histograms so that runs of one code do not wait on each other's stores.
+      part.assign(4 * stride, 0);
+      size_t i = 0;
+      for (; i + 4 <= all.size(); i += 4) {
+        ++part[code(all[i])];
+        ++part[stride + code(all[i + 1])];
+        ++part[2 * stride + code(all[i + 2])];
+        ++part[3 * stride + code(all[i + 3])];
+      }
+      for (; i < all.size(); ++i) ++part[code(all[i])];
+      for (size_t c = 0; c < stride; ++c) hn[c] = part[c] + part[stride + c] + part[2 * stride + c] + part[3 * stride + c];
+      for (uint32_t r : err) ++hk[code(r)];
+    } else {
+      for (size_t i = 0; i < all.size(); ++i) ++hn[all_slot[i] * stride + code(all[i])];
+      for (size_t i = 0; i < err.size(); ++i) ++hk[err_slot[i] * stride + code(err[i])];
+    }
+  }
 }
 
 }  // namespace
@@ -120,11 +233,12 @@ void ConditionRange(const Dimension& d, const Condition& c, double& lo, double& 
   }
 }
 
-LevelOne CountLevelOne(const FactTable& table, uint32_t targets) {
+LevelOne CountLevelOne(const FactTable& table, uint32_t targets, int threads) {
   const size_t rows = table.rows(), dims = table.dims.size();
   // Rows fall into a few populations (distinct at_risk masks): count rows per population once.
   std::vector<uint32_t> masks;
   std::vector<uint8_t> population(rows);
+  std::vector<uint32_t> error_rows, error_bits;  // rows with an error of a chosen target, and those targets
   for (size_t r = 0; r < rows; ++r) {
     const uint32_t m = table.at_risk[r] & targets;
     auto it = std::find(masks.begin(), masks.end(), m);
@@ -134,39 +248,55 @@ LevelOne CountLevelOne(const FactTable& table, uint32_t targets) {
       it = masks.end() - 1;
     }
     population[r] = static_cast<uint8_t>(it - masks.begin());
+    if (const uint32_t e = table.error[r] & m; e != 0) {
+      error_rows.push_back(static_cast<uint32_t>(r));
+      error_bits.push_back(e);
+    }
   }
   LevelOne out(kMaxTargets);
-  for (size_t d = 0; d < dims; ++d) {
+  for (int t = 0; t < kMaxTargets; ++t) {
+    if ((targets >> t & 1u) != 0) out[static_cast<size_t>(t)].resize(dims);
+  }
+  // One dimension at a time, dimensions shared out among the threads (each fills its own cells).
+  const auto count_dim = [&](size_t d) {
     const size_t codes = CodeCount(table.dims[d]);
-    std::vector<int64_t> n(masks.size() * codes, 0);
+    std::vector<uint32_t> n(masks.size() * codes, 0);
     std::vector<std::vector<int64_t>> k(kMaxTargets);
-    const std::vector<uint16_t>& col = table.codes[d];
+    const uint16_t* col = table.codes[d].data();
     for (size_t r = 0; r < rows; ++r) {
       const uint16_t c = col[r];
-      if (c == kAbsent || c >= codes) continue;
-      ++n[population[r] * codes + c];
-      uint32_t e = table.error[r] & table.at_risk[r] & targets;
-      while (e != 0) {
-        const int t = __builtin_ctz(e);
-        e &= e - 1;
-        if (k[static_cast<size_t>(t)].empty()) k[static_cast<size_t>(t)].assign(codes, 0);
-        ++k[static_cast<size_t>(t)][c];
+      if (c < codes) ++n[population[r] * codes + c];
+    }
+    for (size_t i = 0; i < error_rows.size(); ++i) {
+      const uint16_t c = col[error_rows[i]];
+      if (c >= codes) continue;
+      for (uint32_t e = error_bits[i]; e != 0; e &= e - 1) {
+        const auto t = static_cast<size_t>(__builtin_ctz(e));
+        if (k[t].empty()) k[t].assign(codes, 0);
+        ++k[t][c];
       }
     }
     for (int t = 0; t < kMaxTargets; ++t) {
       if ((targets >> t & 1u) == 0) continue;
-      auto& per_code = out[static_cast<size_t>(t)];
-      per_code.resize(dims);
-      per_code[d].assign(codes, {0, 0});
+      std::vector<std::pair<int64_t, int64_t>>& per_code = out[static_cast<size_t>(t)][d];
+      per_code.assign(codes, {0, 0});
       for (size_t p = 0; p < masks.size(); ++p) {
         if ((masks[p] >> t & 1u) == 0) continue;
-        for (size_t c = 0; c < codes; ++c) per_code[d][c].first += n[p * codes + c];
+        for (size_t c = 0; c < codes; ++c) per_code[c].first += n[p * codes + c];
       }
       if (!k[static_cast<size_t>(t)].empty()) {
-        for (size_t c = 0; c < codes; ++c) per_code[d][c].second = k[static_cast<size_t>(t)][c];
+        for (size_t c = 0; c < codes; ++c) per_code[c].second = k[static_cast<size_t>(t)][c];
       }
     }
-  }
+  };
+  std::atomic<size_t> next{0};
+  const auto work = [&]() {
+    for (size_t d = next++; d < dims; d = next++) count_dim(d);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::min(threads, static_cast<int>(dims)); ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
   return out;
 }
 
@@ -176,60 +306,49 @@ std::vector<SliceTest> SearchSlices(const FactTable& table, int table_index, int
   int64_t& errors = space.errors;
   space.hypotheses = 0;
   const uint32_t bit = uint32_t{1} << target;
-  std::vector<uint32_t> rows;
-  std::vector<uint8_t> err;
+  std::vector<uint32_t> rows, error_rows;
+  Bits at_risk(Words(table.rows()), 0), erring(Words(table.rows()), 0);
   for (size_t r = 0; r < table.rows(); ++r) {
     if ((table.at_risk[r] & bit) == 0) continue;
     rows.push_back(static_cast<uint32_t>(r));
-    err.push_back((table.error[r] & bit) != 0 ? 1 : 0);
+    at_risk[r / 64] |= uint64_t{1} << (r % 64);
+    if ((table.error[r] & bit) != 0) {
+      error_rows.push_back(static_cast<uint32_t>(r));
+      erring[r / 64] |= uint64_t{1} << (r % 64);
+    }
   }
   population = static_cast<int64_t>(rows.size());
-  errors = 0;
-  for (uint8_t e : err) errors += e;
+  errors = static_cast<int64_t>(error_rows.size());
   std::vector<SliceTest> tests;
   if (errors < options.min_errors) return tests;
   const int64_t N = population, K = errors;
   const size_t dims = table.dims.size();
-
-  // Counts of every item on the rows at `positions` (indices into rows), over dimensions not used.
-  std::vector<std::vector<Counts>> per_code(dims);
-  auto histogram = [&](const std::vector<uint32_t>* positions, const std::vector<bool>& used) {
-    std::vector<std::pair<Condition, Counts>> items;
-    for (size_t d = 0; d < dims; ++d) {
-      if (used[d]) continue;
-      std::vector<Counts>& pc = per_code[d];
-      pc.assign(CodeCount(table.dims[d]), Counts{});
-      const std::vector<uint16_t>& col = table.codes[d];
-      const size_t count = positions != nullptr ? positions->size() : rows.size();
-      for (size_t i = 0; i < count; ++i) {
-        const size_t p = positions != nullptr ? (*positions)[i] : i;
-        const uint16_t c = col[rows[p]];
-        if (c == kAbsent || c >= pc.size()) continue;
-        ++pc[c].n;
-        pc[c].k += err[p];
-      }
-      ExpandItems(table.dims[d], static_cast<uint16_t>(d), pc, items);
-    }
-    return items;
-  };
+  BitsCache cache(table, 32);
 
   const double log_extend = std::log(options.extend_p);
   std::set<std::vector<Condition>> seen;
   std::vector<size_t> level;  // indices into tests of the current level's refinable slices
+  std::vector<uint32_t> n_counts, k_counts;
+  std::vector<size_t> offsets;
+  const std::vector<uint16_t> no_slots;
   {
-    std::vector<bool> used(dims, false);
     std::vector<double> per_dim(dims, 0);
     std::vector<std::pair<Condition, Counts>> items;
     const bool counted = level_one != nullptr && level_one->size() > static_cast<size_t>(target) &&
                          (*level_one)[static_cast<size_t>(target)].size() == dims;
-    if (counted) {
-      for (size_t d = 0; d < dims; ++d) {
-        std::vector<Counts> pc;
+    std::vector<size_t> all_dims(dims);
+    for (size_t d = 0; d < dims; ++d) all_dims[d] = d;
+    if (!counted) CountJoint(table, all_dims, 1, rows, no_slots, error_rows, no_slots, n_counts, k_counts, offsets);
+    for (size_t d = 0; d < dims; ++d) {
+      std::vector<Counts> pc;
+      if (counted) {
         for (const auto& [n, k] : (*level_one)[static_cast<size_t>(target)][d]) pc.push_back(Counts{n, k});
-        ExpandItems(table.dims[d], static_cast<uint16_t>(d), pc, items);
+      } else {
+        for (size_t c = 0; c < CodeCount(table.dims[d]); ++c) {
+          pc.push_back(Counts{n_counts[offsets[d] + c], k_counts[offsets[d] + c]});
+        }
       }
-    } else {
-      items = histogram(nullptr, used);
+      ExpandItems(table.dims[d], static_cast<uint16_t>(d), pc, items);
     }
     for (const auto& [cond, c] : items) {
       if (c.n < options.min_support || c.k < options.min_errors) continue;
@@ -256,19 +375,107 @@ std::vector<SliceTest> SearchSlices(const FactTable& table, int table_index, int
     std::stable_sort(refinable.begin(), refinable.end(),
                      [&](size_t a, size_t b) { return tests[a].log_p < tests[b].log_p; });
     if (refinable.size() > options.beam) refinable.resize(options.beam);
-    std::vector<size_t> next;
+
+    // Each parent's counts over every other dimension. Parents that differ only in their condition
+    // on one dimension D (bands of a numeric field, values of one field) share one pass over the
+    // rows of their other conditions, counting per code of D; a parent's counts are then the sum
+    // over the codes its condition on D admits. All counts are integers: the same as one pass per
+    // parent.
+    using Key = std::pair<std::vector<Condition>, uint16_t>;  // the other conditions, D
+    std::map<Key, size_t> key_count;
+    const auto key_of = [&](size_t i, size_t j) {
+      std::vector<Condition> rest = tests[i].conditions;
+      rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(j));
+      return Key{std::move(rest), tests[i].conditions[j].dim};
+    };
     for (size_t i : refinable) {
-      const std::vector<Condition> parent = tests[i].conditions;
-      const int64_t parent_n = tests[i].support;
-      std::vector<uint32_t> positions;
-      for (size_t p = 0; p < rows.size(); ++p) {
-        if (Holds(table, parent, rows[p])) positions.push_back(static_cast<uint32_t>(p));
+      for (size_t j = 0; j < tests[i].conditions.size(); ++j) ++key_count[key_of(i, j)];
+    }
+    std::map<Key, std::vector<size_t>> groups;  // positions in `refinable`
+    for (size_t pos = 0; pos < refinable.size(); ++pos) {
+      const size_t i = refinable[pos];
+      size_t best = 0, best_count = 0;
+      for (size_t j = 0; j < tests[i].conditions.size(); ++j) {
+        const size_t c = key_count[key_of(i, j)];
+        if (c > best_count) best = j, best_count = c;
+      }
+      groups[key_of(i, best)].push_back(pos);
+    }
+    std::vector<std::vector<std::pair<Condition, Counts>>> items(refinable.size());
+    const auto count_items = [&](const std::vector<size_t>& members, const Bits& bits, const std::vector<Condition>& base,
+                                 int joint) {
+      std::vector<uint32_t> all = RowsOf(bits), err;
+      for (uint32_t r : all) {
+        if ((erring[r / 64] >> (r % 64) & 1u) != 0) err.push_back(r);
+      }
+      std::vector<uint16_t> all_slot, err_slot;
+      size_t slots = 1;
+      if (joint >= 0) {
+        const size_t codes = CodeCount(table.dims[static_cast<size_t>(joint)]);
+        slots = codes + 2;
+        const std::vector<uint16_t>& col = table.codes[static_cast<size_t>(joint)];
+        const auto slot = [&](uint32_t r) {
+          const uint16_t c = col[r];
+          return static_cast<uint16_t>(c < codes ? c : c == kAbsent ? codes + 1 : codes);
+        };
+        for (uint32_t r : all) all_slot.push_back(slot(r));
+        for (uint32_t r : err) err_slot.push_back(slot(r));
       }
       std::vector<bool> used(dims, false);
-      for (const Condition& c : parent) used[c.dim] = true;
-      for (const auto& [cond, c] : histogram(&positions, used)) {
+      for (const Condition& c : base) used[c.dim] = true;
+      if (joint >= 0) used[static_cast<size_t>(joint)] = true;
+      std::vector<size_t> counted_dims;
+      for (size_t d = 0; d < dims; ++d) {
+        if (!used[d]) counted_dims.push_back(d);
+      }
+      CountJoint(table, counted_dims, slots, all, all_slot, err, err_slot, n_counts, k_counts, offsets);
+      for (size_t j = 0; j < counted_dims.size(); ++j) {
+        const size_t d = counted_dims[j], stride = CodeCount(table.dims[d]) + 1;
+        for (size_t pos : members) {
+          int first = 0, last = 0;
+          if (joint >= 0) {
+            const size_t i = refinable[pos];
+            const auto on = std::find_if(tests[i].conditions.begin(), tests[i].conditions.end(),
+                                         [&](const Condition& c) { return c.dim == joint; });
+            std::tie(first, last) = CodeInterval(*on, static_cast<int>(slots) - 2);
+            if (on->op == Condition::kGe) last = static_cast<int>(slots) - 2;  // out-of-range codes are >= too
+          }
+          std::vector<Counts> pc(stride - 1);
+          for (int sl = first; sl <= last; ++sl) {
+            const size_t at = offsets[j] + static_cast<size_t>(sl) * stride;
+            for (size_t c = 0; c + 1 < stride; ++c) {
+              pc[c].n += n_counts[at + c];
+              pc[c].k += k_counts[at + c];
+            }
+          }
+          ExpandItems(table.dims[d], static_cast<uint16_t>(d), pc, items[pos]);
+        }
+      }
+    };
+    for (const auto& [key, members] : groups) {
+      if (members.size() > 1) {
+        int64_t sum = 0;
+        for (size_t pos : members) sum += tests[refinable[pos]].support;
+        Bits base = Intersect(cache, at_risk, key.first);
+        int64_t base_rows = 0;
+        for (uint64_t w : base) base_rows += __builtin_popcountll(w);
+        if (sum > base_rows) {  // one pass over the shared rows costs less than one per parent
+          count_items(members, base, key.first, key.second);
+          continue;
+        }
+      }
+      for (size_t pos : members) {
+        const std::vector<Condition>& conds = tests[refinable[pos]].conditions;
+        count_items({pos}, Intersect(cache, at_risk, conds), conds, -1);
+      }
+    }
+    std::vector<size_t> next;
+    for (size_t pos = 0; pos < refinable.size(); ++pos) {
+      const size_t i = refinable[pos];
+      const int64_t parent_n = tests[i].support;
+      for (const auto& [cond, c] : items[pos]) {
         if (c.n < options.min_support || c.k < options.min_errors || c.n == parent_n) continue;
-        std::vector<Condition> conds = parent;
+        std::vector<Condition> conds = tests[i].conditions;
         conds.push_back(cond);
         std::sort(conds.begin(), conds.end());
         if (!seen.insert(conds).second) continue;
@@ -287,12 +494,24 @@ std::vector<Finding> RemoveRedundancy(const FactTable& table, int target, const 
                                       const SearchOptions& options,
                                       const std::vector<std::vector<Condition>>& precovered) {
   const uint32_t bit = uint32_t{1} << target;
-  std::vector<uint32_t> rows;
+  const size_t words = Words(table.rows());
+  Bits at_risk(words, 0), erring(words, 0);
   for (size_t r = 0; r < table.rows(); ++r) {
-    if ((table.at_risk[r] & bit) != 0) rows.push_back(static_cast<uint32_t>(r));
+    if ((table.at_risk[r] & bit) == 0) continue;
+    at_risk[r / 64] |= uint64_t{1} << (r % 64);
+    if ((table.error[r] & bit) != 0) erring[r / 64] |= uint64_t{1} << (r % 64);
   }
-  int64_t N = static_cast<int64_t>(rows.size()), K = 0;
-  for (uint32_t r : rows) K += (table.error[r] & bit) != 0 ? 1 : 0;
+  const auto count = [](const Bits& b) {
+    int64_t n = 0;
+    for (uint64_t w : b) n += __builtin_popcountll(w);
+    return n;
+  };
+  const auto count_and = [](const Bits& a, const Bits& b) {
+    int64_t n = 0;
+    for (size_t w = 0; w < a.size(); ++w) n += __builtin_popcountll(a[w] & b[w]);
+    return n;
+  };
+  const int64_t N = count(at_risk), K = count(erring);
 
   std::vector<size_t> order(discoveries.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -308,20 +527,16 @@ std::vector<Finding> RemoveRedundancy(const FactTable& table, int target, const 
   if (order.size() > kMaxExamined) order.resize(kMaxExamined);
   size_t passed = 0;
 
-  std::vector<uint8_t> covered(rows.size(), 0);
-  int64_t cov_n = 0, cov_k = 0;
-  for (size_t p = 0; p < rows.size(); ++p) {
-    for (const std::vector<Condition>& c : precovered) {
-      if (Holds(table, c, rows[p])) {
-        covered[p] = 1;
-        ++cov_n;
-        cov_k += (table.error[rows[p]] & bit) != 0 ? 1 : 0;
-        break;
-      }
-    }
+  BitsCache cache(table, 64);
+  Bits covered(words, 0);
+  for (const std::vector<Condition>& c : precovered) {
+    const Bits in = Intersect(cache, at_risk, c);
+    for (size_t w = 0; w < words; ++w) covered[w] |= in[w];
   }
+  int64_t cov_n = count(covered), cov_k = count_and(covered, erring);
   const double log_refine = std::log(options.refine_p);
   std::vector<Finding> kept;
+  std::vector<const uint64_t*> cond_bits;
   for (size_t i : order) {
     if (kept.size() >= options.max_findings || passed >= kMaxPassedInARow) break;
     const SliceTest& s = discoveries[i];
@@ -331,37 +546,30 @@ std::vector<Finding> RemoveRedundancy(const FactTable& table, int target, const 
         std::any_of(precovered.begin(), precovered.end(), [&](const auto& c) { return Implies(table, s.conditions, c); })) {
       continue;
     }
-    int64_t rn = 0, rk = 0, in_cov_n = 0, in_cov_k = 0;
-    double w_err = 0, w_all = 0;
-    std::vector<std::string> examples;
-    std::vector<uint32_t> members;
+    // The slice's rows, and per condition the rows failing only that condition (as bit counts).
     const size_t nc = s.conditions.size();
-    std::vector<int64_t> other_n(nc, 0), other_k(nc, 0);  // rows failing only condition j
-    for (size_t p = 0; p < rows.size(); ++p) {
-      const uint32_t r = rows[p];
-      size_t failed = 0, which = 0;
-      for (size_t j = 0; j < nc && failed < 2; ++j) {
-        if (!s.conditions[j].Holds(table.codes[s.conditions[j].dim][r])) ++failed, which = j;
-      }
-      const bool e = (table.error[r] & bit) != 0;
-      if (failed == 1) {
-        ++other_n[which];
-        other_k[which] += e ? 1 : 0;
-      }
-      if (failed != 0) continue;
-      members.push_back(static_cast<uint32_t>(p));
-      const double w = table.weight.empty() ? 1.0 : static_cast<double>(table.weight[r]);
-      w_all += w;
-      if (e) {
-        w_err += w;
-        if (!table.example.empty() && examples.size() < 5) examples.push_back(table.example[r]);
-      }
-      if (covered[p] != 0) {
-        ++in_cov_n;
-        in_cov_k += e ? 1 : 0;
-      } else {
-        ++rn;
-        rk += e ? 1 : 0;
+    cond_bits.clear();
+    for (const Condition& c : s.conditions) cond_bits.push_back(cache.Get(c).data());
+    Bits members(words);
+    int64_t rn = 0, rk = 0, in_cov_n = 0, in_cov_k = 0;
+    std::vector<int64_t> other_n(nc, 0), other_k(nc, 0);
+    for (size_t w = 0; w < words; ++w) {
+      uint64_t all = at_risk[w];
+      for (const uint64_t* b : cond_bits) all &= b[w];
+      members[w] = all;
+      const uint64_t e = erring[w], cov = covered[w];
+      rn += __builtin_popcountll(all & ~cov);
+      rk += __builtin_popcountll(all & ~cov & e);
+      in_cov_n += __builtin_popcountll(all & cov);
+      in_cov_k += __builtin_popcountll(all & cov & e);
+      if (nc < 2) continue;
+      for (size_t j = 0; j < nc; ++j) {
+        uint64_t only = at_risk[w] & ~cond_bits[j][w];
+        for (size_t o = 0; o < nc; ++o) {
+          if (o != j) only &= cond_bits[o][w];
+        }
+        other_n[j] += __builtin_popcountll(only);
+        other_k[j] += __builtin_popcountll(only & e);
       }
     }
     bool informative = true;
@@ -378,12 +586,22 @@ std::vector<Finding> RemoveRedundancy(const FactTable& table, int target, const 
     }
     if (!(rk >= options.min_errors && rn >= options.min_support && residual <= log_cutoff)) continue;
     passed = 0;
-    for (uint32_t p : members) {
-      if (covered[p] == 0) {
-        covered[p] = 1;
-        ++cov_n;
-        cov_k += (table.error[rows[p]] & bit) != 0 ? 1 : 0;
+    // Kept: its weights and examples in row order, and its rows covered from now on.
+    double w_err = 0, w_all = 0;
+    std::vector<std::string> examples;
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t x = members[w]; x != 0; x &= x - 1) {
+        const size_t r = w * 64 + static_cast<size_t>(__builtin_ctzll(x));
+        const double wt = table.weight.empty() ? 1.0 : static_cast<double>(table.weight[r]);
+        w_all += wt;
+        if ((erring[w] >> (r % 64) & 1u) != 0) {
+          w_err += wt;
+          if (!table.example.empty() && examples.size() < 5) examples.push_back(table.example[r]);
+        }
       }
+      cov_n += __builtin_popcountll(members[w] & ~covered[w]);
+      cov_k += __builtin_popcountll(members[w] & ~covered[w] & erring[w]);
+      covered[w] |= members[w];
     }
     Finding f;
     f.test = s;

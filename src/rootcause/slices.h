@@ -97,8 +97,9 @@ struct SearchSpace {
 
 // Level 1 of every target at once: [target][dimension][code] = (rows at risk, errors), counted in
 // one pass over the table for all targets in `targets` (a bit mask); other targets stay empty.
+// Dimensions are counted on `threads` threads (each dimension by one: the same counts).
 using LevelOne = std::vector<std::vector<std::vector<std::pair<int64_t, int64_t>>>>;
-LevelOne CountLevelOne(const FactTable& table, uint32_t targets);
+LevelOne CountLevelOne(const FactTable& table, uint32_t targets, int threads = 1);
 
 // The slices of `table` computed for `target` (bit index): levels 1..max_conditions, a slice of
 // level l+1 being a slice of level l that may be refined (enough errors, raw p <= extend_p, in the
