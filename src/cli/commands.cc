@@ -13,6 +13,7 @@
 #include "cli/render.h"
 #include "config/config.h"
 #include "ingest/ingest.h"
+#include "run/ops_data.h"
 #include "store/store.h"
 
 namespace gtops::cli {
@@ -134,6 +135,12 @@ int IngestAndReport(const CommonArgs& common, const std::vector<std::string>& pa
   }
   auto report = check ? CheckInput(*config, options) : Ingest(*store, *config, options);
   if (!report.ok()) return Fail(report.status(), common.json);
+  TimelineRefresh timelines;
+  if (!check) {
+    auto refreshed = RefreshTimelines(*store);
+    if (!refreshed.ok()) return Fail(refreshed.status(), common.json);
+    timelines = *refreshed;
+  }
   std::string quarantine_file;
   if (!check && !IsPostgresLocation(store_path)) {
     quarantine_file = (fs::path(store_path).parent_path() / "quarantine.jsonl").string();
@@ -142,7 +149,9 @@ int IngestAndReport(const CommonArgs& common, const std::vector<std::string>& pa
   }
   const IngestRunTotals& t = report->totals;
   if (common.json) {
-    std::puts(ReportJson(*report, quarantine_file).dump(2).c_str());
+    ordered_json j = ReportJson(*report, quarantine_file);
+    if (!check) j["timelines_rebuilt"] = timelines.tasks;
+    std::puts(j.dump(2).c_str());
   } else {
     if (!quiet) {
       for (const FileReport& f : report->files) {

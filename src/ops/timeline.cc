@@ -72,14 +72,15 @@ std::string_view Name(SlaState s) {
   return "?";
 }
 
-TaskTimeline BuildTimeline(std::span<const Event> events, const TimelineOptions& options) {
+TaskTimeline BuildTimelineFacts(std::span<const Event> events) {
   TaskTimeline t;
   std::vector<const Event*> order;
   order.reserve(events.size());
   for (const Event& e : events) order.push_back(&e);
   std::stable_sort(order.begin(), order.end(), [](const Event* a, const Event* b) {
     if (a->at_epoch_ms != b->at_epoch_ms) return a->at_epoch_ms < b->at_epoch_ms;
-    return Rank(a->kind) < Rank(b->kind);
+    if (Rank(a->kind) != Rank(b->kind)) return Rank(a->kind) < Rank(b->kind);
+    return a->kind < b->kind;  // the same timeline whatever order the events came in
   });
 
   auto report = [&t](AnomalyKind kind, const Event& e, std::string detail) {
@@ -110,6 +111,7 @@ TaskTimeline BuildTimeline(std::span<const Event> events, const TimelineOptions&
       t.task = e.task;
       t.first_event_ms = e.at_epoch_ms;
     }
+    t.last_event_ms = e.at_epoch_ms;
     SetIfEmpty(t.pipeline, e.pipeline);
     SetIfEmpty(t.batch, e.batch);
     SetIfEmpty(t.vendor, e.vendor);
@@ -230,12 +232,23 @@ TaskTimeline BuildTimeline(std::span<const Event> events, const TimelineOptions&
   }
   if (final_state) t.state = *final_state;
 
+  if (t.created_ms && t.delivered_ms) t.lead_time_h = Hours(*t.created_ms, *t.delivered_ms);
+  if (t.created_ms && t.first_accepted_ms) t.accept_time_h = Hours(*t.created_ms, *t.first_accepted_ms);
+  if (t.first_assigned_ms && t.first_submitted_ms) {
+    t.labeling_time_h = Hours(*t.first_assigned_ms, *t.first_submitted_ms);
+  }
+  if (latency_n > 0) t.review_latency_h = static_cast<double>(latency_ms_sum) / latency_n / kMsPerHour;
+  return t;
+}
+
+void FinishTimeline(TaskTimeline& t, const TimelineOptions& options) {
   if (!t.due_ms && t.created_ms && options.config != nullptr) {
     const PipelineSpec* p = options.config->FindPipeline(t.pipeline);
     if (p != nullptr && p->sla_turnaround_hours) {
       t.due_ms = *t.created_ms + static_cast<int64_t>(*p->sla_turnaround_hours * kMsPerHour);
     }
   }
+  t.sla = SlaState::kNotDue;
   if (t.due_ms) {
     if (t.first_accepted_ms) {
       t.sla = *t.first_accepted_ms <= *t.due_ms ? SlaState::kOnTime : SlaState::kLate;
@@ -245,13 +258,11 @@ TaskTimeline BuildTimeline(std::span<const Event> events, const TimelineOptions&
       t.sla = SlaState::kOpenLate;
     }
   }
+}
 
-  if (t.created_ms && t.delivered_ms) t.lead_time_h = Hours(*t.created_ms, *t.delivered_ms);
-  if (t.created_ms && t.first_accepted_ms) t.accept_time_h = Hours(*t.created_ms, *t.first_accepted_ms);
-  if (t.first_assigned_ms && t.first_submitted_ms) {
-    t.labeling_time_h = Hours(*t.first_assigned_ms, *t.first_submitted_ms);
-  }
-  if (latency_n > 0) t.review_latency_h = static_cast<double>(latency_ms_sum) / latency_n / kMsPerHour;
+TaskTimeline BuildTimeline(std::span<const Event> events, const TimelineOptions& options) {
+  TaskTimeline t = BuildTimelineFacts(events);
+  FinishTimeline(t, options);
   return t;
 }
 

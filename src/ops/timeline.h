@@ -57,9 +57,11 @@ struct TaskTimeline {
   std::string annotator;  // the primary annotator: the first `assigned` event's (else a submitter's)
 
   int64_t first_event_ms = 0;  // the earliest event of any kind
+  int64_t last_event_ms = 0;   // the latest event of any kind
   std::optional<int64_t> created_ms, first_assigned_ms, first_submitted_ms, first_reviewed_ms;
   std::optional<int64_t> first_accepted_ms, delivered_ms, closed_ms;  // closed: accepted, rejected or cancelled
-  std::optional<int64_t> due_ms;  // `due` of the created event, else created + the SLA turnaround
+  // `due` of the created event, else (FinishTimeline) created + the pipeline's SLA turnaround.
+  std::optional<int64_t> due_ms;
   TaskState state = TaskState::kOpen;
   SlaState sla = SlaState::kNotDue;
 
@@ -98,9 +100,18 @@ struct TimelineOptions {
 };
 
 // Builds the timeline of one task from all of its events, in any order (they are sorted by
-// time, ties by lifecycle order). Every event must have the same `task`. Never fails: problems
-// are reported in `anomalies`.
+// time, ties by lifecycle order, then by kind). Every event must have the same `task`. Never
+// fails: problems are reported in `anomalies`. BuildTimelineFacts then FinishTimeline.
 TaskTimeline BuildTimeline(std::span<const Event> events, const TimelineOptions& options);
+
+// The part of a timeline that depends on the task's events alone (not on the configuration or the
+// instant of judgement): what the store keeps per task (timeline_codec.h). `due_ms` is the created
+// event's `due` only and `sla` is left kNotDue.
+TaskTimeline BuildTimelineFacts(std::span<const Event> events);
+
+// Completes a timeline of BuildTimelineFacts: the due time from the pipeline's SLA turnaround when
+// the created event gave none, and the SLA state at `options.as_of_ms`.
+void FinishTimeline(TaskTimeline& t, const TimelineOptions& options);
 
 // Builds the timelines of many tasks: groups `events` by task (in any order) and returns one
 // timeline per task, ordered by task id.

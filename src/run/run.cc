@@ -940,6 +940,9 @@ Result<RunOutput> RunProgram(Store& store, const ProgramConfig& config, const Ru
     auto ingested = Ingest(store, config, io);
     if (!ingested.ok()) return ingested.status();
     output.ingest = std::move(*ingested);
+    if (options.progress) options.progress("task timelines");
+    auto refreshed = RefreshTimelines(store);
+    if (!refreshed.ok()) return refreshed.status();
   }
   auto fingerprint = Fingerprint(store, config, options);
   if (!fingerprint.ok()) return fingerprint.status();

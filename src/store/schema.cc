@@ -553,7 +553,24 @@ CREATE TABLE audit_plan_tasks (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 8> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+// v9: stored task timelines (docs/kpis.md, "Stored timelines"): one row per task with the facts of
+// its timeline, and the tasks whose events changed since their row was written. Ingest marks a task
+// whenever one of its events is inserted or replaced (a new `mark`, larger than any before); the
+// timelines of marked tasks are rebuilt from their events at the end of an ingest and unmarked only
+// if not marked again meanwhile, and read from events until then.
+constexpr std::string_view kV9 = R"sql(
+CREATE TABLE timeline_facts (
+  task TEXT PRIMARY KEY,
+  data BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE timeline_marks (
+  mark INTEGER PRIMARY KEY,
+  task TEXT NOT NULL UNIQUE
+);
+INSERT INTO timeline_marks (task) SELECT DISTINCT task FROM events;
+)sql";
+
+constexpr std::array<std::string_view, 9> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
 
 }  // namespace
 

@@ -88,6 +88,12 @@ class Stmt {
   std::optional<double> ColOptReal(int c) const {
     return ColNull(c) ? std::nullopt : std::optional<double>(ColReal(c));
   }
+  // The column's bytes, valid until the next step or reset.
+  std::string_view ColBytes(int c) const {
+    const void* p = sqlite3_column_blob(s_, c);
+    return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, c)))
+             : std::string_view();
+  }
   std::string ColText(int c) const {
     const auto* p = sqlite3_column_text(s_, c);
     return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, c)))
@@ -211,6 +217,12 @@ class SqliteStore : public Store {
   void AbortEvaluation() override;
   Status ForEachEvent(std::string_view from_task, std::string_view to_task,
                       const std::function<Status(const Event&)>& fn) override;
+  Status ForEachEventOfTasks(std::span<const std::string> tasks,
+                             const std::function<Status(const Event&)>& fn) override;
+  Result<std::vector<TimelineMark>> TimelineMarks() override;
+  Status ForEachStoredTimeline(std::string_view from_task, std::string_view to_task,
+                               const std::function<Status(std::string_view, std::string_view)>& fn) override;
+  Status SaveTimelines(std::span<const StoredTimeline> rows) override;
   const std::string& Location() const override { return path_; }
   Result<int64_t> SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) override;
   Result<std::optional<RunRecord>> LatestRun(int64_t before) override;
@@ -264,6 +276,7 @@ class SqliteStore : public Store {
   std::string path_;
   std::vector<std::unique_ptr<Stmt>> stmts_;
   void ForgetContext() {
+    last_dirty_task_.clear();
     last_task_.clear();
     last_batch_.clear();
     last_vendor_.clear();
@@ -271,6 +284,7 @@ class SqliteStore : public Store {
 
   bool in_file_ = false;
   // The context rows written last in this transaction (UpsertContext).
+  std::string last_dirty_task_;  // the last task PutEvent marked in timeline_marks (this transaction)
   std::string last_task_, last_batch_, last_vendor_;
   int64_t file_id_ = 0;
   int64_t run_id_ = 0;
@@ -291,7 +305,7 @@ enum StmtId {
   kInsertObjects, kFindLabelSet, kInsertLabelSet, kUpdateLabelSet, kDeleteObjects, kInsertObject, kUpsertFrame,
   kUpsertTask, kUpsertBatch, kFindEvent, kInsertEvent, kUpdateEvent, kFindAudit, kInsertAudit,
   kUpdateAudit, kDeleteAuditErrors, kInsertAuditError, kInsertQuarantine, kFileId, kInsertFile,
-  kDeleteFileQuarantine, kCommitFile, kGetFileState,
+  kDeleteFileQuarantine, kCommitFile, kGetFileState, kMarkTimelineDirty,
 };
 
 constexpr std::string_view kLabelSetColumns =
@@ -538,6 +552,14 @@ Result<PutResult> SqliteStore::PutEvent(const Event& e, uint64_t hash, SourceLoc
     if (!up.ok()) return up.status();
     bind(**up);
     GTOPS_STEP(**up);
+  }
+  // The task's stored timeline is stale now. Events of a task mostly arrive together: one mark each.
+  if (e.task != last_dirty_task_) {
+    auto mark = Prepared(kMarkTimelineDirty, "INSERT OR REPLACE INTO timeline_marks (task) VALUES (?1)");
+    if (!mark.ok()) return mark.status();
+    (*mark)->Text(1, e.task);
+    GTOPS_STEP(**mark);
+    last_dirty_task_ = e.task;
   }
   GTOPS_RETURN_IF_ERROR(UpsertContext(e.pipeline, e.task, e.batch, e.vendor));
   return result;
@@ -1286,19 +1308,16 @@ void SqliteStore::AbortEvaluation() {
   in_evaluation_ = false;
 }
 
-Status SqliteStore::ForEachEvent(std::string_view from_task, std::string_view to_task,
-                                 const std::function<Status(const Event&)>& fn) {
-  Stmt q;
-  // The primary key (task, event, at_ms) gives the tasks in order without a sort (and the range
-  // without a scan); at_ms orders the events within a task.
-  GTOPS_RETURN_IF_ERROR(q.Prepare(db_, fmt::format(
-      "SELECT task, pipeline, batch, vendor, annotator, event, at_ms, due_ms, cost_usd, work_s, object_count "
-      "FROM events WHERE task >= ?1{} ORDER BY task, at_ms", to_task.empty() ? "" : " AND task < ?2")));
-  q.Text(1, from_task);
-  if (!to_task.empty()) q.Text(2, to_task);
+namespace {
+
+constexpr std::string_view kEventColumns =
+    "task, pipeline, batch, vendor, annotator, event, at_ms, due_ms, cost_usd, work_s, object_count";
+
+// Steps `q` (selecting kEventColumns) to the end, calling `fn` for each event.
+Status StepEvents(sqlite3* db, Stmt& q, const std::function<Status(const Event&)>& fn) {
   Event e;
   while (true) {
-    auto rc = q.Step(db_);
+    auto rc = q.Step(db);
     if (!rc.ok()) return rc.status();
     if (*rc != SQLITE_ROW) break;
     e.task = q.ColText(0);
@@ -1319,11 +1338,91 @@ Status SqliteStore::ForEachEvent(std::string_view from_task, std::string_view to
   return Status::Ok();
 }
 
+}  // namespace
+
+Status SqliteStore::ForEachEvent(std::string_view from_task, std::string_view to_task,
+                                 const std::function<Status(const Event&)>& fn) {
+  Stmt q;
+  // The primary key (task, event, at_ms) gives the tasks in order without a sort (and the range
+  // without a scan); at_ms, then the event, orders the events within a task.
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_, fmt::format("SELECT {} FROM events WHERE task >= ?1{} ORDER BY task, at_ms, event",
+                                                   kEventColumns, to_task.empty() ? "" : " AND task < ?2")));
+  q.Text(1, from_task);
+  if (!to_task.empty()) q.Text(2, to_task);
+  return StepEvents(db_, q, fn);
+}
+
+Status SqliteStore::ForEachEventOfTasks(std::span<const std::string> tasks,
+                                        const std::function<Status(const Event&)>& fn) {
+  Stmt q;
+  GTOPS_RETURN_IF_ERROR(
+      q.Prepare(db_, fmt::format("SELECT {} FROM events WHERE task = ?1 ORDER BY at_ms, event", kEventColumns)));
+  for (const std::string& task : tasks) {
+    q.Reset();
+    q.Text(1, task);
+    GTOPS_RETURN_IF_ERROR(StepEvents(db_, q, fn));
+  }
+  return Status::Ok();
+}
+
+// Stored task timelines.
+
+Result<std::vector<TimelineMark>> SqliteStore::TimelineMarks() {
+  Stmt q;
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_, "SELECT task, mark FROM timeline_marks ORDER BY task"));
+  std::vector<TimelineMark> out;
+  while (true) {
+    auto rc = q.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc != SQLITE_ROW) break;
+    out.push_back(TimelineMark{q.ColText(0), q.ColInt(1)});
+  }
+  return out;
+}
+
+Status SqliteStore::ForEachStoredTimeline(std::string_view from_task, std::string_view to_task,
+                                          const std::function<Status(std::string_view, std::string_view)>& fn) {
+  Stmt q;
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_, fmt::format("SELECT task, data FROM timeline_facts WHERE task >= ?1{} ORDER BY task",
+                                                   to_task.empty() ? "" : " AND task < ?2")));
+  q.Text(1, from_task);
+  if (!to_task.empty()) q.Text(2, to_task);
+  while (true) {
+    auto rc = q.Step(db_);
+    if (!rc.ok()) return rc.status();
+    if (*rc != SQLITE_ROW) break;
+    const std::string_view task = q.ColBytes(0);
+    GTOPS_RETURN_IF_ERROR(fn(task, q.ColBytes(1)));
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::SaveTimelines(std::span<const StoredTimeline> rows) {
+  return InTransaction([&]() -> Status {
+    Stmt put, unmark;
+    GTOPS_RETURN_IF_ERROR(put.Prepare(db_, "INSERT INTO timeline_facts (task, data) VALUES (?1, ?2) "
+                                           "ON CONFLICT (task) DO UPDATE SET data = excluded.data"));
+    GTOPS_RETURN_IF_ERROR(unmark.Prepare(db_, "DELETE FROM timeline_marks WHERE task = ?1 AND mark = ?2"));
+    for (const StoredTimeline& row : rows) {
+      put.Reset();
+      put.Text(1, row.task);
+      put.Blob(2, row.data);
+      GTOPS_STEP(put);
+      unmark.Reset();
+      unmark.Text(1, row.task);
+      unmark.Int(2, row.mark);
+      GTOPS_STEP(unmark);
+    }
+    return Status::Ok();
+  });
+}
+
 // The main job's runs and gap tables.
 
 Result<int64_t> SqliteStore::SaveRun(const RunRecord& run, const std::vector<GapRow>& gaps) {
   int64_t run_id = 0;
-  GTOPS_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  // Not inside GTOPS_RETURN_IF_ERROR: the macro's variable would shadow the lambda's (g++ -Wshadow).
+  const Status written = InTransaction([&]() -> Status {
     Stmt r, g;
     GTOPS_RETURN_IF_ERROR(r.Prepare(db_,
         "INSERT INTO runs (started_at, finished_at, fingerprint, ingest_run_id, gaps, fails, "
@@ -1375,7 +1474,8 @@ Result<int64_t> SqliteStore::SaveRun(const RunRecord& run, const std::vector<Gap
       GTOPS_STEP(g);
     }
     return Status::Ok();
-  }));
+  });
+  if (!written.ok()) return written;
   return run_id;
 }
 
@@ -1526,7 +1626,8 @@ Result<std::vector<IncidentRow>> SqliteStore::LoadIncidents() {
 Result<bool> SqliteStore::SaveAuditPlan(const AuditPlanRow& plan, const std::vector<AuditPlanTask>& tasks,
                                         bool replace) {
   bool saved = false;
-  GTOPS_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  // Not inside GTOPS_RETURN_IF_ERROR: the macro's variable would shadow the lambda's (g++ -Wshadow).
+  const Status written = InTransaction([&]() -> Status {
     Stmt exists, del_plan, del_tasks, ins, task;
     GTOPS_RETURN_IF_ERROR(exists.Prepare(db_, "SELECT 1 FROM audit_plans WHERE pipeline = ?1 AND batch = ?2"));
     exists.Text(1, plan.pipeline);
@@ -1581,7 +1682,8 @@ Result<bool> SqliteStore::SaveAuditPlan(const AuditPlanRow& plan, const std::vec
     }
     saved = true;
     return Status::Ok();
-  }));
+  });
+  if (!written.ok()) return written;
   return saved;
 }
 

@@ -7,8 +7,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -200,6 +202,19 @@ struct AuditPlan {
   std::vector<AuditPlanTask> tasks;
 };
 
+// A task marked as having a stale (or no) stored timeline.
+struct TimelineMark {
+  std::string task;
+  int64_t mark = 0;
+};
+
+// A task's stored timeline row and the mark it answers.
+struct StoredTimeline {
+  std::string task;
+  std::string data;
+  int64_t mark = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -250,6 +265,23 @@ class Store {
   // milliseconds only: the text forms `at` and `due`, and `reason`, are left empty.
   virtual Status ForEachEvent(std::string_view from_task, std::string_view to_task,
                               const std::function<Status(const Event&)>& fn) = 0;
+
+  // The events of the given tasks (`tasks` sorted by id, no duplicates), as ForEachEvent gives them.
+  virtual Status ForEachEventOfTasks(std::span<const std::string> tasks,
+                                     const std::function<Status(const Event&)>& fn) = 0;
+
+  // Stored task timelines (docs/kpis.md, "Stored timelines"): one opaque row per task
+  // (ops/timeline_codec.h), valid while the task is not marked. Ingest marks a task (with a number
+  // larger than any before) when one of its events is inserted or replaced.
+  // The marked tasks, in id order.
+  virtual Result<std::vector<TimelineMark>> TimelineMarks() = 0;
+  // `fn(task, data)` for every stored row of the tasks in [from_task, to_task) (to_task "": no upper
+  // bound), in task order, marked tasks included (the caller skips them).
+  virtual Status ForEachStoredTimeline(std::string_view from_task, std::string_view to_task,
+                                       const std::function<Status(std::string_view, std::string_view)>& fn) = 0;
+  // Writes (replaces) these rows and removes each task's mark if it is still `mark` (a task marked
+  // again since stays marked), in one transaction.
+  virtual Status SaveTimelines(std::span<const StoredTimeline> rows) = 0;
 
   // Where this store was opened (a file path): another connection to the same store opens it.
   virtual const std::string& Location() const = 0;
