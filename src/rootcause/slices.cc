@@ -527,7 +527,9 @@ std::vector<Finding> RemoveRedundancy(const FactTable& table, int target, const 
   if (order.size() > kMaxExamined) order.resize(kMaxExamined);
   size_t passed = 0;
 
-  BitsCache cache(table, 64);
+  size_t most_conditions = 0;  // the bitmaps of one discovery's conditions are used together
+  for (const SliceTest& slice : discoveries) most_conditions = std::max(most_conditions, slice.conditions.size());
+  BitsCache cache(table, std::max<size_t>(64, most_conditions + 1));
   Bits covered(words, 0);
   for (const std::vector<Condition>& c : precovered) {
     const Bits in = Intersect(cache, at_risk, c);
