@@ -2,9 +2,12 @@
 // as the oracle): on random tables, with absent and out-of-range codes, several targets, numeric
 // bands, weights, examples and causes known before, both give exactly the same slices, counts,
 // p-values, order and findings (docs/performance.md, "Root cause").
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
