@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string_view>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -110,12 +111,15 @@ int RunOps(const OpsArgs& args) {
   options.from_ms = *from;
   options.to_ms = *to;
   options.pipeline = args.pipeline;
-  const std::vector<ops::KpiRow> rows = ops::ComputeKpis(*timelines, *audits, options);
-  const ops::AnomalyCounts anomalies = ops::CountAnomalies(*timelines);
   ops::AlertOptions alert_options;
   alert_options.as_of_ms = as_of_ms;
   alert_options.config = &*config;
-  std::vector<ops::Alert> alerts = ops::DetectAlerts(*timelines, alert_options);
+  // The alerts and the KPIs are independent reads of the timelines: one core each.
+  std::vector<ops::Alert> alerts;
+  std::thread alerts_thread([&] { alerts = ops::DetectAlerts(*timelines, alert_options); });
+  const std::vector<ops::KpiRow> rows = ops::ComputeKpis(*timelines, *audits, options);
+  const ops::AnomalyCounts anomalies = ops::CountAnomalies(*timelines);
+  alerts_thread.join();
   if (!args.pipeline.empty()) {
     std::erase_if(alerts, [&](const ops::Alert& a) { return !a.pipeline.empty() && a.pipeline != args.pipeline; });
   }
