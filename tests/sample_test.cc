@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -168,6 +169,54 @@ TEST_F(SampleWorldSmall, DrawRecordDecideAndRedrawOnlyWithForce) {
   const std::string none = RunGtops("sample decide --pipeline lidar_cuboids --batch nope --program " + program_, status);
   EXPECT_EQ(ExitCode(status), 3);
   EXPECT_NE(none.find("gtops sample draw"), std::string::npos) << none;
+}
+
+TEST_F(SampleWorldSmall, DrawTakesItsDefaultsFromGtopsTomlAndFlagsOverrideThem) {
+  const std::string toml = program_ + "/gtops.toml";
+  std::string original;
+  {
+    std::ifstream in(toml);
+    original.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto write = [&](const std::string& extra) { std::ofstream(toml, std::ios::trunc) << original << extra; };
+  const json batches = Sql(
+      "SELECT batch FROM tasks WHERE pipeline = 'lidar_cuboids' GROUP BY batch ORDER BY count(*) DESC, batch LIMIT 1");
+  ASSERT_EQ(batches.size(), 1u);
+  const std::string draw = "sample draw --pipeline lidar_cuboids --batch " + batches[0]["batch"].get<std::string>();
+
+  // Given [sampling] defaults, a draw without flags uses them;
+  write("\n[sampling]\nn = 12\nc = 1\nseed = 5\nstratify = [\"annotator\"]\n");
+  json d = Run(draw + " --force", 0);
+  EXPECT_EQ(d["kind"], "single");
+  EXPECT_EQ(d["n"], 12);
+  EXPECT_EQ(d["c"], 1);
+  EXPECT_EQ(d["seed"], 5);
+  EXPECT_EQ(d["stratify"], "annotator");
+  // flags override them one by one,
+  d = Run(draw + " --force --n 8 --c 0 --seed 2 --stratify none", 0);
+  EXPECT_EQ(d["n"], 8);
+  EXPECT_EQ(d["c"], 0);
+  EXPECT_EQ(d["seed"], 2);
+  EXPECT_EQ(d["stratify"], "");
+  // and decide gives weighted and unweighted figures of a stratified sample.
+  Run(draw + " --force", 0);
+  int decide_status = 0;
+  const json decided = json::parse(RunGtops("sample decide --json --program " + program_ + " --pipeline lidar_cuboids --batch " +
+                                                batches[0]["batch"].get<std::string>(),
+                                            decide_status));
+  EXPECT_TRUE(ExitCode(decide_status) == 0 || ExitCode(decide_status) == 6);
+  ASSERT_TRUE(decided.contains("unweighted_rate"));
+  if (decided["strata"].size() > 1) {
+    EXPECT_TRUE(decided.contains("weighted")) << decided.dump();
+  }
+  // A bad value is reported with its line in gtops.toml, exit 4.
+  write("\n[sampling]\naql = 2\nltpd = 0.05\n");
+  int status = 0;
+  const std::string out = RunGtops(draw + " --force --program " + program_, status);
+  EXPECT_EQ(ExitCode(status), 4) << out;
+  EXPECT_NE(out.find("gtops.toml:"), std::string::npos) << out;
+  EXPECT_NE(out.find("sampling.aql: must be in (0, 1) (got 2)"), std::string::npos) << out;
+  write("");
 }
 
 }  // namespace
