@@ -213,75 +213,85 @@ class RowQueue {
 
 }  // namespace
 
-Result<TimelineRefresh> RefreshTimelines(Store& store, int64_t chunk) {
-  auto marks_or = store.TimelineMarks();
-  if (!marks_or.ok()) return marks_or.status();
-  const std::vector<TimelineMark>& marks = *marks_or;
-  TimelineRefresh done;
-  if (marks.empty()) return done;
-  const auto chunk_size = static_cast<size_t>(std::max<int64_t>(chunk, 1));
-  std::vector<std::string> tasks;
-  tasks.reserve(marks.size());
-  for (const TimelineMark& m : marks) tasks.push_back(m.task);
+// The smallest task id after `task`: paging cursors (task ids are compared bytewise).
+std::string After(const std::string& task) { return task + std::string(1, '\0'); }
 
-  // Rebuilds the timelines of tasks[begin, end) on `reader` and hands them over in chunks.
-  auto produce = [&](Store& reader, size_t begin, size_t end, bool scan, int64_t& events_read,
+Result<TimelineRefresh> RefreshTimelines(Store& store, int64_t chunk) {
+  auto counted = store.QueryReadOnly("SELECT count(*) FROM timeline_marks");
+  if (!counted.ok()) return counted.status();
+  const int64_t marked = std::stoll(Cell(counted->rows.at(0), 0));
+  TimelineRefresh done;
+  if (marked == 0) return done;
+  const int64_t page = std::max<int64_t>(chunk, 1);
+
+  // Rebuilds the timelines of the marked tasks in [from, to) on `reader`, a page of marks at a
+  // time (memory is a page, not the marks), by one lookup per task or, with `scan`, by scanning
+  // each page's stretch of events; hands each page's rows to `emit` after the page's reads.
+  auto produce = [&](Store& reader, std::string from, const std::string& to, bool scan, int64_t& events_read,
                      const std::function<bool(std::vector<StoredTimeline>&&)>& emit) -> Status {
-    std::vector<StoredTimeline> rows;
-    size_t i = begin;  // the marks are in task order, as the timelines come
-    const std::string from = tasks[begin];
-    const std::string to = end < tasks.size() ? tasks[end] : std::string();
-    Status s = BuildFromEvents(reader, std::span<const std::string>(tasks).subspan(begin, end - begin), scan, from,
-                               to, events_read, [&](ops::TaskTimeline&& t) -> Status {
-                                 while (i < end && marks[i].task < t.task) ++i;
-                                 rows.push_back(StoredTimeline{t.task, ops::EncodeTimeline(t), marks[i].mark});
-                                 if (rows.size() >= chunk_size) {
-                                   if (!emit(std::move(rows))) return Status::Internal("refresh stopped");
-                                   rows.clear();
-                                 }
-                                 return Status::Ok();
-                               });
-    if (s.ok() && !rows.empty() && !emit(std::move(rows))) s = Status::Internal("refresh stopped");
-    return s;
+    while (true) {
+      auto marks = reader.TimelineMarks(from, to, page);
+      if (!marks.ok()) return marks.status();
+      if (marks->empty()) return Status::Ok();
+      std::vector<std::string> tasks;
+      tasks.reserve(marks->size());
+      for (const TimelineMark& m : *marks) tasks.push_back(m.task);
+      from = After(tasks.back());
+      std::vector<StoredTimeline> rows;
+      rows.reserve(tasks.size());
+      size_t i = 0;  // the marks are in task order, as the timelines come
+      GTOPS_RETURN_IF_ERROR(BuildFromEvents(reader, tasks, scan, tasks.front(), from, events_read,
+                                            [&](ops::TaskTimeline&& t) -> Status {
+                                              while (i < tasks.size() && tasks[i] < t.task) ++i;
+                                              rows.push_back(StoredTimeline{t.task, ops::EncodeTimeline(t),
+                                                                            (*marks)[i].mark});
+                                              return Status::Ok();
+                                            }));
+      if (!emit(std::move(rows))) return Status::Internal("refresh stopped");
+      if (static_cast<int64_t>(marks->size()) < page) return Status::Ok();
+    }
   };
 
-  // Few marked tasks (or no second connection): chunk by chunk, look each task up, then write on
-  // this connection (after the chunk's read statement is done).
+  // Few marked tasks (or no second connection): look each up, then write on this connection once
+  // the page's reads are done.
   std::unique_ptr<Store> second;
-  if (marks.size() >= chunk_size) second = SecondConnection(store);
+  if (marked >= page) second = SecondConnection(store);
   if (!second) {
-    for (size_t begin = 0; begin < tasks.size(); begin += chunk_size) {
-      const size_t end = std::min(tasks.size(), begin + chunk_size);
-      std::vector<StoredTimeline> rows;
-      GTOPS_RETURN_IF_ERROR(produce(store, begin, end, false, done.events, [&](std::vector<StoredTimeline>&& r) {
-        std::move(r.begin(), r.end(), std::back_inserter(rows));
-        return true;
-      }));
-      GTOPS_RETURN_IF_ERROR(store.SaveTimelines(rows));
+    Status write_status = Status::Ok();
+    GTOPS_RETURN_IF_ERROR(produce(store, "", "", false, done.events, [&](std::vector<StoredTimeline>&& rows) {
+      write_status = store.SaveTimelines(rows);
       done.tasks += static_cast<int64_t>(rows.size());
-    }
+      return write_status.ok();
+    }));
+    GTOPS_RETURN_IF_ERROR(write_status);
     return done;
   }
 
-  // Many: two readers (each half of the marked tasks on its own connection, by one scan when the
-  // half is a large share of the store's tasks) rebuild while this connection writes.
+  // Many: two readers (the marked tasks cut at their median, each half on its own connection; by
+  // scans when the marked tasks are a large share of the store's) rebuild while this connection
+  // writes.
   std::unique_ptr<Store> third = SecondConnection(store);
-  const size_t half = third ? tasks.size() / 2 : tasks.size();
+  std::string mid;
+  if (third) {
+    auto median = store.QueryReadOnly(
+        fmt::format("SELECT task FROM timeline_marks ORDER BY task LIMIT 1 OFFSET {}", marked / 2));
+    if (median.ok() && !median->rows.empty()) mid = Cell(median->rows[0], 0);
+  }
+  if (mid.empty()) third.reset();
   RowQueue queue(4, third ? 2 : 1);
   Status reader_status[2] = {Status::Ok(), Status::Ok()};
   int64_t reader_events[2] = {0, 0};
   auto stored = store.QueryReadOnly("SELECT count(*) FROM timeline_facts");
   const int64_t stored_rows = stored.ok() ? std::stoll(Cell(stored->rows.at(0), 0)) : 0;
-  const bool scan = static_cast<int64_t>(tasks.size()) * static_cast<int64_t>(kScanShare) >
-                    stored_rows + static_cast<int64_t>(tasks.size());
-  auto run_reader = [&](int k, Store& reader, size_t begin, size_t end) {
-    reader_status[k] = produce(reader, begin, end, scan, reader_events[k],
+  const bool scan = marked * static_cast<int64_t>(kScanShare) > stored_rows + marked;
+  auto run_reader = [&](int k, Store& reader, const std::string& from, const std::string& to) {
+    reader_status[k] = produce(reader, from, to, scan, reader_events[k],
                                [&](std::vector<StoredTimeline>&& rows) { return queue.Push(std::move(rows)); });
     queue.ProducerDone();
   };
-  std::thread lower([&] { run_reader(0, *second, 0, half); });
+  std::thread lower([&] { run_reader(0, *second, "", mid); });
   std::optional<std::thread> upper;
-  if (third) upper.emplace([&] { run_reader(1, *third, half, tasks.size()); });
+  if (third) upper.emplace([&] { run_reader(1, *third, mid, ""); });
   Status write_status = Status::Ok();
   while (auto rows = queue.Pop()) {
     write_status = store.SaveTimelines(*rows);

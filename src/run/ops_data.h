@@ -31,7 +31,8 @@ struct TimelineRefresh {
 
 // Rebuilds from their events, and stores, the timelines of the marked tasks (those whose events
 // changed since their row was written), in transactions of at most `chunk` tasks: memory is one
-// chunk, and an interruption leaves the rest marked (still correct, read from events). Ingest calls
+// chunk (the marks too are read a chunk at a time), and an interruption leaves the rest marked
+// (still correct, read from events). Ingest calls
 // it at its end. With many marked tasks, the events are read on a second connection by one scan.
 Result<TimelineRefresh> RefreshTimelines(Store& store, int64_t chunk = 20000);
 

@@ -219,7 +219,8 @@ class SqliteStore : public Store {
                       const std::function<Status(const Event&)>& fn) override;
   Status ForEachEventOfTasks(std::span<const std::string> tasks,
                              const std::function<Status(const Event&)>& fn) override;
-  Result<std::vector<TimelineMark>> TimelineMarks() override;
+  Result<std::vector<TimelineMark>> TimelineMarks(std::string_view from_task, std::string_view to_task,
+                                                  int64_t limit) override;
   Status ForEachStoredTimeline(std::string_view from_task, std::string_view to_task,
                                const std::function<Status(std::string_view, std::string_view)>& fn) override;
   Status SaveTimelines(std::span<const StoredTimeline> rows) override;
@@ -1347,7 +1348,7 @@ Status SqliteStore::ForEachEvent(std::string_view from_task, std::string_view to
   // without a scan); at_ms, then the event, orders the events within a task.
   GTOPS_RETURN_IF_ERROR(q.Prepare(db_, fmt::format("SELECT {} FROM events WHERE task >= ?1{} ORDER BY task, at_ms, event",
                                                    kEventColumns, to_task.empty() ? "" : " AND task < ?2")));
-  q.Text(1, from_task);
+  q.Text(1, from_task.empty() ? std::string_view("") : from_task);  // a null pointer would bind NULL
   if (!to_task.empty()) q.Text(2, to_task);
   return StepEvents(db_, q, fn);
 }
@@ -1367,9 +1368,14 @@ Status SqliteStore::ForEachEventOfTasks(std::span<const std::string> tasks,
 
 // Stored task timelines.
 
-Result<std::vector<TimelineMark>> SqliteStore::TimelineMarks() {
+Result<std::vector<TimelineMark>> SqliteStore::TimelineMarks(std::string_view from_task, std::string_view to_task,
+                                                              int64_t limit) {
   Stmt q;
-  GTOPS_RETURN_IF_ERROR(q.Prepare(db_, "SELECT task, mark FROM timeline_marks ORDER BY task"));
+  GTOPS_RETURN_IF_ERROR(q.Prepare(db_, fmt::format("SELECT task, mark FROM timeline_marks WHERE task >= ?1{} ORDER BY task{}",
+                                                   to_task.empty() ? "" : " AND task < ?2",
+                                                   limit > 0 ? fmt::format(" LIMIT {}", limit) : "")));
+  q.Text(1, from_task.empty() ? std::string_view("") : from_task);  // a null pointer would bind NULL
+  if (!to_task.empty()) q.Text(2, to_task);
   std::vector<TimelineMark> out;
   while (true) {
     auto rc = q.Step(db_);
@@ -1385,7 +1391,7 @@ Status SqliteStore::ForEachStoredTimeline(std::string_view from_task, std::strin
   Stmt q;
   GTOPS_RETURN_IF_ERROR(q.Prepare(db_, fmt::format("SELECT task, data FROM timeline_facts WHERE task >= ?1{} ORDER BY task",
                                                    to_task.empty() ? "" : " AND task < ?2")));
-  q.Text(1, from_task);
+  q.Text(1, from_task.empty() ? std::string_view("") : from_task);  // a null pointer would bind NULL
   if (!to_task.empty()) q.Text(2, to_task);
   while (true) {
     auto rc = q.Step(db_);

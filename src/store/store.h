@@ -273,8 +273,11 @@ class Store {
   // Stored task timelines (docs/kpis.md, "Stored timelines"): one opaque row per task
   // (ops/timeline_codec.h), valid while the task is not marked. Ingest marks a task (with a number
   // larger than any before) when one of its events is inserted or replaced.
-  // The marked tasks, in id order.
-  virtual Result<std::vector<TimelineMark>> TimelineMarks() = 0;
+  // The marked tasks in [from_task, to_task) (to_task "": no upper bound), in id order, at most
+  // `limit` of them (0: all). To page, pass the last task seen followed by a NUL character as the
+  // next `from_task` (the smallest id after it).
+  virtual Result<std::vector<TimelineMark>> TimelineMarks(std::string_view from_task = {}, std::string_view to_task = {},
+                                                          int64_t limit = 0) = 0;
   // `fn(task, data)` for every stored row of the tasks in [from_task, to_task) (to_task "": no upper
   // bound), in task order, marked tasks included (the caller skips them).
   virtual Status ForEachStoredTimeline(std::string_view from_task, std::string_view to_task,
