@@ -221,3 +221,30 @@ TEST_F(SampleWorldSmall, DrawTakesItsDefaultsFromGtopsTomlAndFlagsOverrideThem) 
 
 }  // namespace
 }  // namespace gtops
+
+namespace gtops {
+namespace {
+
+// `gtops sample size`: the documented example of docs/sampling.md (p 0.1, margin 0.03: 388 under
+// simple random sampling; 20 objects per task and ICC 0.05: design effect 1.95, 757 objects, 38
+// tasks), and a margin out of range is a usage error.
+TEST(SampleSize, PerObjectRateWithDesignEffectAndBadMargin) {
+  int status = 0;
+  const std::string out = testing::RunGtops(
+      "sample size --json --rate 0.1 --margin 0.03 --objects-per-task 20 --icc 0.05", status);
+  ASSERT_EQ(testing::ExitCode(status), 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["n_simple"], 388);
+  EXPECT_NEAR(j["design_effect"].get<double>(), 1.95, 1e-12);
+  EXPECT_EQ(j["n"], 757);
+  EXPECT_EQ(j["tasks"], 38);
+  const std::string per_task = testing::RunGtops("sample size --rate 0 --margin 0.02", status);
+  EXPECT_EQ(testing::ExitCode(status), 0);
+  EXPECT_NE(per_task.find("audit 93 tasks"), std::string::npos) << per_task;
+  const std::string bad = testing::RunGtops("sample size --margin 0.7", status);
+  EXPECT_EQ(testing::ExitCode(status), 2) << bad;
+  EXPECT_NE(bad.find("margin 0.7 must be in (0, 0.5)"), std::string::npos) << bad;
+}
+
+}  // namespace
+}  // namespace gtops

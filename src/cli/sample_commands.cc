@@ -433,6 +433,36 @@ int RunSamplePlan(const SamplePlanArgs& args) {
   return kExitOk;
 }
 
+int RunSampleSize(const SampleSizeArgs& args) {
+  auto size = stats::SampleSizeForRate(args.rate, args.margin, args.confidence, args.objects_per_task, args.icc);
+  if (!size.ok()) return Fail(size.status(), args.json);
+  if (args.json) {
+    ordered_json j;
+    j["rate"] = args.rate;
+    j["margin"] = args.margin;
+    j["confidence"] = args.confidence;
+    j["objects_per_task"] = args.objects_per_task;
+    j["icc"] = args.icc;
+    j["n_simple"] = size->n_simple;
+    j["design_effect"] = size->design_effect;
+    j["n"] = size->n;
+    j["tasks"] = size->tasks;
+    std::puts(j.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("to estimate a rate near %g to within ±%g at %g%% confidence (Wilson interval):\n", args.rate,
+              args.margin, 100 * args.confidence);
+  if (args.objects_per_task > 1) {
+    std::printf("  %lld objects under simple random sampling; design effect %.3f (%g objects per task, ICC %g)\n"
+                "  audit %lld objects: %lld tasks\n",
+                static_cast<long long>(size->n_simple), size->design_effect, args.objects_per_task, args.icc,
+                static_cast<long long>(size->n), static_cast<long long>(size->tasks));
+  } else {
+    std::printf("  audit %lld tasks\n", static_cast<long long>(size->tasks));
+  }
+  return kExitOk;
+}
+
 void AddSampleCommands(CLI::App& app, CommandTable& table) {
   auto* sample_cmd = app.add_subcommand("sample", "Audit sampling: acceptance plans, drawing a batch's sample, deciding on it (docs/sampling.md)");
   sample_cmd->require_subcommand(1);
@@ -450,6 +480,21 @@ void AddSampleCommands(CLI::App& app, CommandTable& table) {
   sample_plan_cmd->add_flag("--double", sample_plan->double_plan, "A double sampling plan (n1, c1, r1, n2, c2)");
   sample_plan_cmd->add_flag("--json", sample_plan->json, "Print JSON instead of text");
   table.Add(sample_plan_cmd, [sample_plan] { return RunSamplePlan(*sample_plan); });
+
+  auto sample_size = std::make_shared<SampleSizeArgs>();
+  auto* sample_size_cmd = sample_cmd->add_subcommand(
+      "size", "How many tasks to audit to estimate an error rate to a margin (Wilson; design effect for per-object rates)");
+  sample_size_cmd->add_option("--rate", sample_size->rate, "Anticipated rate (0.5 when unknown: the largest sample)")
+      ->capture_default_str();
+  sample_size_cmd->add_option("--margin", sample_size->margin, "Wanted half-width of the interval, e.g. 0.02")->required();
+  sample_size_cmd->add_option("--confidence", sample_size->confidence, "Confidence of the interval")->capture_default_str();
+  sample_size_cmd->add_option("--objects-per-task", sample_size->objects_per_task,
+                              "Objects per task, for a per-object rate (1: a per-task rate)")
+      ->capture_default_str();
+  sample_size_cmd->add_option("--icc", sample_size->icc, "Intra-task correlation of errors (from history)")
+      ->capture_default_str();
+  sample_size_cmd->add_flag("--json", sample_size->json, "Print JSON instead of text");
+  table.Add(sample_size_cmd, [sample_size] { return RunSampleSize(*sample_size); });
 
   auto draw = std::make_shared<SampleDrawArgs>();
   auto* draw_cmd = sample_cmd->add_subcommand(

@@ -20,4 +20,15 @@ struct SamplePlanArgs {
 };
 int RunSamplePlan(const SamplePlanArgs& args);
 
+// `gtops sample size`: how many to audit to estimate a rate to a margin (docs/sampling.md).
+struct SampleSizeArgs {
+  double rate = 0.5;           // the anticipated rate (0.5: the most conservative)
+  double margin = 0;           // the wanted half-width of the Wilson interval
+  double confidence = 0.95;
+  double objects_per_task = 1; // m: objects per audited task for a per-object rate (1: a per-task rate)
+  double icc = 0;              // intra-task correlation of errors, for the design effect
+  bool json = false;
+};
+int RunSampleSize(const SampleSizeArgs& args);
+
 }  // namespace gtops::cli
