@@ -109,7 +109,9 @@ std::string_view Name(OutcomeKind k) {
 }
 
 double HeadingErrorDeg(double yaw_a, double yaw_b) {
-  double d = std::fmod(std::abs(yaw_a - yaw_b), 2 * std::numbers::pi);
+  double d = std::abs(yaw_a - yaw_b);
+  // fmod is exact and returns d itself below the divisor: called only above it (it is slow).
+  if (!(d < 2 * std::numbers::pi)) d = std::fmod(d, 2 * std::numbers::pi);
   if (d > std::numbers::pi) d = 2 * std::numbers::pi - d;
   return d * (180.0 / std::numbers::pi);
 }
@@ -383,6 +385,64 @@ template <class A, class B>
   return iou_at_most(inter) < limit;
 }
 
+// A footprint for BevIouBoundBelow from the grid's arrays.
+struct FootprintView {
+  double x, y, cos_yaw, sin_yaw, half_l, half_w;
+};
+
+#if defined(__AVX2__)
+// BevIouBoundBelow of one reference against four labels at once: Keep returns the movemask of
+// the lanes whose bound is not below the limit (NaN keeps: the gate decides). The arithmetic is
+// BevIouBoundBelow's with the division multiplied out; it may round differently from the scalar
+// form, far below the bound's margin.
+class BoundLanes {
+ public:
+  BoundLanes(const geometry::PreparedBox3d& a, double limit)
+      : c_(_mm256_set1_pd(a.cos_yaw)), s_(_mm256_set1_pd(a.sin_yaw)), hl_(_mm256_set1_pd(a.half_l)),
+        hw_(_mm256_set1_pd(a.half_w)), area_(_mm256_set1_pd(4 * a.half_l * a.half_w)),
+        limit_(_mm256_set1_pd(limit)) {}
+
+  // dx, dy: the reference's centre minus the labels'.
+  [[gnu::always_inline]] unsigned Keep(__m256d dx, __m256d dy, const double* cos_yaw, const double* sin_yaw,
+                                       const double* half_l, const double* half_w) const {
+    const __m256d bc = _mm256_loadu_pd(cos_yaw), bs = _mm256_loadu_pd(sin_yaw);
+    const __m256d bhl = _mm256_loadu_pd(half_l), bhw = _mm256_loadu_pd(half_w);
+    const __m256d four = _mm256_set1_pd(4);
+    const __m256d area_b = _mm256_mul_pd(_mm256_mul_pd(four, bhl), bhw);
+    const __m256d cr = Abs(_mm256_add_pd(_mm256_mul_pd(c_, bc), _mm256_mul_pd(s_, bs)));
+    const __m256d sr = Abs(_mm256_sub_pd(_mm256_mul_pd(s_, bc), _mm256_mul_pd(c_, bs)));
+    // In b's frame: a's centre and half extents along b's axes; then in a's frame.
+    const __m256d bu = Abs(_mm256_add_pd(_mm256_mul_pd(bc, dx), _mm256_mul_pd(bs, dy)));
+    const __m256d bv = Abs(_mm256_sub_pd(_mm256_mul_pd(bc, dy), _mm256_mul_pd(bs, dx)));
+    const __m256d au = Abs(_mm256_add_pd(_mm256_mul_pd(c_, dx), _mm256_mul_pd(s_, dy)));
+    const __m256d av = Abs(_mm256_sub_pd(_mm256_mul_pd(c_, dy), _mm256_mul_pd(s_, dx)));
+    const __m256d a_along_l = _mm256_add_pd(_mm256_mul_pd(cr, hl_), _mm256_mul_pd(sr, hw_));
+    const __m256d a_along_w = _mm256_add_pd(_mm256_mul_pd(sr, hl_), _mm256_mul_pd(cr, hw_));
+    const __m256d b_along_l = _mm256_add_pd(_mm256_mul_pd(cr, bhl), _mm256_mul_pd(sr, bhw));
+    const __m256d b_along_w = _mm256_add_pd(_mm256_mul_pd(sr, bhl), _mm256_mul_pd(cr, bhw));
+    __m256d inter = Min(area_, area_b);
+    inter = Min(inter, _mm256_mul_pd(Overlap(bhl, a_along_l, bu), Overlap(bhw, a_along_w, bv)));
+    inter = Min(inter, _mm256_mul_pd(Overlap(hl_, b_along_l, au), Overlap(hw_, b_along_w, av)));
+    // iou <= inter / (area_a + area_b - inter), whose denominator is at least the larger area.
+    const __m256d below = _mm256_cmp_pd(
+        inter, _mm256_mul_pd(limit_, _mm256_sub_pd(_mm256_add_pd(area_, area_b), inter)), _CMP_LT_OQ);
+    return static_cast<unsigned>(_mm256_movemask_pd(below)) ^ 0xFu;
+  }
+
+ private:
+  static __m256d Abs(__m256d v) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), v); }
+  // NaN propagates (min and max return their second operand when one is NaN).
+  static __m256d Min(__m256d a, __m256d b) { return _mm256_min_pd(a, b); }
+  static __m256d Overlap(__m256d half_box, __m256d half_other, __m256d offset) {
+    const __m256d two = _mm256_set1_pd(2);
+    const __m256d m = _mm256_min_pd(_mm256_mul_pd(two, half_box), _mm256_mul_pd(two, half_other));
+    return _mm256_max_pd(_mm256_setzero_pd(),
+                         _mm256_min_pd(m, _mm256_sub_pd(_mm256_add_pd(half_box, half_other), offset)));
+  }
+  __m256d c_, s_, hl_, hw_, area_, limit_;
+};
+#endif
+
 // Far below the rounding error of the exact IoU (about 1e-12 relative): a pair whose bound is
 // this far under the threshold cannot pass the gate by rounding.
 constexpr double kIouBoundMargin = 1e-4;
@@ -424,14 +484,19 @@ void FrameComparer::BuildGrid() {
   };
   for (const auto& b : lab_box3d_) ++grid_start_[cell_of(b) + 1];
   for (size_t c = 0; c < cells; ++c) grid_start_[c + 1] += grid_start_[c];
-  grid_items_.resize(nl);
-  grid_x_.resize(nl), grid_y_.resize(nl), grid_r_.resize(nl);
+  for (auto* v : {&grid_x_, &grid_y_, &grid_r_, &grid_cos_, &grid_sin_, &grid_hl_, &grid_hw_}) {
+    v->resize(nl + kGridPad);
+    std::fill(v->begin() + static_cast<std::ptrdiff_t>(nl), v->end(), std::numeric_limits<double>::quiet_NaN());
+  }
+  grid_index_.resize(nl + kGridPad, 0);
   // grid_start_[c] serves as the fill position of cell c, then is shifted back.
   for (size_t l = 0; l < nl; ++l) {
     const auto& b = lab_box3d_[l];
     const size_t k = static_cast<size_t>(grid_start_[cell_of(b)]++);
-    grid_items_[k] = {b.x, b.y, b.radius, b.cos_yaw, b.sin_yaw, b.half_l, b.half_w, static_cast<int32_t>(l), b.bev_degenerate};
-    grid_x_[k] = b.x, grid_y_[k] = b.y, grid_r_[k] = b.radius;
+    grid_x_[k] = b.x, grid_y_[k] = b.y;
+    grid_r_[k] = b.bev_degenerate ? std::numeric_limits<double>::quiet_NaN() : b.radius;
+    grid_cos_[k] = b.cos_yaw, grid_sin_[k] = b.sin_yaw, grid_hl_[k] = b.half_l, grid_hw_[k] = b.half_w;
+    grid_index_[k] = static_cast<int32_t>(l);
   }
   for (size_t c = cells; c > 0; --c) grid_start_[c] = grid_start_[c - 1];
   grid_start_[0] = 0;
@@ -512,44 +577,54 @@ void FrameComparer::BuildEdges(const LabelRecord& labels, const LabelRecord& ref
     const size_t begin = edges_.size();
     const int32_t cx0 = CellX(a.x - reach), cx1 = CellX(a.x + reach);
     const int32_t cy0 = CellY(a.y - reach), cy1 = CellY(a.y + reach);
-    const GridItem* items = grid_items_.data();
-    // A label within the distance limit (IoU rules: within the bounding circles) is checked
-    // further; most are not.
-    auto near = [&](int32_t i) {
-      const GridItem& g = items[i];
-      if (iou_rule) {  // as in CannotPass
-        if (a.bev_degenerate || g.bev_degenerate || BevIouBoundBelow(a, g, bound_limit)) return;
-      }
-      consider(g.index, true);
-    };
+    if (iou_rule && a.bev_degenerate) continue;  // BevIou is 0: the gate needs IoU > 0
+    // A label within the distance limit (IoU rules: within the bounding circles, and not rejected
+    // by the IoU bound, as in CannotPass) goes to the gate; most are not.
     const double ra = iou_rule ? a.radius : 0;
+#if defined(__AVX2__)
+    // Four labels at a time; the lanes past a row's last label are masked off (the arrays are
+    // padded so that the loads stay inside).
+    const __m256d vax = _mm256_set1_pd(a.x), vay = _mm256_set1_pd(a.y), vra = _mm256_set1_pd(ra);
+    const __m256d vslack = _mm256_set1_pd(kCircleSlack), vlimit = _mm256_set1_pd(distance_limit2);
+    const __m256i lanes = _mm256_setr_epi64x(0, 1, 2, 3);
+    const BoundLanes bound(a, bound_limit);
+#endif
     for (int32_t cy = cy0; cy <= cy1; ++cy) {
       const size_t row = static_cast<size_t>(cy) * static_cast<size_t>(grid_nx_);
       int32_t i = grid_start_[row + static_cast<size_t>(cx0)];
       const int32_t stop = grid_start_[row + static_cast<size_t>(cx1) + 1];
-#if defined(__AVX__)
-      // Four labels at a time (centres and radii in separate arrays).
-      const __m256d vax = _mm256_set1_pd(a.x), vay = _mm256_set1_pd(a.y), vra = _mm256_set1_pd(ra);
-      const __m256d vslack = _mm256_set1_pd(kCircleSlack), vlimit = _mm256_set1_pd(distance_limit2);
-      for (; i + 4 <= stop; i += 4) {
+#if defined(__AVX2__)
+      for (; i < stop; i += 4) {
         const size_t k = static_cast<size_t>(i);
         const __m256d dx = _mm256_sub_pd(vax, _mm256_loadu_pd(&grid_x_[k]));
         const __m256d dy = _mm256_sub_pd(vay, _mm256_loadu_pd(&grid_y_[k]));
         const __m256d d2 = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
-        const __m256d circles = _mm256_add_pd(vra, _mm256_loadu_pd(&grid_r_[k]));
-        const __m256d limit = iou_rule ? _mm256_mul_pd(_mm256_mul_pd(circles, circles), vslack) : vlimit;
-        for (unsigned mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_cmp_pd(d2, limit, _CMP_LE_OQ)));
-             mask != 0; mask &= mask - 1) {
-          near(i + std::countr_zero(mask));
+        const __m256d inside = _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(stop - i), lanes));
+        unsigned mask;
+        if (iou_rule) {
+          const __m256d circles = _mm256_add_pd(vra, _mm256_loadu_pd(&grid_r_[k]));
+          const __m256d limit = _mm256_mul_pd(_mm256_mul_pd(circles, circles), vslack);
+          mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_and_pd(inside, _mm256_cmp_pd(d2, limit, _CMP_LE_OQ))));
+          if (mask == 0) continue;
+          mask &= bound.Keep(dx, dy, &grid_cos_[k], &grid_sin_[k], &grid_hl_[k], &grid_hw_[k]);
+        } else {
+          mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_and_pd(inside, _mm256_cmp_pd(d2, vlimit, _CMP_LE_OQ))));
         }
+        for (; mask != 0; mask &= mask - 1) consider(grid_index_[k + static_cast<size_t>(std::countr_zero(mask))], true);
       }
-#endif
+#else
       for (; i < stop; ++i) {
         const size_t k = static_cast<size_t>(i);
         const double dx = a.x - grid_x_[k], dy = a.y - grid_y_[k], d2 = dx * dx + dy * dy;
         const double circles = ra + grid_r_[k];
-        if (d2 <= (iou_rule ? circles * circles * kCircleSlack : distance_limit2)) near(i);
+        if (!(d2 <= (iou_rule ? circles * circles * kCircleSlack : distance_limit2))) continue;
+        if (iou_rule) {
+          const FootprintView g{grid_x_[k], grid_y_[k], grid_cos_[k], grid_sin_[k], grid_hl_[k], grid_hw_[k]};
+          if (BevIouBoundBelow(a, g, bound_limit)) continue;
+        }
+        consider(grid_index_[k], true);
       }
+#endif
     }
     // Into rank order (insertion sort: a reference has few edges).
     auto after = [&](int32_t l, int32_t m) {  // label l comes after label m
@@ -587,19 +662,27 @@ void FrameComparer::PairOptimal(size_t num_refs, size_t num_labels) {
   // Edges per component (its root is always a reference: the smallest index in it).
   local_.assign(num_refs, 0);
   for (const Edge& e : edges_) ++local_[static_cast<size_t>(find(e.ref))];
-  comp_edges_.clear();
+  // The edges of components with several edges, by root and then edge index (a counting sort):
+  // local_ becomes the position of each such root's next edge, and -1 for single-edge roots.
+  int32_t total = 0;
+  for (int32_t& c : local_) {
+    const int32_t count = c;
+    c = count >= 2 ? total : -1;
+    if (count >= 2) total += count;
+  }
+  comp_edges_.resize(static_cast<size_t>(total));
   for (size_t i = 0; i < edges_.size(); ++i) {
     const Edge& e = edges_[i];
-    int32_t root = find(e.ref);
-    if (local_[static_cast<size_t>(root)] == 1) {
+    const int32_t root = find(e.ref);
+    int32_t& at = local_[static_cast<size_t>(root)];
+    if (at < 0) {
       ref_pair_[static_cast<size_t>(e.ref)] = static_cast<int32_t>(i);
       lab_pair_[static_cast<size_t>(e.label)] = static_cast<int32_t>(i);
     } else {
-      comp_edges_.push_back({root, static_cast<int32_t>(i)});
+      comp_edges_[static_cast<size_t>(at++)] = {root, static_cast<int32_t>(i)};
     }
   }
   if (comp_edges_.empty()) return;
-  std::sort(comp_edges_.begin(), comp_edges_.end());
   // Local row of each reference and column of each label within their component.
   ref_local_.assign(num_refs, -1);
   order_.assign(num_labels, -1);
@@ -793,7 +876,7 @@ size_t FrameComparer::ScratchBytes() const {
   auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   size_t b = bytes(ref_box3d_) + bytes(lab_box3d_) + bytes(ref_info_) + bytes(edges_) + bytes(ref_pair_) +
              bytes(lab_pair_) + bytes(parent_) + bytes(comp_refs_) + bytes(comp_labels_) + bytes(local_) +
-             bytes(costs_) + bytes(order_) + bytes(label_x_) + bytes(lab_rank_) + bytes(grid_start_) + bytes(grid_items_) + bytes(grid_x_) + bytes(grid_y_) + bytes(grid_r_) + bytes(comp_edges_) + bytes(ref_local_) + bytes(edge_at_) + bytes(ref_members_) + bytes(lab_members_) + attr_memo_.capacity() + bytes(attr_memo_members_) + bytes(regions_) + solver_.ScratchBytes();
+             bytes(costs_) + bytes(order_) + bytes(label_x_) + bytes(lab_rank_) + bytes(grid_start_) + bytes(grid_x_) + bytes(grid_y_) + bytes(grid_r_) + bytes(grid_cos_) + bytes(grid_sin_) + bytes(grid_hl_) + bytes(grid_hw_) + bytes(grid_index_) + bytes(comp_edges_) + bytes(ref_local_) + bytes(edge_at_) + bytes(ref_members_) + bytes(lab_members_) + attr_memo_.capacity() + bytes(attr_memo_members_) + bytes(regions_) + solver_.ScratchBytes();
   for (const auto* lines : {&ref_line_, &lab_line_}) {
     b += bytes(*lines);
     for (const auto& l : *lines) b += bytes(l);

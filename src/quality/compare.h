@@ -198,23 +198,22 @@ class FrameComparer {
                                                         // with several edges
   std::vector<int32_t> order_;
   // box3d candidates: each label's rank in x order (the order of a reference's candidates, which
-  // decides between tied optima) and a grid over the labels' centres (cell c holds the labels
-  // grid_items_[grid_start_[c] .. grid_start_[c + 1]), in rank order).
+  // decides between tied optima) and a grid over the labels' centres (cell c holds the grid
+  // items grid_start_[c] .. grid_start_[c + 1] - 1; rows of cells are contiguous).
   struct LabelX {
     double x = 0;
     int32_t index = 0;
-  };
-  struct GridItem {  // a label's prepared footprint, copied for a compact scan (one cache line)
-    double x = 0, y = 0, radius = 0, cos_yaw = 1, sin_yaw = 0, half_l = 0, half_w = 0;
-    int32_t index = 0;
-    bool bev_degenerate = true;
   };
   std::vector<LabelX> label_x_;  // the labels in rank order (when ranked_)
   std::vector<int32_t> lab_rank_;
   bool ranked_ = false;
   std::vector<int32_t> grid_start_;
-  std::vector<GridItem> grid_items_;
-  std::vector<double> grid_x_, grid_y_, grid_r_;  // the items' centres and radii, for SIMD
+  // The grid's items, one array per field (four labels at a time with AVX2): each label's
+  // footprint (centre, bounding-circle radius, NaN when degenerate in bird's-eye view, yaw's
+  // cosine and sine, half length and width) and its index. Padded with kGridPad NaN centres.
+  static constexpr size_t kGridPad = 3;
+  std::vector<double> grid_x_, grid_y_, grid_r_, grid_cos_, grid_sin_, grid_hl_, grid_hw_;
+  std::vector<int32_t> grid_index_;
   double grid_x0_ = 0, grid_y0_ = 0, grid_inv_cell_ = 1;
   int32_t grid_nx_ = 1, grid_ny_ = 1;
   static int32_t GridCell(double v, double v0, double inv_cell, int32_t n) {
