@@ -73,9 +73,10 @@ Corpus& Load(bool labels_only) {
   return labels_only ? labels : all;
 }
 
-void Run(benchmark::State& state, bool labels_only) {
+void Run(benchmark::State& state, bool labels_only, bool fast_path = true) {
   Corpus& c = Load(labels_only);
   RecordParser parser(c.config);
+  parser.SetFastPath(fast_path);
   ParsedRecord rec;
   for (auto _ : state) {
     for (const std::string& l : c.lines) {
@@ -93,8 +94,12 @@ void BM_ParseValidate_LabelRecords(benchmark::State& state) { Run(state, true); 
 // Objects per second over every file of the program, events and audits included.
 void BM_ParseValidate_WholeProgram(benchmark::State& state) { Run(state, false); }
 
+// The same with every line through simdjson's DOM (the parser's slow path), for comparison.
+void BM_ParseValidate_WholeProgram_DomPath(benchmark::State& state) { Run(state, false, false); }
+
 BENCHMARK(BM_ParseValidate_LabelRecords)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ParseValidate_WholeProgram)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseValidate_WholeProgram_DomPath)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace gtops

@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary bytes through LineReader (from memory) and RecordParser with a small
 // fixed config holding one pipeline per geometry. Every line must either parse or be refused
-// with a non-empty reason; nothing may crash, leak or read out of bounds (ASan/UBSan).
+// with a non-empty reason; nothing may crash, leak or read out of bounds (ASan/UBSan). The fast
+// path (JsonTape) and the DOM path must give the same record or the same reason.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include "config/config.h"
 #include "io/line_reader.h"
 #include "io/record_parser.h"
+#include "io/record_parser_test_util.h"
 
 namespace {
 
@@ -60,7 +62,9 @@ const gtops::ProgramConfig& Config() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static gtops::RecordParser parser(Config());
-  gtops::ParsedRecord record;
+  static gtops::RecordParser dom_parser(Config());
+  dom_parser.SetFastPath(false);
+  gtops::ParsedRecord record, dom_record;
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   // A small line limit so that the too-long path is reached too.
   gtops::LineReader reader(gtops::MemoryByteSource(bytes), 2048);
@@ -75,6 +79,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!s.ok() && s.message().empty()) std::abort();
     gtops::Status t = parser.Parse(line.text, line.text.size(), record);
     if (s.ok() != t.ok() || s.message() != t.message()) std::abort();
+    gtops::Status u = dom_parser.Parse(line.text, line.capacity, dom_record);
+    if (s.ok() != u.ok() || s.message() != u.message()) std::abort();
+    if (s.ok() && gtops::testing::DescribeRecord(record) != gtops::testing::DescribeRecord(dom_record)) {
+      std::abort();
+    }
   }
   return 0;
 }

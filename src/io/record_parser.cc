@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <algorithm>
@@ -12,42 +13,116 @@
 #include <fmt/format.h>
 
 #include "core/time.h"
+#include "io/json_tape.h"
 #include "geometry/polygon.h"
 #include "geometry/rle.h"
 
 namespace gtops {
 
-using simdjson::dom::array;
-using simdjson::dom::element;
-using simdjson::dom::element_type;
-using simdjson::dom::object;
-
 namespace {
 
-const char* TypeName(element e) {
+// The walk below reads a parsed line through these functions, written for two representations:
+// simdjson's DOM (any valid JSON) and the fast parser's tape (JsonTape: most lines). The rules
+// and messages are the same code for both.
+using Dom = simdjson::dom::element;
+using Tape = const JsonNode*;
+
+JsonType Type(Dom e) {
   switch (e.type()) {
-    case element_type::ARRAY: return "array";
-    case element_type::OBJECT: return "object";
-    case element_type::INT64:
-    case element_type::UINT64:
-    case element_type::DOUBLE: return "number";
-    case element_type::STRING: return "string";
-    case element_type::BOOL: return "boolean";
-    case element_type::NULL_VALUE: return "null";
+    case simdjson::dom::element_type::ARRAY: return JsonType::kArray;
+    case simdjson::dom::element_type::OBJECT: return JsonType::kObject;
+    case simdjson::dom::element_type::INT64: return JsonType::kInt64;
+    case simdjson::dom::element_type::UINT64: return JsonType::kUint64;
+    case simdjson::dom::element_type::DOUBLE: return JsonType::kDouble;
+    case simdjson::dom::element_type::STRING: return JsonType::kString;
+    case simdjson::dom::element_type::BOOL: return JsonType::kBool;
+    case simdjson::dom::element_type::NULL_VALUE: return JsonType::kNull;
+  }
+  return JsonType::kNull;
+}
+std::string_view Str(Dom e) { return e.get_string().value_unsafe(); }
+int64_t Int64(Dom e) { return int64_t(e); }
+uint64_t Uint64(Dom e) { return uint64_t(e); }
+double Double(Dom e) { return double(e); }
+bool Bool(Dom e) { return bool(e); }
+size_t Size(Dom e) { return simdjson::dom::array(e).size(); }
+Dom First(Dom e) { return simdjson::dom::array(e).at(0).value_unsafe(); }
+simdjson::dom::array Items(Dom e) { return simdjson::dom::array(e); }
+simdjson::dom::object Fields(Dom e) { return simdjson::dom::object(e); }
+
+inline JsonType Type(Tape e) { return e->type; }
+inline std::string_view Str(Tape e) { return e->text(); }
+inline int64_t Int64(Tape e) { return e->i; }
+inline uint64_t Uint64(Tape) { return 0; }  // the tape holds no uint64 (see json_tape.h)
+inline double Double(Tape e) { return e->d; }
+inline bool Bool(Tape e) { return e->b; }
+inline size_t Size(Tape e) { return e->count; }
+inline Tape First(Tape e) { return e + 1; }
+
+// The values of an array of the tape.
+struct TapeItems {
+  struct Iterator {
+    Tape at;
+    Tape operator*() const { return at; }
+    Iterator& operator++() {
+      at += at->span;
+      return *this;
+    }
+    bool operator!=(const Iterator& o) const { return at != o.at; }
+  };
+  Tape container;
+  Iterator begin() const { return {container + 1}; }
+  Iterator end() const { return {container + container->span}; }
+};
+// The fields of an object of the tape: each a key (a string node) followed by its value.
+struct TapeFields {
+  struct Field {
+    std::string_view key;
+    Tape value;
+  };
+  struct Iterator {
+    Tape at;
+    Field operator*() const { return {at->text(), at + 1}; }
+    Iterator& operator++() {
+      at += 1 + at[1].span;
+      return *this;
+    }
+    bool operator!=(const Iterator& o) const { return at != o.at; }
+  };
+  Tape container;
+  Iterator begin() const { return {container + 1}; }
+  Iterator end() const { return {container + container->span}; }
+};
+inline TapeItems Items(Tape e) { return {e}; }
+inline TapeFields Fields(Tape e) { return {e}; }
+
+template <class E>
+const char* TypeName(E e) {
+  switch (Type(e)) {
+    case JsonType::kArray: return "array";
+    case JsonType::kObject: return "object";
+    case JsonType::kInt64:
+    case JsonType::kUint64:
+    case JsonType::kDouble: return "number";
+    case JsonType::kString: return "string";
+    case JsonType::kBool: return "boolean";
+    case JsonType::kNull: return "null";
   }
   return "value";
 }
 
-bool IsNumber(element e) {
-  auto t = e.type();
-  return t == element_type::INT64 || t == element_type::UINT64 || t == element_type::DOUBLE;
+template <class E>
+bool IsNumber(E e) {
+  auto t = Type(e);
+  return t == JsonType::kInt64 || t == JsonType::kUint64 || t == JsonType::kDouble;
 }
 
-double AsDouble(element e) {
-  switch (e.type()) {
-    case element_type::INT64: return static_cast<double>(int64_t(e));
-    case element_type::UINT64: return static_cast<double>(uint64_t(e));
-    default: return double(e);
+template <class E>
+double AsDouble(E e) {
+  switch (Type(e)) {
+    case JsonType::kInt64: return static_cast<double>(Int64(e));
+    case JsonType::kUint64: return static_cast<double>(Uint64(e));
+    default: return Double(e);
   }
 }
 
@@ -70,13 +145,17 @@ void AppendNumber(T v, std::string& out) {
   out.append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
+void AppendJson(Dom e, std::string& out);
+void AppendJson(Tape e, std::string& out);
+
 // Appends `e` as compact JSON (numbers in their shortest round-trip form).
-void AppendJson(element e, std::string& out) {
-  switch (e.type()) {
-    case element_type::ARRAY: {
+template <class E>
+void AppendJsonValue(E e, std::string& out) {
+  switch (Type(e)) {
+    case JsonType::kArray: {
       out += '[';
       bool first = true;
-      for (element v : array(e)) {
+      for (E v : Items(e)) {
         if (!first) out += ',';
         first = false;
         AppendJson(v, out);
@@ -84,10 +163,10 @@ void AppendJson(element e, std::string& out) {
       out += ']';
       break;
     }
-    case element_type::OBJECT: {
+    case JsonType::kObject: {
       out += '{';
       bool first = true;
-      for (auto field : object(e)) {
+      for (auto field : Fields(e)) {
         if (!first) out += ',';
         first = false;
         AppendJsonString(field.key, out);
@@ -97,13 +176,47 @@ void AppendJson(element e, std::string& out) {
       out += '}';
       break;
     }
-    case element_type::INT64: AppendNumber(int64_t(e), out); break;
-    case element_type::UINT64: AppendNumber(uint64_t(e), out); break;
-    case element_type::DOUBLE: AppendNumber(double(e), out); break;
-    case element_type::STRING: AppendJsonString(e.get_string().value_unsafe(), out); break;
-    case element_type::BOOL: out += bool(e) ? "true" : "false"; break;
-    case element_type::NULL_VALUE: out += "null"; break;
+    case JsonType::kInt64: AppendNumber(Int64(e), out); break;
+    case JsonType::kUint64: AppendNumber(Uint64(e), out); break;
+    case JsonType::kDouble: AppendNumber(Double(e), out); break;
+    case JsonType::kString: AppendJsonString(Str(e), out); break;
+    case JsonType::kBool: out += Bool(e) ? "true" : "false"; break;
+    case JsonType::kNull: out += "null"; break;
   }
+}
+
+void AppendJson(Dom e, std::string& out) { AppendJsonValue(e, out); }
+
+// A compact container of the tape is its own raw text (see JsonNode::compact).
+void AppendJson(Tape e, std::string& out) {
+  if (e->compact && (e->type == JsonType::kArray || e->type == JsonType::kObject)) {
+    out.append(e->s, e->len);
+  } else {
+    AppendJsonValue(e, out);
+  }
+}
+
+// The value as compact JSON, for messages. The tape's differs from simdjson's minify in how
+// numbers are written; it is never shown (a line the tape walk rejects is walked again on the DOM).
+std::string Minify(Dom e) { return simdjson::minify(e); }
+std::string Minify(Tape e) {
+  std::string s;
+  AppendJson(e, s);
+  return s;
+}
+
+// memcmp(a, b, n) == 0 for the short keys of the format, without a call.
+inline bool SameBytes(const char* a, const char* b, size_t n) {
+  for (; n >= 8; a += 8, b += 8, n -= 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+  }
+  for (; n > 0; --n) {
+    if (*a++ != *b++) return false;
+  }
+  return true;
 }
 
 // Finds a key among a fixed set of names: a table indexed by a hash of the key's length, first
@@ -125,7 +238,7 @@ class KeyTable {
     const int s = slot_[Hash(key)];
     if (s >= 0) {
       const std::string_view name = names_[static_cast<size_t>(s)];
-      return name.size() == key.size() && std::memcmp(name.data(), key.data(), key.size()) == 0
+      return name.size() == key.size() && SameBytes(name.data(), key.data(), key.size())
                  ? s : -1;
     }
     if (s == -1) return -1;
@@ -171,10 +284,23 @@ enum AuditErrorKey { kErrType, kErrSeverity, kErrObject, kErrClass, kErrAttribut
 constexpr std::array<std::string_view, kAuditErrorKeyCount> kAuditErrorKeys{
     "type", "severity", "object", "class", "attribute", "tag", "note"};
 
+// The object key of a geometry (the key and the geometry's name are the same word).
+constexpr int GeometryKey(GeometryKind g) {
+  switch (g) {
+    case GeometryKind::kBox2d: return kBox2d;
+    case GeometryKind::kBox3d: return kBox3d;
+    case GeometryKind::kPolyline: return kPolyline;
+    case GeometryKind::kPolygon: return kPolygon;
+    case GeometryKind::kMask: return kMask;
+    case GeometryKind::kTags: break;
+  }
+  return -1;
+}
+
 // The fields of one JSON object, by known key; absent ones are null elements.
-template <size_t N>
+template <class E, size_t N>
 struct Slots {
-  std::array<element, N> at;
+  std::array<E, N> at{};
   uint64_t present = 0;
   bool has(int k) const { return (present >> k) & 1; }
 };
@@ -358,6 +484,8 @@ struct RecordParser::Impl {
 
   const ProgramConfig& config;
   simdjson::dom::parser parser;
+  JsonTape tape;
+  bool fast_path = true;
   std::string padded;  // a padded copy, when the caller's buffer has no room to parse in place
   std::string error;   // the reason of the current failure
   // Where in the record the parser is, to prefix messages: `object "o7": ...`. The prefix is
@@ -408,10 +536,10 @@ struct RecordParser::Impl {
   const KeyTable<kObjectKeyCount> object_keys{kObjectKeys};
   const KeyTable<kAuditErrorKeyCount> audit_error_keys{kAuditErrorKeys};
 
-  template <size_t N>
-  bool Collect(object obj, const std::array<std::string_view, N>& names, const KeyTable<N>& table,
-               Slots<N>& slots) {
-    for (auto field : obj) {
+  template <class E, size_t N>
+  bool Collect(E obj, const std::array<std::string_view, N>& names, const KeyTable<N>& table,
+               Slots<E, N>& slots) {
+    for (auto field : Fields(obj)) {
       int k = table.Find(field.key);
       if (k < 0) continue;  // fields not in the format are allowed and ignored
       if (slots.has(k)) return Fail(fmt::format("duplicate key \"{}\"", names[k]));
@@ -422,22 +550,24 @@ struct RecordParser::Impl {
   }
 
   // A string field: required ones must be present and non-empty.
-  bool String(element e, bool present, std::string_view name, bool required, std::string& out) {
+  template <class E>
+  bool String(E e, bool present, std::string_view name, bool required, std::string& out) {
     out.clear();
     if (!present) {
       if (required) return Fail(fmt::format("missing required field \"{}\"", name));
       return true;
     }
-    if (e.type() != element_type::STRING) {
+    if (Type(e) != JsonType::kString) {
       return Fail(fmt::format("field \"{}\" must be a string (got {})", name, TypeName(e)));
     }
-    std::string_view s = e.get_string().value_unsafe();
+    std::string_view s = Str(e);
     if (s.empty() && required) return Fail(fmt::format("field \"{}\" must not be empty", name));
     out.assign(s.data(), s.size());
     return true;
   }
 
-  bool Number(element e, std::string_view name, double& out) {
+  template <class E>
+  bool Number(E e, std::string_view name, double& out) {
     if (!IsNumber(e)) {
       return Fail(fmt::format("field \"{}\" must be a number (got {})", name, TypeName(e)));
     }
@@ -446,31 +576,34 @@ struct RecordParser::Impl {
     return true;
   }
 
-  bool NonNegative(element e, std::string_view name, std::optional<double>& out) {
-    double v;
+  template <class E>
+  bool NonNegative(E e, std::string_view name, std::optional<double>& out) {
+    double v = 0;
     if (!Number(e, name, v)) return false;
     if (v < 0) return Fail(fmt::format("field \"{}\" must be >= 0 (got {})", name, Num(v)));
     out = v;
     return true;
   }
 
-  bool Count(element e, std::string_view name, std::optional<int64_t>& out) {
+  template <class E>
+  bool Count(E e, std::string_view name, std::optional<int64_t>& out) {
     if (!IsNumber(e)) {
       return Fail(fmt::format("field \"{}\" must be an integer (got {})", name, TypeName(e)));
     }
     double v = AsDouble(e);
-    if (e.type() == element_type::UINT64 || v >= 9.2e18) {
+    if (Type(e) == JsonType::kUint64 || v >= 9.2e18) {
       return Fail(fmt::format("field \"{}\" is too large (got {})", name, Num(v)));
     }
     if (v != std::floor(v)) {
       return Fail(fmt::format("field \"{}\" must be an integer (got {})", name, Num(v)));
     }
     if (v < 0) return Fail(fmt::format("field \"{}\" must be >= 0 (got {})", name, Num(v)));
-    out = e.type() == element_type::INT64 ? int64_t(e) : static_cast<int64_t>(v);
+    out = Type(e) == JsonType::kInt64 ? Int64(e) : static_cast<int64_t>(v);
     return true;
   }
 
-  bool Time(element e, bool present, std::string_view name, bool required, std::string& text,
+  template <class E>
+  bool Time(E e, bool present, std::string_view name, bool required, std::string& text,
             int64_t* epoch_ms) {
     if (!String(e, present, name, required, text)) return false;
     if (text.empty()) return true;
@@ -486,14 +619,15 @@ struct RecordParser::Impl {
   // An object whose values are strings, numbers or booleans (scene, attributes, tags). `field` is
   // the record's key, `noun` what one entry is called in messages ("attribute \"moving\" ...").
   // A key given twice is refused: its value would depend on which copy a reader keeps.
-  bool ScalarMap(element e, std::string_view field, std::string_view noun, std::string& json) {
-    if (e.type() != element_type::OBJECT) {
+  template <class E>
+  bool ScalarMap(E e, std::string_view field, std::string_view noun, std::string& json) {
+    if (Type(e) != JsonType::kObject) {
       return Fail(fmt::format("field \"{}\" must be an object (got {})", field, TypeName(e)));
     }
     map_keys.clear();
-    for (auto field_value : object(e)) {
-      auto t = field_value.value.type();
-      if (t == element_type::ARRAY || t == element_type::OBJECT || t == element_type::NULL_VALUE) {
+    for (auto field_value : Fields(e)) {
+      auto t = Type(field_value.value);
+      if (t == JsonType::kArray || t == JsonType::kObject || t == JsonType::kNull) {
         return Fail(fmt::format("{} \"{}\" must be a string, number or boolean (got {})", noun,
                                 field_value.key, TypeName(field_value.value)));
       }
@@ -509,6 +643,19 @@ struct RecordParser::Impl {
   std::vector<std::string_view> map_keys;
   bool NoDuplicateKey(std::string_view map_name) {
     if (map_keys.size() < 2) return true;
+    if (map_keys.size() <= 8) {  // the usual few keys: compared pairwise, no sort
+      bool any = false;
+      for (size_t i = 1; i < map_keys.size() && !any; ++i) {
+        for (size_t j = 0; j < i; ++j) {
+          if (map_keys[i].size() == map_keys[j].size() &&
+              SameBytes(map_keys[i].data(), map_keys[j].data(), map_keys[i].size())) {
+            any = true;
+            break;
+          }
+        }
+      }
+      if (!any) return true;
+    }
     std::sort(map_keys.begin(), map_keys.end());
     auto dup = std::adjacent_find(map_keys.begin(), map_keys.end());
     if (dup == map_keys.end()) return true;
@@ -516,12 +663,13 @@ struct RecordParser::Impl {
   }
 
   // An array of exactly `n` finite numbers into `out`.
-  bool Numbers(element e, std::string_view what, size_t n, double* out) {
-    if (e.type() != element_type::ARRAY) {
+  template <class E>
+  bool Numbers(E e, std::string_view what, size_t n, double* out) {
+    if (Type(e) != JsonType::kArray) {
       return Fail(fmt::format("{} must be an array of {} numbers (got {})", what, n, TypeName(e)));
     }
     size_t i = 0;
-    for (element v : array(e)) {
+    for (E v : Items(e)) {
       if (i == n) break;
       if (!IsNumber(v)) {
         return Fail(fmt::format("{} value {} must be a number (got {})", what, i + 1, TypeName(v)));
@@ -530,14 +678,15 @@ struct RecordParser::Impl {
       if (!std::isfinite(out[i])) return Fail(fmt::format("{} value {} must be finite", what, i + 1));
       ++i;
     }
-    size_t size = array(e).size();
+    size_t size = Size(e);
     if (size != n) {
       return Fail(fmt::format("{} must have {} numbers (got {})", what, n, size));
     }
     return true;
   }
 
-  bool ParseBox2d(element e, Box2d& b, std::string_view what = "box2d") {
+  template <class E>
+  bool ParseBox2d(E e, Box2d& b, std::string_view what = "box2d") {
     double v[4];
     if (!Numbers(e, what, 4, v)) return false;
     b = Box2d{v[0], v[1], v[2], v[3]};
@@ -546,7 +695,8 @@ struct RecordParser::Impl {
     return true;
   }
 
-  bool ParseBox3d(element e, Box3d& b, std::string_view what = "box3d") {
+  template <class E>
+  bool ParseBox3d(E e, Box3d& b, std::string_view what = "box3d") {
     double v[7];
     if (!Numbers(e, what, 7, v)) return false;
     b = Box3d{v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
@@ -558,20 +708,21 @@ struct RecordParser::Impl {
 
   // A list of points [[x, y], ...] (dims 2) or [[x, y], ...] / [[x, y, z], ...] (dims 0: either,
   // the same for every point).
-  bool Points(element e, std::string_view what, size_t min_points, int dims,
+  template <class E>
+  bool Points(E e, std::string_view what, size_t min_points, int dims,
               std::vector<geometry::Point2>* out2) {
-    if (e.type() != element_type::ARRAY) {
+    if (Type(e) != JsonType::kArray) {
       return Fail(fmt::format("{} must be an array of points (got {})", what, TypeName(e)));
     }
     size_t n = 0;
     size_t first_dims = 0;
-    for (element p : array(e)) {
+    for (E p : Items(e)) {
       ++n;
-      if (p.type() != element_type::ARRAY) {
+      if (Type(p) != JsonType::kArray) {
         return Fail(fmt::format("{} point {} must be an array of numbers (got {})", what, n,
                                 TypeName(p)));
       }
-      size_t k = array(p).size();
+      size_t k = Size(p);
       bool ok = dims == 2 ? k == 2 : (k == 2 || k == 3);
       if (!ok) {
         return Fail(fmt::format("{} point {} must be {} (got {} values)", what, n,
@@ -584,7 +735,7 @@ struct RecordParser::Impl {
       }
       double c[3];
       size_t i = 0;
-      for (element v : array(p)) {
+      for (E v : Items(p)) {
         if (!IsNumber(v)) {
           return Fail(fmt::format("{} point {} must hold numbers (got {})", what, n, TypeName(v)));
         }
@@ -602,7 +753,8 @@ struct RecordParser::Impl {
 
   std::vector<geometry::Point2> ring;
 
-  bool Ring(element e, std::string_view what) {
+  template <class E>
+  bool Ring(E e, std::string_view what) {
     ring.clear();
     if (!Points(e, what, 3, 2, &ring)) return false;
     if (!geometry::IsSimpleRing(ring)) {
@@ -612,33 +764,34 @@ struct RecordParser::Impl {
     return true;
   }
 
-  bool ParsePolygon(element e, std::string_view what) {
-    if (e.type() != element_type::ARRAY) {
+  template <class E>
+  bool ParsePolygon(E e, std::string_view what) {
+    if (Type(e) != JsonType::kArray) {
       return Fail(fmt::format("{} must be an array of points or of rings (got {})", what,
                               TypeName(e)));
     }
-    array a(e);
-    if (a.size() == 0) return Fail(fmt::format("{} must not be empty", what));
-    element first = a.at(0).value_unsafe();
-    bool multi = first.type() == element_type::ARRAY && array(first).size() > 0 &&
-                 array(first).at(0).value_unsafe().type() == element_type::ARRAY;
+    if (Size(e) == 0) return Fail(fmt::format("{} must not be empty", what));
+    E first = First(e);
+    bool multi = Type(first) == JsonType::kArray && Size(first) > 0 &&
+                 Type(First(first)) == JsonType::kArray;
     if (!multi) return Ring(e, what);
     size_t r = 0;
-    for (element ring_e : a) {
+    for (E ring_e : Items(e)) {
       ++r;
       if (!Ring(ring_e, fmt::format("{} ring {}", what, r))) return false;
     }
     return true;
   }
 
-  bool ParseMask(element e) {
-    if (e.type() != element_type::OBJECT) {
+  template <class E>
+  bool ParseMask(E e) {
+    if (Type(e) != JsonType::kObject) {
       return Fail(fmt::format("mask must be an object {{\"size\": [h, w], \"counts\": ...}} (got {})",
                               TypeName(e)));
     }
-    element size_e, counts_e;
+    E size_e{}, counts_e{};
     bool has_size = false, has_counts = false;
-    for (auto field : object(e)) {
+    for (auto field : Fields(e)) {
       const bool is_size = field.key == "size", is_counts = field.key == "counts";
       if ((is_size && has_size) || (is_counts && has_counts)) {
         return Fail(fmt::format("mask: duplicate key \"{}\"", field.key));
@@ -653,27 +806,27 @@ struct RecordParser::Impl {
     for (int i = 0; i < 2; ++i) {
       if (!(hw[i] >= 1) || hw[i] != std::floor(hw[i]) || hw[i] > 1e6) {
         return Fail(fmt::format("mask size must be two positive integers [h, w] (got {})",
-                                simdjson::minify(size_e)));
+                                Minify(size_e)));
       }
     }
     const uint64_t pixels = static_cast<uint64_t>(hw[0]) * static_cast<uint64_t>(hw[1]);
     uint64_t sum = 0;
-    if (counts_e.type() == element_type::STRING) {
-      auto counts = geometry::DecodeRleCounts(counts_e.get_string().value_unsafe());
+    if (Type(counts_e) == JsonType::kString) {
+      auto counts = geometry::DecodeRleCounts(Str(counts_e));
       if (!counts.ok()) return Fail(counts.status().message());
       for (uint32_t c : *counts) sum += c;
-    } else if (counts_e.type() == element_type::ARRAY) {
+    } else if (Type(counts_e) == JsonType::kArray) {
       size_t i = 0;
-      for (element c : array(counts_e)) {
+      for (E c : Items(counts_e)) {
         ++i;
-        if (c.type() != element_type::INT64 && c.type() != element_type::UINT64) {
+        if (Type(c) != JsonType::kInt64 && Type(c) != JsonType::kUint64) {
           return Fail(fmt::format("mask counts value {} must be a non-negative integer (got {})", i,
-                                  simdjson::minify(c)));
+                                  Minify(c)));
         }
-        if (c.type() == element_type::INT64 && int64_t(c) < 0) {
-          return Fail(fmt::format("mask counts value {} must be >= 0 (got {})", i, int64_t(c)));
+        if (Type(c) == JsonType::kInt64 && Int64(c) < 0) {
+          return Fail(fmt::format("mask counts value {} must be >= 0 (got {})", i, Int64(c)));
         }
-        uint64_t v = c.type() == element_type::INT64 ? uint64_t(int64_t(c)) : uint64_t(c);
+        uint64_t v = Type(c) == JsonType::kInt64 ? static_cast<uint64_t>(Int64(c)) : Uint64(c);
         if (v > pixels || sum + v > pixels) {
           return Fail(fmt::format("mask counts add up to more than h x w = {}", pixels));
         }
@@ -689,31 +842,30 @@ struct RecordParser::Impl {
     return true;
   }
 
-  bool ParseObject(element e, size_t index, const PipelineSpec& pipe, Source source, Object& o) {
+  template <class E>
+  bool ParseObject(E e, size_t index, const PipelineSpec& pipe, Source source, Object& o) {
     where = Where::kRecord;
-    if (e.type() != element_type::OBJECT) {
+    if (Type(e) != JsonType::kObject) {
       return Fail(fmt::format("objects[{}] must be an object (got {})", index, TypeName(e)));
     }
-    Slots<kObjectKeyCount> f;
+    Slots<E, kObjectKeyCount> f;
     where = Where::kObjectIndex;
     where_index = index;
-    if (!Collect(object(e), kObjectKeys, object_keys, f)) return false;
+    if (!Collect(e, kObjectKeys, object_keys, f)) return false;
     if (!String(f.at[kId], f.has(kId), "id", true, o.id)) return false;
     where = Where::kObjectId;
     where_id = o.id;
-    ids.push_back(f.at[kId].get_string().value_unsafe());
+    ids.push_back(Str(f.at[kId]));
     if (!String(f.at[kClass], f.has(kClass), "class", true, o.cls)) return false;
     const bool track_required = pipe.tracking && source != Source::kModel;
     if (!String(f.at[kTrack], f.has(kTrack), "track", track_required, o.track)) return false;
 
-    int geometry_keys = 0;
-    int found = -1;
-    for (int k : {kBox2d, kBox3d, kPolyline, kPolygon, kMask}) {
-      if (f.has(k)) {
-        ++geometry_keys;
-        if (found < 0) found = k;
-      }
-    }
+    constexpr uint64_t kGeometryKeys = (uint64_t{1} << kBox2d) | (uint64_t{1} << kBox3d) |
+                                       (uint64_t{1} << kPolyline) | (uint64_t{1} << kPolygon) |
+                                       (uint64_t{1} << kMask);
+    const uint64_t geometries = f.present & kGeometryKeys;
+    const int geometry_keys = std::popcount(geometries);
+    const int found = geometries == 0 ? -1 : std::countr_zero(geometries);
     if (pipe.geometry == GeometryKind::kTags) {
       return Fail(fmt::format("pipeline \"{}\" has geometry \"tags\": its objects must be empty",
                               pipe.id));
@@ -725,13 +877,13 @@ struct RecordParser::Impl {
     if (geometry_keys > 1) {
       return Fail("more than one geometry key: an object has exactly one");
     }
-    if (kObjectKeys[found] != expected) {
+    if (found != GeometryKey(pipe.geometry)) {
       return Fail(fmt::format("geometry \"{}\" does not match pipeline \"{}\", whose geometry is \"{}\"",
                               kObjectKeys[found], pipe.id, expected));
     }
     o.kind = pipe.geometry;
     o.geometry_json.clear();
-    element g = f.at[found];
+    E g = f.at[found];
     switch (pipe.geometry) {
       case GeometryKind::kBox2d:
         if (!ParseBox2d(g, o.box2d)) return false;
@@ -774,12 +926,13 @@ struct RecordParser::Impl {
     return true;
   }
 
-  bool ParseIgnore(element e, const PipelineSpec& pipe) {
-    if (e.type() != element_type::ARRAY) {
+  template <class E>
+  bool ParseIgnore(E e, const PipelineSpec& pipe) {
+    if (Type(e) != JsonType::kArray) {
       return Fail(fmt::format("field \"ignore\" must be an array of regions (got {})", TypeName(e)));
     }
     size_t i = 0;
-    for (element region : array(e)) {
+    for (E region : Items(e)) {
       ++i;
       std::string what = fmt::format("ignore region {}", i);
       if (pipe.geometry == GeometryKind::kBox2d) {
@@ -795,9 +948,10 @@ struct RecordParser::Impl {
     return true;
   }
 
-  bool ParseLabels(const Slots<kRecordKeyCount>& f, LabelRecord& r) {
+  template <class E>
+  bool ParseLabels(const Slots<E, kRecordKeyCount>& f, LabelRecord& r) {
     if (!String(f.at[kPipeline], f.has(kPipeline), "pipeline", true, r.pipeline)) return false;
-    const PipelineSpec* pipe = config.FindPipeline(r.pipeline);
+    const PipelineSpec* pipe = FindPipeline(r.pipeline);
     if (pipe == nullptr) {
       return Fail(fmt::format("unknown pipeline \"{}\" (not in gtops.toml)", r.pipeline));
     }
@@ -837,8 +991,8 @@ struct RecordParser::Impl {
     if (f.has(kScene) && !ScalarMap(f.at[kScene], "scene", "scene", r.scene_json)) return false;
     r.ego_pose_json.clear();
     if (f.has(kEgoPose)) {
-      element e = f.at[kEgoPose];
-      size_t n = e.type() == element_type::ARRAY ? array(e).size() : 0;
+      E e = f.at[kEgoPose];
+      size_t n = Type(e) == JsonType::kArray ? Size(e) : 0;
       double v[7];
       if (n != 4 && n != 7) {
         return Fail("field \"ego_pose\" must be [x, y, z, yaw] or [x, y, z, qw, qx, qy, qz]");
@@ -866,24 +1020,54 @@ struct RecordParser::Impl {
       return Fail(fmt::format("field \"tags\" is only for pipelines with geometry \"tags\" (\"{}\" has \"{}\")",
                               pipe->id, Name(pipe->geometry)));
     }
-    element objs = f.at[kObjects];
-    if (objs.type() != element_type::ARRAY) {
+    E objs = f.at[kObjects];
+    if (Type(objs) != JsonType::kArray) {
       return Fail(fmt::format("field \"objects\" must be an array (got {})", TypeName(objs)));
     }
-    array a(objs);
-    if (static_cast<int64_t>(a.size()) > kMaxObjectsPerRecord) {
-      return Fail(fmt::format("too many objects ({}): a record holds at most {}", a.size(),
+    const size_t n = Size(objs);
+    if (static_cast<int64_t>(n) > kMaxObjectsPerRecord) {
+      return Fail(fmt::format("too many objects ({}): a record holds at most {}", n,
                               kMaxObjectsPerRecord));
     }
-    ResizeObjects(r.objects, a.size());
+    ResizeObjects(r.objects, n);
     ids.clear();
     size_t i = 0;
-    for (element o : a) {
+    for (E o : Items(objs)) {
       if (!ParseObject(o, i, *pipe, r.source, r.objects[i])) return false;
       ++i;
     }
     where = Where::kRecord;
-    // Duplicates by hash first (sorting integers is cheap), then by text among equal hashes.
+    if (HasDuplicateId()) {
+      const std::string_view* dup = FirstDuplicateId();
+      return Fail(fmt::format("object \"{}\": duplicate object id (ids must be unique within a record)",
+                              *dup));
+    }
+    return true;
+  }
+
+  // Whether `ids` holds an id twice: a flat hash table of indexes, reused from record to record.
+  std::vector<uint32_t> id_table;
+  bool HasDuplicateId() {
+    if (ids.size() < 2) return false;
+    size_t size = 16;
+    while (size < 2 * ids.size()) size *= 2;
+    id_table.assign(size, 0);
+    for (size_t x = 0; x < ids.size(); ++x) {
+      size_t slot = HashBytes(ids[x]) & (size - 1);
+      while (id_table[slot] != 0) {
+        const std::string_view other = ids[id_table[slot] - 1];
+        if (other.size() == ids[x].size() && SameBytes(other.data(), ids[x].data(), other.size())) {
+          return true;
+        }
+        slot = (slot + 1) & (size - 1);
+      }
+      id_table[slot] = static_cast<uint32_t>(x + 1);
+    }
+    return false;
+  }
+
+  // The duplicate id a message names (ids holds one): the first one found in hash order.
+  const std::string_view* FirstDuplicateId() {
     const std::string_view* dup = nullptr;
     id_hashes.clear();
     for (size_t x = 0; x < ids.size(); ++x) id_hashes.emplace_back(HashBytes(ids[x]), x);
@@ -896,21 +1080,27 @@ struct RecordParser::Impl {
         }
       }
     }
-    if (dup != nullptr) {
-      return Fail(fmt::format("object \"{}\": duplicate object id (ids must be unique within a record)",
-                              *dup));
-    }
-    return true;
+    return dup;
+  }
+
+  // The pipeline of the previous record is tried first: lines come in runs of one pipeline.
+  const PipelineSpec* last_pipeline = nullptr;
+  const PipelineSpec* FindPipeline(const std::string& id) {
+    if (last_pipeline != nullptr && last_pipeline->id == id) return last_pipeline;
+    const PipelineSpec* p = config.FindPipeline(id);
+    if (p != nullptr) last_pipeline = p;
+    return p;
   }
 
   bool KnownPipeline(const std::string& id) {
-    if (config.FindPipeline(id) == nullptr) {
+    if (FindPipeline(id) == nullptr) {
       return Fail(fmt::format("unknown pipeline \"{}\" (not in gtops.toml)", id));
     }
     return true;
   }
 
-  bool ParseEvent(const Slots<kRecordKeyCount>& f, Event& ev) {
+  template <class E>
+  bool ParseEvent(const Slots<E, kRecordKeyCount>& f, Event& ev) {
     if (!String(f.at[kTask], f.has(kTask), "task", true, ev.task) ||
         !String(f.at[kPipeline], f.has(kPipeline), "pipeline", true, ev.pipeline) ||
         !KnownPipeline(ev.pipeline)) {
@@ -947,14 +1137,15 @@ struct RecordParser::Impl {
     return true;
   }
 
-  bool ParseAuditError(element e, size_t index, AuditError& err) {
+  template <class E>
+  bool ParseAuditError(E e, size_t index, AuditError& err) {
     where = Where::kAuditError;
     where_index = index;
-    if (e.type() != element_type::OBJECT) {
+    if (Type(e) != JsonType::kObject) {
       return Fail(fmt::format("must be an object (got {})", TypeName(e)));
     }
-    Slots<kAuditErrorKeyCount> f;
-    if (!Collect(object(e), kAuditErrorKeys, audit_error_keys, f)) return false;
+    Slots<E, kAuditErrorKeyCount> f;
+    if (!Collect(e, kAuditErrorKeys, audit_error_keys, f)) return false;
     std::string s;
     if (!String(f.at[kErrType], f.has(kErrType), "type", true, s)) return false;
     auto t = ParseErrorType(s);
@@ -977,7 +1168,8 @@ struct RecordParser::Impl {
     return true;
   }
 
-  bool ParseAudit(const Slots<kRecordKeyCount>& f, Audit& au) {
+  template <class E>
+  bool ParseAudit(const Slots<E, kRecordKeyCount>& f, Audit& au) {
     if (!String(f.at[kTask], f.has(kTask), "task", true, au.task) ||
         !String(f.at[kPipeline], f.has(kPipeline), "pipeline", true, au.pipeline) ||
         !KnownPipeline(au.pipeline) ||
@@ -1003,20 +1195,23 @@ struct RecordParser::Impl {
     }
     if (f.has(kWorkS) && !NonNegative(f.at[kWorkS], "work_s", au.work_s)) return false;
     if (!f.has(kErrors)) return Fail("missing required field \"errors\" (may be an empty array)");
-    element errs = f.at[kErrors];
-    if (errs.type() != element_type::ARRAY) {
+    E errs = f.at[kErrors];
+    if (Type(errs) != JsonType::kArray) {
       return Fail(fmt::format("field \"errors\" must be an array (got {})", TypeName(errs)));
     }
-    array a(errs);
-    au.errors.resize(a.size());
+    au.errors.resize(Size(errs));
     size_t i = 0;
-    for (element e : a) {
+    for (E e : Items(errs)) {
       if (!ParseAuditError(e, i, au.errors[i])) return false;
       ++i;
     }
     return true;
   }
 
+  // The fast path first: a line in the tape's subset that passes every rule is accepted as it is.
+  // Anything else (outside the subset, or breaking a rule) is parsed and walked again on
+  // simdjson's DOM, which accepts it or gives the reason; the walk is the same code, so a line
+  // is accepted or refused the same way on both paths.
   bool ParseDocument(std::string_view line, size_t capacity, ParsedRecord& out) {
     where = Where::kRecord;
     const char* data = line.data();
@@ -1025,7 +1220,12 @@ struct RecordParser::Impl {
       padded.append(simdjson::SIMDJSON_PADDING, ' ');
       data = padded.data();
     }
-    element doc;
+    static_assert(JsonTape::kPadding <= simdjson::SIMDJSON_PADDING);
+    if (fast_path && tape.Parse(std::string_view(data, line.size())) && Walk(tape.root(), out)) {
+      return true;
+    }
+    where = Where::kRecord;
+    Dom doc;
     auto code = parser.parse(data, line.size(), false).get(doc);
     if (code != simdjson::SUCCESS) {
       switch (code) {
@@ -1045,11 +1245,17 @@ struct RecordParser::Impl {
         }
       }
     }
-    if (doc.type() != element_type::OBJECT) {
+    if (Type(doc) != JsonType::kObject) {
       return Fail(fmt::format("a record must be a JSON object (got {})", TypeName(doc)));
     }
-    Slots<kRecordKeyCount> f;
-    if (!Collect(object(doc), kRecordKeys, record_keys, f)) return false;
+    return Walk(doc, out);
+  }
+
+  // Checks the record `doc` (an object) against the rules and fills `out`.
+  template <class E>
+  bool Walk(E doc, ParsedRecord& out) {
+    Slots<E, kRecordKeyCount> f;
+    if (!Collect(doc, kRecordKeys, record_keys, f)) return false;
     const int kinds = f.has(kObjects) + f.has(kEvent) + f.has(kVerdict);
     if (kinds == 0) {
       return Fail("record has no discriminating key: labels need \"objects\", events \"event\", "
@@ -1079,6 +1285,8 @@ struct RecordParser::Impl {
 
 RecordParser::RecordParser(const ProgramConfig& config) : impl_(std::make_unique<Impl>(config)) {}
 RecordParser::~RecordParser() = default;
+
+void RecordParser::SetFastPath(bool on) { impl_->fast_path = on; }
 
 Status RecordParser::Parse(std::string_view line, size_t capacity, ParsedRecord& out) {
   if (!impl_->ParseDocument(line, capacity, out)) return Status::BadInput(impl_->error);

@@ -39,6 +39,11 @@ class RecordParser {
   // unspecified.
   Status Parse(std::string_view line, size_t capacity, ParsedRecord& out);
 
+  // Most lines are read by a fast parser (JsonTape) and only the others by simdjson's DOM
+  // parser; both give the same records and reasons. false: every line through the DOM (for
+  // tests that compare the two).
+  void SetFastPath(bool on);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -8,10 +8,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
+#include "io/record_parser_test_util.h"
 
 namespace gtops {
 namespace {
@@ -863,6 +868,74 @@ TEST_F(RecordParserTest, ParserIsReusableAfterAFailure) {
   // The previous object prefix must not leak into a record-level reason.
   EXPECT_EQ(Reason(Without(kEvent, R"("task":"t-123",)")), R"(missing required field "task")");
   ExpectAccepted(kLidarVendor);
+}
+
+// ---- the fast path and the DOM path --------------------------------------------------------
+
+// Most lines go through JsonTape, the others through simdjson's DOM: whichever way a line goes, the
+// outcome (the record, field by field, or the reason) must be the one the DOM path alone gives.
+void ExpectSameOnBothPaths(RecordParser& fast, RecordParser& dom, std::string_view line) {
+  ParsedRecord a, b;
+  const Status s = fast.Parse(line, line.size(), a);
+  const Status t = dom.Parse(line, line.size(), b);
+  ASSERT_EQ(s.ok(), t.ok()) << line << "\n" << s.message() << "\n" << t.message();
+  if (s.ok()) {
+    EXPECT_EQ(testing::DescribeRecord(a), testing::DescribeRecord(b)) << line;
+  } else {
+    EXPECT_EQ(s.message(), t.message()) << line;
+  }
+}
+
+// Every line of a program's .jsonl files (at most `max_lines` per file); returns how many.
+size_t CompareProgram(const std::string& dir, size_t max_lines) {
+  auto config = LoadConfig(dir);
+  EXPECT_TRUE(config.ok()) << dir;
+  if (!config.ok()) return 0;
+  RecordParser fast(*config), dom(*config);
+  dom.SetFastPath(false);
+  size_t lines = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.path().extension() != ".jsonl") continue;
+    std::ifstream in(e.path());
+    std::string line;
+    for (size_t n = 0; n < max_lines && std::getline(in, line); ++n, ++lines) {
+      ExpectSameOnBothPaths(fast, dom, line);
+    }
+  }
+  return lines;
+}
+
+TEST(RecordParserPaths, WorldSmallGivesTheSameRecordsOnBothPaths) {
+  EXPECT_GT(CompareProgram(std::string(GTOPS_SHARED_DIR) + "/fixtures/world-small", 600), 2000u);
+}
+
+TEST(RecordParserPaths, MalformedCorpusGivesTheSameReasonsOnBothPaths) {
+  EXPECT_GT(CompareProgram(std::string(GTOPS_SOURCE_DIR) + "/tests/malformed", 100000), 100u);
+}
+
+TEST_F(RecordParserTest, DamagedRecordsGiveTheSameOutcomeOnBothPaths) {
+  RecordParser dom(Config());
+  dom.SetFastPath(false);
+  const std::vector<std::string_view> lines = {kLidarVendor, kLidarModel, kLidarGold, kBoxes3dVendor,
+                                               kCamVendor, kCamGold, kLanesVendor, kAreasVendor,
+                                               kMasksVendor, kTagsVendor, kEvent, kCreatedEvent,
+                                               kAudit};
+  for (std::string_view line : lines) ExpectSameOnBothPaths(parser_, dom, line);
+  std::mt19937_64 rng(5);
+  const std::string alphabet = "{}[],:\"\\ -.0123456789eEtfnrulsa\x80\xc3\xa9";
+  int accepted = 0;
+  for (int i = 0; i < 6000; ++i) {
+    std::string s(lines[rng() % lines.size()]);
+    const size_t at = rng() % s.size();
+    switch (rng() % 3) {
+      case 0: s[at] = alphabet[rng() % alphabet.size()]; break;
+      case 1: s.erase(at, 1 + rng() % 2); break;
+      default: s.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+    }
+    ExpectSameOnBothPaths(parser_, dom, s);
+    accepted += parser_.Parse(s, s.size(), record_).ok();
+  }
+  EXPECT_GT(accepted, 500);  // the damage leaves many lines valid: both outcomes are compared
 }
 
 }  // namespace
