@@ -236,6 +236,42 @@ TEST(TrackChecks, GapAndIdentitySwitch) {
   }
 }
 
+TEST(TrackChecks, GapAndModelPredictionOfOneObjectAreOneQueueItem) {
+  ProgramConfig config = Config();
+  const PipelineSpec& spec = *config.FindPipeline("lidar");
+  auto task = DrivingTask(5, [](int k, LabelRecord& r) {
+    if (k == 2) r.objects.clear();
+  });
+  // The detector sees the car of the gap 0.3 m from the interpolated box, and another car that
+  // no track explains.
+  const double c = std::cos(0.1), s = std::sin(0.1);
+  LabelRecord m = Record("f2", 1.0, "[8,2,0,0.1]", Source::kModel);
+  m.objects = {Car("m1", "", c * 22 + s * 1 + 0.3, -s * 22 + c * 1, -0.1), Car("m2", "", 40, -12, 0)};
+  for (Object& o : m.objects) o.score = 0.9;
+  task[2].records.push_back(m);
+  auto f = RunChecks(spec, task);
+  ASSERT_EQ(Count(f, "track_gap"), 1);
+  ASSERT_EQ(Count(f, "model_missing"), 2);
+  std::string gap, near, far;
+  for (const RawFinding& x : f) {
+    if (x.row.check == "track_gap") gap = x.row.geometry_json;
+    if (x.row.check == "model_missing") (x.row.geometry_json.find("40.000") != std::string::npos ? far : near) = x.row.geometry_json;
+  }
+  EXPECT_EQ(gap, near);  // the gap adopts the prediction's box
+  EXPECT_NE(gap, far);
+  std::vector<FindingRow> rows;
+  for (RawFinding& x : f) {
+    x.row.probability = 0.6;
+    rows.push_back(x.row);
+  }
+  Queue q = BuildQueue("lidar", 5, rows, QueueOptions{});
+  ASSERT_EQ(q.frames.size(), 1u);
+  ASSERT_EQ(q.frames[0].items.size(), 2u);  // one item per suspected missing object
+  EXPECT_NEAR(q.frames[0].items[0].probability, 1 - 0.4 * 0.4, 1e-12);
+  EXPECT_EQ(q.frames[0].items[0].reasons.size(), 2u);
+  EXPECT_NEAR(q.frames[0].items[1].probability, 0.6, 1e-12);
+}
+
 TEST(ModelChecks, MissingWrongClassExtraAndConfirmationOnGold) {
   ProgramConfig config = Config();
   const PipelineSpec& spec = *config.FindPipeline("cam");
@@ -337,6 +373,23 @@ TEST(Queue, MergesRanksAndCuts) {
   q = BuildQueue("lidar", 10, f, o);
   EXPECT_EQ(q.budget_frames, 2);
   EXPECT_EQ(q.frames.size(), 2u);
+}
+
+TEST(Queue, ItemsOfOneFrameShareItsRankAndBudget) {
+  // Frame names short enough for the small-string buffer: the frame is one entry however many
+  // items it has, its score is the sum of theirs, and a budget of one frame takes all of them.
+  std::vector<FindingRow> f = {Row("s/1", "a", ErrorType::kSize, 0.9), Row("s/2", "b", ErrorType::kSize, 0.8),
+                               Row("s/1", "c", ErrorType::kHeading, 0.7), Row("s/1", "d", ErrorType::kPosition, 0.6)};
+  QueueOptions o;
+  Queue q = BuildQueue("lidar", 10, f, o);
+  ASSERT_EQ(q.frames.size(), 2u);
+  EXPECT_EQ(q.frames[0].frame, "s/1");
+  EXPECT_EQ(q.frames[0].items.size(), 3u);
+  EXPECT_NEAR(q.frames[0].score, 0.9 + 0.7 + 0.6, 1e-12);
+  o.budget_frames = 1;
+  q = BuildQueue("lidar", 10, f, o);
+  ASSERT_EQ(q.frames.size(), 1u);
+  EXPECT_EQ(q.frames[0].items.size(), 3u);
 }
 
 TEST(Auditors, RecallAndFalseAlarms) {

@@ -135,10 +135,12 @@ Queue BuildQueue(std::string_view pipeline, int64_t frames_checked, const std::v
     }
     Acc& a = acc[it->second];
     a.miss *= 1 - std::clamp(f.probability, 0.0, 1.0);
+    a.weight = std::max(a.weight, f.safety_weight);
     a.item.severity = std::max(a.item.severity, f.severity);
     a.item.reasons.push_back(fmt::format("{} (p {:.2f}): {}", f.check, f.probability, f.reason));
   }
-  std::map<std::string_view, QueueFrame> frames;
+  // Keyed by value: the items' own strings move into the frames below.
+  std::map<std::string, QueueFrame> frames;
   for (Acc& a : acc) {
     a.item.probability = 1 - a.miss;
     if (a.item.probability < options.min_probability) continue;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -118,6 +119,55 @@ bool LinesCross(const std::vector<geometry::Point3>& a, const std::vector<geomet
     }
   }
   return false;
+}
+
+// The box of a finding's geometry ({"box3d": [...]}); nullopt for any other geometry.
+std::optional<Box3d> ParseBox3d(std::string_view json) {
+  if (json.empty()) return std::nullopt;
+  JsonValue v = quality::ParseJson(json);
+  const JsonValue* b = v.Find("box3d");
+  if (b == nullptr || b->items.size() != 7) return std::nullopt;
+  return Box3d{b->items[0].number, b->items[1].number, b->items[2].number, b->items[3].number,
+               b->items[4].number, b->items[5].number, b->items[6].number};
+}
+
+// One suspected missing object that two checks found: a track gap (interpolated box) and a
+// model prediction no label covers, of the same record, within max(1 m, l/2) of each other (the
+// distance track_gap uses for "labelled there"). Each gap takes the nearest free prediction and
+// adopts its geometry (what the detector measured in this frame), so that the queue merges the
+// two into one item whose probability combines both checks' evidence, instead of two items for
+// one object.
+void UnifyMissing(std::vector<RawFinding>& found) {
+  struct Cand {
+    double d;
+    size_t gap, pred;
+  };
+  std::vector<Cand> cands;
+  for (size_t i = 0; i < found.size(); ++i) {
+    const FindingRow& g = found[i].row;
+    if (g.check != "track_gap") continue;
+    const auto gb = ParseBox3d(g.geometry_json);
+    if (!gb) continue;
+    for (size_t j = 0; j < found.size(); ++j) {
+      const FindingRow& m = found[j].row;
+      if (m.check != "model_missing" || m.producer != g.producer) continue;
+      const auto mb = ParseBox3d(m.geometry_json);
+      if (!mb) continue;
+      const double d = geometry::BevCenterDistance(*gb, *mb);
+      if (d < std::max(1.0, 0.5 * gb->l)) cands.push_back(Cand{d, i, j});
+    }
+  }
+  std::sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) { return a.d < b.d; });
+  std::vector<bool> used(found.size(), false);
+  for (const Cand& c : cands) {
+    if (used[c.gap] || used[c.pred]) continue;
+    used[c.gap] = used[c.pred] = true;
+    FindingRow& g = found[c.gap].row;
+    const FindingRow& m = found[c.pred].row;
+    g.geometry_json = m.geometry_json;
+    g.range_m = m.range_m;
+    g.reason += fmt::format("; the model predicts it {:.2f} m from the interpolated box", c.d);
+  }
 }
 
 double LineLength(const std::vector<geometry::Point3>& line) {
@@ -820,9 +870,8 @@ void TaskChecker::Confirm(const LabelRecord& r, const LabelRecord& gold, quality
     o.id = fmt::format("m{}", k);
     o.cls = row.cls;
     o.kind = pipeline_.geometry;
-    if (const JsonValue* b = v.Find("box3d"); b != nullptr && b->items.size() == 7) {
-      o.box3d = {b->items[0].number, b->items[1].number, b->items[2].number, b->items[3].number,
-                 b->items[4].number, b->items[5].number, b->items[6].number};
+    if (auto box = ParseBox3d(row.geometry_json)) {
+      o.box3d = *box;
     } else if (const JsonValue* b2 = v.Find("box2d"); b2 != nullptr && b2->items.size() == 4) {
       o.box2d = {b2->items[0].number, b2->items[1].number, b2->items[2].number, b2->items[3].number};
     } else {
@@ -884,6 +933,7 @@ void TaskChecker::Check(std::span<const FrameLabels> task, std::vector<RawFindin
   }
   if (pipeline_.tracking && pipeline_.geometry == GeometryKind::kBox3d) {
     for (std::string_view p : producers) CheckTracks(task, p, per_frame);
+    for (auto& found : per_frame) UnifyMissing(found);
   }
   std::map<std::string_view, quality::TrackHistory> histories;  // per producer, for id switches
   for (size_t f = 0; f < task.size(); ++f) {
