@@ -99,7 +99,8 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
     auto [it, inserted] = images.emplace(image_id, Image{});
     if (inserted) {
       ConvertedRecord r;
-      const std::string frame = fmt::format("{}", image_id);
+      std::string frame;
+      AppendInt(image_id, frame);
       r.labels = ctx.NewRecord("coco:" + frame, frame);
       r.position = position;
       it->second.record = out.records.size();
@@ -132,10 +133,15 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
   const char* list_name = results ? "" : "annotations";
   int64_t index = -1;
   std::vector<std::vector<double>> polys;
+  std::string where, category_text;
+  char num[24];
   for (element a : anns) {
     ++index;
     const int64_t pos = index + 1;
-    const std::string where = fmt::format("{}[{}]", list_name, index);
+    where.assign(list_name);
+    where += '[';
+    AppendInt(index, where);
+    where += ']';
     auto issue = [&](std::string why) {
       out.issues.push_back(ConvertIssue{pos, fmt::format("{}: {}", where, why), Minify(a)});
     };
@@ -143,14 +149,36 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
       issue("not an object");
       continue;
     }
-    object ao(a);
+    // The fields read, in one pass; the first of a repeated key counts (as object::operator[]).
+    struct Field {
+      element e;
+      bool found = false;
+      void Take(element x) {
+        if (!found) e = x;
+        found = true;
+      }
+    };
+    Field f_image, f_category, f_crowd, f_bbox, f_seg, f_id, f_score;
+    for (const simdjson::dom::key_value_pair kv : object(a)) {
+      const std::string_view k = kv.key;
+      switch (k.size()) {
+        case 2: if (k == "id") f_id.Take(kv.value); break;
+        case 4: if (k == "bbox") f_bbox.Take(kv.value); break;
+        case 5: if (k == "score") f_score.Take(kv.value); break;
+        case 7: if (k == "iscrowd") f_crowd.Take(kv.value); break;
+        case 8: if (k == "image_id") f_image.Take(kv.value); break;
+        case 11: if (k == "category_id") f_category.Take(kv.value); break;
+        case 12: if (k == "segmentation") f_seg.Take(kv.value); break;
+        default: break;
+      }
+    }
     element e;
     int64_t image_id = 0, category_id = 0;
-    if (ao["image_id"].get(e) || !Int(e, image_id)) {
+    if (!f_image.found || !Int(f_image.e, image_id)) {
       issue("needs an integer image_id");
       continue;
     }
-    if (ao["category_id"].get(e) || !Int(e, category_id)) {
+    if (!f_category.found || !Int(f_category.e, category_id)) {
       issue("needs an integer category_id");
       continue;
     }
@@ -159,16 +187,16 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
       continue;
     }
     int64_t crowd = 0;
-    if (!ao["iscrowd"].get(e)) Int(e, crowd);
+    if (f_crowd.found) Int(f_crowd.e, crowd);
     double bbox[4] = {0, 0, 0, 0};
     bool have_bbox = false;
-    if (!ao["bbox"].get(e) && e.type() == element_type::ARRAY && array(e).size() == 4) {
+    if (f_bbox.found && (e = f_bbox.e).type() == element_type::ARRAY && array(e).size() == 4) {
       have_bbox = true;
       size_t k = 0;
       for (element x : array(e)) have_bbox = Num(x, bbox[k++]) && have_bbox;
     }
-    element seg;
-    const bool have_seg = !ao["segmentation"].get(seg);
+    const element seg = f_seg.e;
+    const bool have_seg = f_seg.found;
     Image& img = record_of(image_id, pos);
     ConvertedRecord& rec = out.records[img.record];
     if (crowd == 1) {
@@ -192,7 +220,7 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
       ++out.ignore_regions;
       continue;
     }
-    std::string cat_name;
+    std::string_view cat_name;
     if (categories) {
       auto it = categories->find(category_id);
       if (it == categories->end()) {
@@ -201,21 +229,22 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
       }
       cat_name = it->second;
     } else {
-      cat_name = fmt::format("{}", category_id);
+      category_text.clear();
+      AppendInt(category_id, category_text);
+      cat_name = category_text;
     }
-    auto cls = ctx.MapClass(cat_name, pos, where, Minify(a), out);
+    const std::optional<std::string>& cls = ctx.MapClassLazy(cat_name, pos, where, [a] { return Minify(a); }, out);
     if (!cls) continue;
     Object o;
-    o.cls = std::move(*cls);
-    if (!results && !ao["id"].get(e)) {
-      int64_t id = 0;
-      o.id = Int(e, id) ? fmt::format("{}", id) : fmt::format("{}", pos);
-    } else {
-      o.id = fmt::format("{}", pos);
+    o.cls = *cls;
+    {
+      int64_t id = pos;
+      if (!results && f_id.found && !Int(f_id.e, id)) id = pos;
+      o.id.assign(num, static_cast<size_t>(std::to_chars(num, num + sizeof num, id).ptr - num));
     }
     o.kind = geom;
     double score = 0;
-    if (!ao["score"].get(e) && Num(e, score)) o.score = score;
+    if (f_score.found && Num(f_score.e, score)) o.score = score;
     if (geom == GeometryKind::kBox2d) {
       if (!have_bbox) {
         issue("no bbox [x, y, w, h] of 4 numbers");

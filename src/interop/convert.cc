@@ -54,32 +54,57 @@ LabelRecord ConvertContext::NewRecord(std::string task, std::string frame) const
   return r;
 }
 
+const std::optional<std::string>& ConvertContext::CachedClass(std::string_view foreign) const {
+  auto cached = class_cache.find(foreign);
+  if (cached == class_cache.end()) cached = class_cache.emplace(std::string(foreign), classes.Map(foreign)).first;
+  return cached->second;
+}
+
+void ConvertContext::ReportUnmapped(std::string_view foreign, int64_t position, std::string_view where,
+                                    std::string_view raw, ConvertOutput& out) const {
+  out.issues.push_back(ConvertIssue{
+      position,
+      fmt::format("{}{}category \"{}\" maps to no class of pipeline \"{}\" (add it to the pipeline's "
+                  "classes or map it with --class-map)",
+                  where, where.empty() ? "" : ": ", foreign, pipe.id),
+      std::string(raw)});
+}
+
 std::optional<std::string> ConvertContext::MapClass(std::string_view foreign, int64_t position,
                                                     std::string_view where, std::string_view raw,
                                                     ConvertOutput& out) const {
-  auto cached = class_cache.find(foreign);
-  if (cached == class_cache.end()) cached = class_cache.emplace(std::string(foreign), classes.Map(foreign)).first;
-  const std::optional<std::string>& cls = cached->second;
-  if (!cls) {
-    out.issues.push_back(ConvertIssue{
-        position,
-        fmt::format("{}{}category \"{}\" maps to no class of pipeline \"{}\" (add it to the pipeline's "
-                    "classes or map it with --class-map)",
-                    where, where.empty() ? "" : ": ", foreign, pipe.id),
-        std::string(raw)});
-  }
-  return cls;
+  return MapClassLazy(foreign, position, where, [raw] { return raw; }, out);
 }
 
-std::string ConvertContext::AttributesJson(const std::string& cls,
-                                           const std::vector<std::pair<std::string, std::string>>& attrs,
-                                           int64_t position, std::string_view where,
-                                           ConvertOutput& out) const {
-  if (attrs.empty()) return {};
+namespace {
+
+// `"name":` (escaped as AppendJsonString does; a plain name is copied as it is).
+void AppendName(std::string_view name, std::string& out) {
+  bool plain = true;
+  for (char c : name) plain = plain && static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != '\\';
+  if (plain) {
+    out.append(1, '"').append(name).append("\":");
+  } else {
+    AppendJsonString(name, out);
+    out += ':';
+  }
+}
+
+// (name, JSON value) pairs as an attributes object, without the attributes the class spec does
+// not allow (each reported, the object kept); "" when none is left.
+template <typename Pairs>
+std::string AttributesJsonOf(const PipelineSpec& pipe, const std::string& cls, const Pairs& attrs, int64_t position,
+                             std::string_view where, ConvertOutput& out) {
+  if (attrs.size() == 0) return {};
   const ClassSpec* spec = pipe.FindClass(cls);
-  std::string json = "{";
+  const bool check = spec != nullptr && !spec->attributes.empty();
+  size_t size = 2;
+  for (const auto& [name, value] : attrs) size += std::string_view(name).size() + std::string_view(value).size() + 4;
+  std::string json;
+  json.reserve(size);
+  json += '{';
   for (const auto& [name, value] : attrs) {
-    if (spec != nullptr && !spec->attributes.empty() && spec->attributes.count(name) == 0) {
+    if (check && spec->attributes.count(std::string(name)) == 0) {
       out.issues.push_back(ConvertIssue{
           position,
           fmt::format("{}{}attribute \"{}\" is not in the spec of class \"{}\" (dropped; the object is kept)",
@@ -88,16 +113,54 @@ std::string ConvertContext::AttributesJson(const std::string& cls,
       continue;
     }
     if (json.size() > 1) json += ',';
-    AppendJsonString(name, json);
-    json += ':';
+    AppendName(name, json);
     json += value;
   }
   json += '}';
   return json.size() > 2 ? json : std::string();
 }
 
+}  // namespace
+
+std::string ConvertContext::AttributesJson(const std::string& cls,
+                                           const std::vector<std::pair<std::string, std::string>>& attrs,
+                                           int64_t position, std::string_view where,
+                                           ConvertOutput& out) const {
+  return AttributesJsonOf(pipe, cls, attrs, position, where, out);
+}
+
+std::string ConvertContext::AttributesJson(const std::string& cls,
+                                           std::initializer_list<std::pair<std::string_view, std::string_view>> attrs,
+                                           int64_t position, std::string_view where,
+                                           ConvertOutput& out) const {
+  return AttributesJsonOf(pipe, cls, attrs, position, where, out);
+}
+
+bool ParseDouble(std::string_view s, double& v) {
+  const char* const end = s.data() + s.size();
+  double fast;  // v stays as from_chars leaves it when the text is no number
+  if (!s.empty() && ReadPlainDecimal(s.data(), end, fast) == end) {
+    v = fast;
+    return true;
+  }
+  auto [q, ec] = std::from_chars(s.data(), end, v);
+  return ec == std::errc() && q == end;
+}
+
+void AppendInt(int64_t v, std::string& out) {
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, ec == std::errc() ? p : buf);
+}
+
 void AppendNumber(double v, std::string& out) {
   if (v == 0) v = 0;  // no "-0"
+  // A whole number of at most 4 digits: to_chars writes it as that integer (its exponent form
+  // is never shorter), so write the integer.
+  if (v > -10000 && v < 10000 && v == static_cast<double>(static_cast<int>(v))) {
+    AppendInt(static_cast<int>(v), out);
+    return;
+  }
   char buf[32];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, ec == std::errc() ? p : buf);
@@ -147,7 +210,11 @@ void Numbers(std::string& j, std::initializer_list<double> v) {
 }  // namespace
 
 std::string LabelsToJson(const LabelRecord& r) {
-  std::string j = "{\"pipeline\":";
+  std::string j;
+  size_t size = 256 + r.ignore_json.size() + r.scene_json.size() + r.ego_pose_json.size() + r.tags_json.size();
+  for (const Object& o : r.objects) size += 160 + o.geometry_json.size() + o.attributes_json.size();
+  j.reserve(size);
+  j += "{\"pipeline\":";
   AppendJsonString(r.pipeline, j);
   Field(j, "batch", r.batch);
   Field(j, "task", r.task);
@@ -193,7 +260,10 @@ std::string LabelsToJson(const LabelRecord& r) {
       j += ",\"score\":";
       AppendNumber(*o.score, j);
     }
-    if (o.num_points) j += fmt::format(",\"num_points\":{}", *o.num_points);
+    if (o.num_points) {
+      j += ",\"num_points\":";
+      AppendInt(*o.num_points, j);
+    }
     j += '}';
   }
   j += "]}";

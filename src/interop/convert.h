@@ -8,7 +8,9 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -91,23 +93,112 @@ struct ConvertContext {
   std::optional<std::string> MapClass(std::string_view foreign, int64_t position,
                                       std::string_view where, std::string_view raw,
                                       ConvertOutput& out) const;
+  // The same, with the raw text of the item made by `raw()` only when the class is unmapped (the
+  // common case, a mapped class, then costs one cache lookup). The reference stays valid as long
+  // as the context.
+  template <typename RawFn>
+  const std::optional<std::string>& MapClassLazy(std::string_view foreign, int64_t position,
+                                                 std::string_view where, RawFn&& raw,
+                                                 ConvertOutput& out) const {
+    const std::optional<std::string>& cls = CachedClass(foreign);
+    if (!cls) ReportUnmapped(foreign, position, where, raw(), out);
+    return cls;
+  }
+  // True when the class takes any attribute (no spec lists its attributes): AttributesJson then
+  // drops nothing.
+  bool TakesAnyAttribute(std::string_view cls) const {
+    const ClassSpec* spec = pipe.FindClass(cls);
+    return spec == nullptr || spec->attributes.empty();
+  }
   // Drops attributes a class spec does not allow (each one reported as an issue, the object kept).
   // `attrs` are (name, JSON value) pairs; returns the attributes JSON object ("" for none).
   std::string AttributesJson(const std::string& cls,
                              const std::vector<std::pair<std::string, std::string>>& attrs,
                              int64_t position, std::string_view where, ConvertOutput& out) const;
+  std::string AttributesJson(const std::string& cls,
+                             std::initializer_list<std::pair<std::string_view, std::string_view>> attrs,
+                             int64_t position, std::string_view where, ConvertOutput& out) const;
+
+ private:
+  const std::optional<std::string>& CachedClass(std::string_view foreign) const;
+  void ReportUnmapped(std::string_view foreign, int64_t position, std::string_view where,
+                      std::string_view raw, ConvertOutput& out) const;
 };
 
 // --- JSON text helpers -------------------------------------------------------------------------
 
 // A double as the shortest text that reads back to the same value ("1.5", "-0.25", "3").
 void AppendNumber(double v, std::string& out);
+void AppendInt(int64_t v, std::string& out);
 std::string NumberText(double v);
 // A JSON string literal, escaped (io's AppendJsonString).
 std::string Quoted(std::string_view s);
 
 // One label record as one line of the interchange format (FORMAT.md), without the newline.
 std::string LabelsToJson(const LabelRecord& r);
+
+// --- numbers in text ----------------------------------------------------------------------------
+
+// True when std::from_chars (chars_format::general) reads the whole of `s` without error, with
+// `v` the very double it gives. Plain decimals of at most 19 significant digits whose digits fit
+// in 53 bits and with at most 22 decimals (nearly every coordinate in label files) take an exact
+// fast path: the digits as an integer divided by a power of ten, both exact doubles, so the one
+// IEEE division rounds correctly like from_chars; everything else goes to from_chars itself.
+bool ParseDouble(std::string_view s, double& v);
+
+// Appends the run of ASCII digits at `p` to m (m = m * 10^k + the k digits); returns its end.
+// Eight bytes at a time while eight can be read (SWAR: the digits of a word found and converted
+// with three multiplications); m may overflow when the run is longer than 19 digits.
+inline const char* ReadDigits(const char* p, const char* end, uint64_t& m) {
+  static constexpr uint64_t kPow10Int[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+  while (end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    const uint64_t t = w - 0x3030303030303030;
+    // The high bit of a byte is set when it is no digit (exact up to the first such byte).
+    const uint64_t not_digit = (t | (w + 0x4646464646464646)) & 0x8080808080808080;
+    const int k = not_digit == 0 ? 8 : std::countr_zero(not_digit) / 8;
+    if (k == 0) return p;
+    uint64_t x = t << (8 * (8 - k));  // the k digits, behind leading zeros
+    x = ((x & 0x0F0F0F0F0F0F0F0F) * 2561) >> 8;
+    x = ((x & 0x00FF00FF00FF00FF) * 6553601) >> 16;
+    x = ((x & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
+    m = m * kPow10Int[k] + x;
+    p += k;
+    if (k < 8) return p;
+  }
+  while (p != end && static_cast<unsigned>(*p - '0') < 10) m = m * 10 + static_cast<unsigned>(*p++ - '0');
+  return p;
+}
+
+// The fast path of ParseDouble on its own: reads [-]digits[.digits] from `p` and returns where
+// the digits end, with `v` the exact double of the text read; nullptr (v untouched) when the text
+// is not such a decimal or has too many digits. The caller checks what follows: the value is
+// ParseDouble's only when the number ends there.
+inline const char* ReadPlainDecimal(const char* p, const char* end, double& v) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const bool neg = p != end && *p == '-';
+  if (neg) ++p;
+  uint64_t m = 0;
+  const char* const int_start = p;
+  p = ReadDigits(p, end, m);
+  const auto int_digits = p - int_start;
+  if (int_digits == 0) return nullptr;
+  decltype(p - p) frac_digits = 0;
+  if (p != end && *p == '.') {
+    const char* const frac_start = ++p;
+    p = ReadDigits(p, end, m);
+    frac_digits = p - frac_start;
+    if (frac_digits == 0) return nullptr;
+  }
+  // At most 19 digits: m did not overflow; m <= 2^53: an exact double; 10^frac_digits exact too.
+  if (int_digits + frac_digits > 19 || m > (uint64_t{1} << 53)) return nullptr;
+  double d = static_cast<double>(m);
+  if (frac_digits > 0) d /= kPow10[frac_digits];
+  v = neg ? -d : d;
+  return p;
+}
 
 // --- rigid transforms --------------------------------------------------------------------------
 

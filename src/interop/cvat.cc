@@ -18,8 +18,7 @@ bool ToDouble(std::string_view s, double& v) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size() && std::isfinite(v);
+  return ParseDouble(s, v) && std::isfinite(v);
 }
 
 struct Shape {
@@ -66,7 +65,9 @@ struct State {
   std::set<int64_t> frames_seen;
   int64_t nested_shapes = 0;
 
-  int64_t Line() const { return static_cast<int64_t>(XML_GetCurrentLineNumber(parser)); }
+  int64_t line = 0;  // the line of the current start tag when no expat parser reads the text
+
+  int64_t Line() const { return parser ? static_cast<int64_t>(XML_GetCurrentLineNumber(parser)) : line; }
   bool Under(const char* parent) const { return path.size() >= 2 && path[path.size() - 2] == parent; }
 };
 
@@ -80,7 +81,7 @@ const char* Attr(const XML_Char** atts, const char* name) {
 std::string RawTag(const char* name, const XML_Char** atts) {
   std::string s = "<";
   s += name;
-  for (int i = 0; atts[i]; i += 2) s += fmt::format(" {}=\"{}\"", atts[i], atts[i + 1]);
+  for (int i = 0; atts[i]; i += 2) s.append(1, ' ').append(atts[i]).append("=\"").append(atts[i + 1]).append(1, '"');
   return s + ">";
 }
 
@@ -129,29 +130,53 @@ void XMLCALL Start(void* data, const XML_Char* name, const XML_Char** atts) {
     sh.kind = std::string(n);
     sh.line = s.Line();
     sh.raw = RawTag(name, atts);
+    // The attributes read, in one pass (expat rejects a repeated attribute).
+    const char* label = nullptr;
+    const char* frame = nullptr;
+    const char* outside = nullptr;
+    const char* occluded = nullptr;
+    const char* keyframe = nullptr;
+    const char* rotation = nullptr;
+    const char* points = nullptr;
+    const char* corners[4] = {nullptr, nullptr, nullptr, nullptr};  // xtl ytl xbr ybr
+    for (int i = 0; atts[i]; i += 2) {
+      const std::string_view k = atts[i];
+      const char* const val = atts[i + 1];
+      if (k == "label") label = val;
+      else if (k == "frame") frame = val;
+      else if (k == "outside") outside = val;
+      else if (k == "occluded") occluded = val;
+      else if (k == "keyframe") keyframe = val;
+      else if (k == "rotation") rotation = val;
+      else if (k == "points") points = val;
+      else if (k == "xtl") corners[0] = val;
+      else if (k == "ytl") corners[1] = val;
+      else if (k == "xbr") corners[2] = val;
+      else if (k == "ybr") corners[3] = val;
+    }
     const char* v;
     if (s.in_image) {
-      if ((v = Attr(atts, "label"))) sh.label = v;
+      if ((v = label)) sh.label = v;
     } else {
       sh.label = s.tracks.back().label;
     }
-    if ((v = Attr(atts, "frame"))) {
+    if ((v = frame)) {
       double f = 0;
       sh.coords_ok = ToDouble(v, f) && f >= 0 && f == std::floor(f);
       sh.frame = static_cast<int64_t>(f);
     }
-    if ((v = Attr(atts, "outside"))) sh.outside = std::strcmp(v, "1") == 0;
-    if ((v = Attr(atts, "occluded"))) sh.occluded = std::strcmp(v, "1") == 0;
-    if ((v = Attr(atts, "keyframe"))) sh.keyframe = std::strcmp(v, "1") == 0;
-    if ((v = Attr(atts, "rotation"))) sh.coords_ok = ToDouble(v, sh.rotation) && sh.coords_ok;
+    if ((v = outside)) sh.outside = std::strcmp(v, "1") == 0;
+    if ((v = occluded)) sh.occluded = std::strcmp(v, "1") == 0;
+    if ((v = keyframe)) sh.keyframe = std::strcmp(v, "1") == 0;
+    if ((v = rotation)) sh.coords_ok = ToDouble(v, sh.rotation) && sh.coords_ok;
     if (n == "box") {
-      for (const char* k : {"xtl", "ytl", "xbr", "ybr"}) {
+      sh.coords.reserve(4);
+      for (const char* x : corners) {
         double d = 0;
-        const char* x = Attr(atts, k);
         sh.coords_ok = x != nullptr && ToDouble(x, d) && sh.coords_ok;
         sh.coords.push_back(d);
       }
-    } else if ((v = Attr(atts, "points"))) {
+    } else if ((v = points)) {
       std::string_view pts(v);
       while (!pts.empty()) {
         const size_t semi = pts.find(';');
@@ -221,6 +246,181 @@ void XMLCALL Chars(void* data, const XML_Char* str, int len) {
   s.text.append(str, static_cast<size_t>(len));
 }
 
+// A reader of the plain XML that CVAT writes, for speed (expat spends most of an import in its
+// own bookkeeping): elements with ASCII names, attributes in quotes, text, and the five predefined
+// entities; an XML declaration only in CVAT's own form. It drives the same handlers as expat and
+// gives them what expat would. Anything else -- a comment, CDATA, a DOCTYPE, a character reference,
+// a byte outside printable ASCII (and tab, newline), a carriage return, a repeated attribute, any
+// error -- makes it give up (false) before deciding anything, and expat reads the file instead,
+// with its own messages for what is wrong.
+class PlainXmlReader {
+ public:
+  explicit PlainXmlReader(std::string_view xml) : p_(xml.data()), begin_(xml.data()), end_(xml.data() + xml.size()) {}
+
+  bool Read(State& s) {
+    // Printable ASCII, tab and newline only; in blocks, without a branch per byte.
+    for (const char* q = begin_; q != end_;) {
+      const char* const block_end = end_ - q > 4096 ? q + 4096 : end_;
+      bool other = false;
+      for (; q != block_end; ++q) {
+        const auto c = static_cast<unsigned char>(*q);
+        other |= (c < 0x20 && c != '\t' && c != '\n') || c >= 0x7f;
+      }
+      if (other) return false;
+    }
+    for (std::string_view decl : {"<?xml version=\"1.0\" encoding=\"utf-8\"?>", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                                  "<?xml version=\"1.0\"?>"}) {
+      if (std::string_view(p_, static_cast<size_t>(end_ - p_)).starts_with(decl)) {
+        p_ += decl.size();
+        break;
+      }
+    }
+    SkipSpace();
+    if (p_ == end_ || *p_ != '<') return false;
+    if (!Element(s)) return false;
+    SkipSpace();
+    return p_ == end_;
+  }
+
+ private:
+  static bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+  static bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+  static bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
+  void SkipSpace() {
+    while (p_ != end_ && IsSpace(*p_)) ++p_;
+  }
+  // A name at p_ appended to buf_ with its NUL; false when there is none.
+  bool Name() {
+    if (p_ == end_ || !IsNameStart(*p_)) return false;
+    const char* const start = p_;
+    while (p_ != end_ && IsNameChar(*p_)) ++p_;
+    buf_.append(start, p_).push_back('\0');
+    return true;
+  }
+  // &lt; &gt; &amp; &quot; &apos; at p_ (on the '&') appended to `out`; false for anything else.
+  bool Entity(std::string& out) {
+    static constexpr std::pair<std::string_view, char> kEntities[] = {
+        {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    const std::string_view rest(p_, static_cast<size_t>(end_ - p_));
+    for (const auto& [text, c] : kEntities) {
+      if (rest.starts_with(text)) {
+        out += c;
+        p_ += text.size();
+        return true;
+      }
+    }
+    return false;
+  }
+  // One element at p_ (on its '<'), its content and end tag included.
+  bool Element(State& s) {
+    if (++depth_ > kMaxDepth) return false;  // deeper: expat, which does not recurse
+    // The line of the '<', as expat counts it (no carriage returns here).
+    line_ += std::count(line_at_, p_, '\n');
+    line_at_ = p_;
+    ++p_;
+    buf_.clear();
+    offsets_.clear();
+    if (!Name()) return false;
+    const size_t name_len = buf_.size() - 1;
+    bool empty = false;
+    while (true) {
+      const char* const before = p_;
+      SkipSpace();
+      if (p_ == end_) return false;
+      if (*p_ == '>') {
+        ++p_;
+        break;
+      }
+      if (*p_ == '/') {
+        if (end_ - p_ < 2 || p_[1] != '>') return false;
+        p_ += 2;
+        empty = true;
+        break;
+      }
+      if (p_ == before) return false;  // attributes are separated by white space
+      const size_t key = buf_.size();
+      if (!Name()) return false;
+      SkipSpace();
+      if (p_ == end_ || *p_ != '=') return false;
+      ++p_;
+      SkipSpace();
+      if (p_ == end_ || (*p_ != '"' && *p_ != '\'')) return false;
+      const char quote = *p_++;
+      const size_t value = buf_.size();
+      while (true) {
+        const char* const run = p_;
+        while (p_ != end_ && *p_ != quote && *p_ != '<' && *p_ != '&' && *p_ != '\t' && *p_ != '\n') ++p_;
+        buf_.append(run, p_);
+        if (p_ == end_ || *p_ == '<') return false;
+        if (*p_ == quote) break;
+        if (*p_ == '&') {
+          if (!Entity(buf_)) return false;
+          continue;
+        }
+        buf_ += ' ';  // attribute-value normalisation of a tab or newline
+        ++p_;
+      }
+      ++p_;
+      buf_.push_back('\0');
+      const std::string_view key_name(buf_.data() + key, value - key - 1);
+      for (size_t i = 0; i < offsets_.size(); i += 2) {
+        if (std::string_view(buf_.data() + offsets_[i]) == key_name) return false;  // repeated
+      }
+      offsets_.push_back(key);
+      offsets_.push_back(value);
+    }
+    atts_.clear();
+    for (size_t off : offsets_) atts_.push_back(buf_.data() + off);
+    atts_.push_back(nullptr);
+    std::string name(buf_.data(), name_len);
+    s.line = line_;
+    Start(&s, name.c_str(), atts_.data());
+    if (!empty) {
+      while (true) {  // content
+        const char* const start = p_;
+        while (p_ != end_ && *p_ != '<' && *p_ != '&') ++p_;
+        if (p_ == end_) return false;
+        if (p_ != start) {
+          const std::string_view text(start, static_cast<size_t>(p_ - start));
+          if (text.find("]]>") != std::string_view::npos) return false;
+          s.text.append(text);
+        }
+        if (*p_ == '&') {
+          if (!Entity(s.text)) return false;
+          continue;
+        }
+        if (end_ - p_ >= 2 && p_[1] == '/') break;
+        if (end_ - p_ >= 2 && (p_[1] == '!' || p_[1] == '?')) return false;
+        if (!Element(s)) return false;
+      }
+      p_ += 2;
+      const std::string_view rest(p_, static_cast<size_t>(end_ - p_));
+      if (!rest.starts_with(name) || (rest.size() > name.size() && IsNameChar(rest[name.size()]))) return false;
+      p_ += name.size();
+      SkipSpace();
+      if (p_ == end_ || *p_ != '>') return false;
+      ++p_;
+    }
+    End(&s, name.c_str());
+    --depth_;
+    return true;
+  }
+
+  static constexpr int kMaxDepth = 256;
+  int depth_ = 0;
+
+  const char* p_;
+  const char* const begin_;
+  const char* const end_;
+  const char* line_at_ = begin_;
+  int64_t line_ = 1;
+  std::string buf_;             // the current tag's name, attribute names and values, NUL-ended
+  std::vector<size_t> offsets_;  // attribute name, value, name, value, ... in buf_
+  std::vector<const char*> atts_;
+};
+
+Status ConvertShapes(State& s, const ConvertContext& ctx, ConvertOutput& out);
+
 }  // namespace
 
 Status ConvertCvat(std::string_view xml, const ConvertContext& ctx, ConvertOutput& out) {
@@ -230,6 +430,8 @@ Status ConvertCvat(std::string_view xml, const ConvertContext& ctx, ConvertOutpu
                                         "geometry {}", ctx.pipe.id, Name(geom)));
   }
   State s;
+  if (PlainXmlReader(xml).Read(s)) return ConvertShapes(s, ctx, out);
+  s = State();  // not plain: expat reads it all again
   s.parser = XML_ParserCreate("UTF-8");
   XML_SetUserData(s.parser, &s);
   XML_SetElementHandler(s.parser, Start, End);
@@ -259,7 +461,15 @@ Status ConvertCvat(std::string_view xml, const ConvertContext& ctx, ConvertOutpu
     if (s.in_track && !s.tracks.empty()) s.tracks.pop_back();
   }
   XML_ParserFree(s.parser);
+  s.parser = nullptr;
+  return ConvertShapes(s, ctx, out);
+}
 
+namespace {
+
+// The label records of what the XML held.
+Status ConvertShapes(State& s, const ConvertContext& ctx, ConvertOutput& out) {
+  const GeometryKind geom = ctx.pipe.geometry;
   const std::string task_key = !s.task_id.empty() ? s.task_id : ctx.stem;
   auto attrs_of = [&](const Shape& sh, const std::string& cls) {
     std::vector<std::pair<std::string, std::string>> attrs;
@@ -328,7 +538,8 @@ Status ConvertCvat(std::string_view xml, const ConvertContext& ctx, ConvertOutpu
       auto cls = ctx.MapClass(sh.label, sh.line, "", sh.raw, out);
       if (!cls) continue;
       o.cls = std::move(*cls);
-      o.id = fmt::format("{}", ++k);
+      char num[24];
+      o.id.assign(num, static_cast<size_t>(std::to_chars(num, num + sizeof num, ++k).ptr - num));
       o.attributes_json = ctx.AttributesJson(o.cls, attrs_of(sh, o.cls), sh.line, "", out);
       r.labels.objects.push_back(std::move(o));
       r.object_positions.push_back(sh.line);
@@ -406,4 +617,5 @@ Status ConvertCvat(std::string_view xml, const ConvertContext& ctx, ConvertOutpu
   return Status::Ok();
 }
 
+}  // namespace
 }  // namespace gtops::interop

@@ -11,27 +11,41 @@
 namespace gtops::interop {
 namespace {
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool IsSpace(char c) {  // ' ', '\t' or '\r'
+  return static_cast<unsigned char>(c) <= ' ' && ((uint64_t{1} << c) & ((uint64_t{1} << ' ') | (1u << '\t') | (1u << '\r'))) != 0;
+}
 
-// Splits `line` at runs of blanks into at most `max` fields; returns how many there were.
-size_t SplitFields(std::string_view line, std::string_view* fields, size_t max) {
-  size_t n = 0, i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && IsSpace(line[i])) ++i;
-    if (i == line.size()) break;
-    size_t j = i;
-    while (j < line.size() && !IsSpace(line[j])) ++j;
-    if (n < max) fields[n] = line.substr(i, j - i);
+// Splits `line` at runs of blanks into at most `max` fields; returns how many there were. With
+// `values` and `read`, the fields other than `skip` that are plain decimals (ReadPlainDecimal) are
+// read on the way: values[i] and read[i] = true for them; the others are left to ToDouble.
+size_t SplitFields(std::string_view line, std::string_view* fields, size_t max, double* values = nullptr,
+                   bool* read = nullptr, size_t skip = 0) {
+  size_t n = 0;
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  while (true) {
+    while (p != end && IsSpace(*p)) ++p;
+    if (p == end) break;
+    const char* const start = p;
+    if (n < max && values != nullptr) {
+      double v = 0;
+      const char* q = n == skip ? nullptr : ReadPlainDecimal(p, end, v);
+      read[n] = q != nullptr && (q == end || IsSpace(*q));
+      if (read[n]) {
+        values[n] = v;
+        p = q;
+      }
+    }
+    while (p != end && !IsSpace(*p)) ++p;
+    if (n < max) fields[n] = std::string_view(start, static_cast<size_t>(p - start));
     ++n;
-    i = j;
   }
   return n;
 }
 
 bool ToDouble(std::string_view s, double& v) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size() && std::isfinite(v);
+  return ParseDouble(s, v) && std::isfinite(v);
 }
 
 constexpr std::array<std::string_view, 8> kKittiTypes = {"Car", "Van", "Truck", "Pedestrian",
@@ -109,6 +123,8 @@ Status ConvertKitti(std::string_view text, const KittiInput& in, const ConvertCo
   const std::string task = "kitti:" + in.sequence;
 
   std::map<int64_t, size_t> frame_index;  // tracking: frame -> record
+  int64_t last_frame = -1;                // tracking: the frame of the line before, and its record
+  size_t last_record = 0;
   const size_t object_record = out.records.size();
   if (!in.tracking) {
     ConvertedRecord rec;
@@ -119,13 +135,16 @@ Status ConvertKitti(std::string_view text, const KittiInput& in, const ConvertCo
   }
   int64_t line_no = 0;
   std::string ignore;
+  char num[24];
   while (!text.empty()) {
     ++line_no;
     const size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     std::string_view f[20];
-    const size_t n = SplitFields(line, f, 20);
+    double v[20];
+    bool read[20];
+    const size_t n = SplitFields(line, f, 20, v, read, off);
     if (n == 0) continue;
     auto issue = [&](std::string reason) {
       out.issues.push_back(ConvertIssue{line_no, std::move(reason), std::string(line)});
@@ -136,10 +155,9 @@ Status ConvertKitti(std::string_view text, const KittiInput& in, const ConvertCo
                         15 + off, in.tracking ? "frame track_id " : "", n));
       continue;
     }
-    double v[18];
     bool ok = true;
     for (size_t i = 0; i < n && ok; ++i) {
-      if (i == off) continue;  // type
+      if (i == off || read[i]) continue;  // the type, or a number already read
       if (!ToDouble(f[i], v[i])) {
         issue(fmt::format("field {} \"{}\" is not a number", i + 1, f[i]));
         ok = false;
@@ -156,16 +174,26 @@ Status ConvertKitti(std::string_view text, const KittiInput& in, const ConvertCo
         continue;
       }
       const auto frame = static_cast<int64_t>(fr);
-      auto [it, inserted] = frame_index.emplace(frame, out.records.size());
-      if (inserted) {
-        ConvertedRecord r;
-        r.labels = ctx.NewRecord(task, fmt::format("{}/{:06d}", in.sequence, frame));
-        r.labels.timestamp = static_cast<double>(frame) / ctx.options.fps;
-        r.labels.sensor = geom == GeometryKind::kBox2d ? "image_2" : "";
-        r.position = line_no;
-        out.records.push_back(std::move(r));
+      if (frame != last_frame) {
+        auto [it, inserted] = frame_index.emplace(frame, out.records.size());
+        if (inserted) {
+          ConvertedRecord r;
+          r.labels = ctx.NewRecord(task, fmt::format("{}/{:06d}", in.sequence, frame));
+          r.labels.timestamp = static_cast<double>(frame) / ctx.options.fps;
+          r.labels.sensor = geom == GeometryKind::kBox2d ? "image_2" : "";
+          r.position = line_no;
+          if (!out.records.empty()) {  // room for as many objects as the frame before had
+            const size_t before = out.records.back().labels.objects.size();
+            r.labels.objects.reserve(before);
+            r.object_positions.reserve(before);
+            r.object_where.reserve(before);
+          }
+          out.records.push_back(std::move(r));
+        }
+        last_frame = frame;
+        last_record = it->second;
       }
-      rec = &out.records[it->second];
+      rec = &out.records[last_record];
     }
     if (type == "DontCare") {
       if (!gold) {
@@ -187,13 +215,21 @@ Status ConvertKitti(std::string_view text, const KittiInput& in, const ConvertCo
       }
       continue;
     }
-    auto cls = ctx.MapClass(type, line_no, "", line, out);
+    const std::optional<std::string>& cls = ctx.MapClassLazy(type, line_no, "", [line] { return line; }, out);
     if (!cls) continue;
-    Object o;
-    o.cls = std::move(*cls);
-    o.id = in.tracking ? fmt::format("{}-{}", f[0], rec->labels.objects.size() + 1)
-                       : fmt::format("{}", rec->labels.objects.size() + 1);
-    if (in.tracking) o.track = std::string(f[1]);
+    std::vector<Object>& objects = rec->labels.objects;
+    // The id: the object's number in its record (tracking: prefixed with the frame as written).
+    const auto num_end = std::to_chars(num, num + sizeof num, objects.size() + 1).ptr;
+    const std::string_view number(num, static_cast<size_t>(num_end - num));
+    Object& o = objects.emplace_back();
+    o.cls = *cls;
+    if (in.tracking) {
+      o.id.reserve(f[0].size() + 1 + number.size());
+      o.id.append(f[0]).append(1, '-').append(number);
+      o.track.assign(f[1]);
+    } else {
+      o.id.assign(number);
+    }
     o.kind = geom;
     if (geom == GeometryKind::kBox2d) {
       o.box2d = Box2d{d[4], d[5], d[6] - d[4], d[7] - d[5]};
@@ -204,11 +240,15 @@ Status ConvertKitti(std::string_view text, const KittiInput& in, const ConvertCo
       o.box3d = Box3d{centre[0], centre[1], centre[2], l, w, h, std::atan2(head[1], head[0])};
     }
     if (n == 16 + off) o.score = d[15];
-    std::vector<std::pair<std::string, std::string>> attrs;
-    attrs.emplace_back("truncated", NumberText(d[1]));
-    attrs.emplace_back("occluded", NumberText(d[2]));
-    o.attributes_json = ctx.AttributesJson(o.cls, attrs, line_no, "", out);
-    rec->labels.objects.push_back(std::move(o));
+    std::string truncated, occluded;
+    AppendNumber(d[1], truncated);
+    AppendNumber(d[2], occluded);
+    if (ctx.TakesAnyAttribute(o.cls)) {  // what AttributesJson writes, written directly
+      o.attributes_json.reserve(27 + truncated.size() + occluded.size());
+      o.attributes_json.append("{\"truncated\":").append(truncated).append(",\"occluded\":").append(occluded).append(1, '}');
+    } else {
+      o.attributes_json = ctx.AttributesJson(o.cls, {{"truncated", truncated}, {"occluded", occluded}}, line_no, "", out);
+    }
     rec->object_positions.push_back(line_no);
     rec->object_where.emplace_back();
   }

@@ -278,6 +278,14 @@ Status ConvertOpenlabel(std::string_view json, const OpenlabelInput& in, const C
   std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   int64_t pos = 0;
   std::vector<double> v;
+  struct ToEgoResult {
+    std::optional<Transform> transform;
+    std::string why;
+  };
+  std::vector<std::pair<std::string, ToEgoResult>> file_to_ego, frame_to_ego;
+  std::string where;
+  const std::string no_type;
+  std::vector<std::pair<std::string, std::string>> attrs, oattrs;  // reused: their strings keep their room
   for (const auto& frame_entry : ordered) {
     const int64_t n = frame_entry.first;  // a plain variable: lambdas below capture it
     const element fe = frame_entry.second;
@@ -329,11 +337,25 @@ Status ConvertOpenlabel(std::string_view json, const OpenlabelInput& in, const C
       }
     }
     if (!timestamp) timestamp = static_cast<double>(n) / ctx.options.fps;  // no clock: frame / fps
+    // cs -> ego per coordinate system, worked out once: for the file while no frame overrides a
+    // pose, else for this frame.
+    if (!overrides.empty()) frame_to_ego.clear();
+    auto& to_ego_cache = overrides.empty() ? file_to_ego : frame_to_ego;
+    auto to_ego_of = [&](const std::string& cs) -> const ToEgoResult& {
+      for (const auto& [name, result] : to_ego_cache) {
+        if (name == cs) return result;
+      }
+      ToEgoResult r;
+      r.transform = frames.ToEgo(cs, ego, overrides, r.why);
+      return to_ego_cache.emplace_back(cs, std::move(r)).second;
+    };
     // Records of this frame: one for 3D geometry, one per stream for 2D.
     std::map<std::string, size_t> records;
     const bool per_stream = geom == GeometryKind::kBox2d || geom == GeometryKind::kPolygon ||
                             (geom == GeometryKind::kPolyline && ctx.pipe.units == "px");
+    size_t frame_record = 0;  // the one record of the frame when not per stream
     auto record = [&](const std::string& cs_name) -> ConvertedRecord& {
+      if (!per_stream && !records.empty()) return out.records[frame_record];
       const std::string stream = cs_name.empty() ? std::string("camera") : cs_name;
       const std::string key = per_stream ? stream : std::string();
       auto [it, inserted] = records.emplace(key, out.records.size());
@@ -347,6 +369,7 @@ Status ConvertOpenlabel(std::string_view json, const OpenlabelInput& in, const C
         r.position = pos;
         out.records.push_back(std::move(r));
       }
+      frame_record = it->second;
       return out.records[it->second];
     };
     if (!per_stream) record("");
@@ -357,9 +380,9 @@ Status ConvertOpenlabel(std::string_view json, const OpenlabelInput& in, const C
       object data;
       if (oe.type() != element_type::OBJECT || object(oe)["object_data"].get(data)) continue;
       auto info_it = objects.find(oid);
-      const std::string type = info_it != objects.end() ? info_it->second.type : std::string();
+      const std::string& type = info_it != objects.end() ? info_it->second.type : no_type;
       const bool dont_care = type == "DontCare" || type == "dontcare";
-      std::vector<std::pair<std::string, std::string>> attrs;
+      attrs.clear();
       if (info_it != objects.end()) attrs = info_it->second.attrs;
       CollectAttributes(data, attrs);
       for (auto [type_key, list] : data) {
@@ -371,7 +394,11 @@ Status ConvertOpenlabel(std::string_view json, const OpenlabelInput& in, const C
           ++k;
           if (item.type() != element_type::OBJECT) continue;
           object io(item);
-          const std::string where = fmt::format("frames.{}.objects.{}.object_data.{}[{}]", n, oid, gtype, k);
+          where.assign("frames.");
+          AppendInt(n, where);
+          where.append(".objects.").append(oid).append(".object_data.").append(gtype).append(1, '[');
+          AppendInt(k, where);
+          where += ']';
           auto issue = [&](std::string why) {
             out.issues.push_back(ConvertIssue{pos, fmt::format("{}: {}", where, why), simdjson::minify(item)});
           };
@@ -387,13 +414,12 @@ Status ConvertOpenlabel(std::string_view json, const OpenlabelInput& in, const C
           // The transform of the item's coordinate system into the ego frame (identity without one).
           auto ego_transform = [&](Transform& t) {
             if (!has_cs) return true;
-            std::string why;
-            auto found = frames.ToEgo(cs, ego, overrides, why);
-            if (!found) {
-              issue(why);
+            const ToEgoResult& found = to_ego_of(cs);
+            if (!found.transform) {
+              issue(found.why);
               return false;
             }
-            t = *found;
+            t = *found.transform;
             return true;
           };
           Object o;
@@ -488,11 +514,12 @@ Status ConvertOpenlabel(std::string_view json, const OpenlabelInput& in, const C
             continue;
           }
           if (dont_care) continue;
-          auto cls = ctx.MapClass(type, pos, where, simdjson::minify(item), out);
+          const std::optional<std::string>& cls =
+              ctx.MapClassLazy(type, pos, where, [item] { return simdjson::minify(item); }, out);
           if (!cls) continue;
-          o.cls = std::move(*cls);
+          o.cls = *cls;
           o.track = oid;
-          std::vector<std::pair<std::string, std::string>> oattrs = attrs;
+          oattrs = attrs;
           object nested;
           if (!io["attributes"].get(nested)) CollectAttributes(nested, oattrs);
           if (model) {
