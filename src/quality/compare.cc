@@ -605,7 +605,6 @@ void FrameComparer::BuildEdges(const LabelRecord& labels, const LabelRecord& ref
           const __m256d circles = _mm256_add_pd(vra, _mm256_loadu_pd(&grid_r_[k]));
           const __m256d limit = _mm256_mul_pd(_mm256_mul_pd(circles, circles), vslack);
           mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_and_pd(inside, _mm256_cmp_pd(d2, limit, _CMP_LE_OQ))));
-          if (mask == 0) continue;
           mask &= bound.Keep(dx, dy, &grid_cos_[k], &grid_sin_[k], &grid_hl_[k], &grid_hw_[k]);
         } else {
           mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_and_pd(inside, _mm256_cmp_pd(d2, vlimit, _CMP_LE_OQ))));
@@ -828,13 +827,13 @@ void FrameComparer::CompareAttributes(const Object& ref, const Object& lab, Fram
       for (const JsonMember& m : lab_members_) attr_memo_members_.push_back({span(m.key), span(m.value)});
       lab_members_.clear();
     }
-    for (const auto& [key, value] : attr_memo_members_) {
-      ref_members_.push_back({text.substr(key.first, key.second), text.substr(value.first, value.second)});
-    }
     if (ref.attributes_json == lab.attributes_json) {  // the same text: every value equal
-      for (const JsonMember& m : ref_members_) out.attributes.push_back({m.key, true});
+      for (const auto& [key, value] : attr_memo_members_) out.attributes.push_back({text.substr(key.first, key.second), true});
       o.attribute_end = static_cast<uint32_t>(out.attributes.size());
       return;
+    }
+    for (const auto& [key, value] : attr_memo_members_) {
+      ref_members_.push_back({text.substr(key.first, key.second), text.substr(value.first, value.second)});
     }
     ParseFlatObject(lab.attributes_json, lab_members_);
     for (const JsonMember& m : ref_members_) {

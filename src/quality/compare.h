@@ -7,6 +7,7 @@
 // is not thread-safe: one comparer per thread. Memory is linear in the largest frame compared.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -217,8 +218,9 @@ class FrameComparer {
   double grid_x0_ = 0, grid_y0_ = 0, grid_inv_cell_ = 1;
   int32_t grid_nx_ = 1, grid_ny_ = 1;
   static int32_t GridCell(double v, double v0, double inv_cell, int32_t n) {
-    const double c = std::floor((v - v0) * inv_cell);
-    return c <= 0 ? 0 : (c >= n - 1 ? n - 1 : static_cast<int32_t>(c));
+    // Clamped without branches (min and max; NaN gives cell 0).
+    const double c = std::min(std::max(0.0, std::floor((v - v0) * inv_cell)), static_cast<double>(n - 1));
+    return static_cast<int32_t>(c);
   }
   int32_t CellX(double x) const { return GridCell(x, grid_x0_, grid_inv_cell_, grid_nx_); }
   int32_t CellY(double y) const { return GridCell(y, grid_y0_, grid_inv_cell_, grid_ny_); }
