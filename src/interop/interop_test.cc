@@ -1,5 +1,7 @@
 // Unit tests of the format converters with hand-computed coordinates (docs/formats.md).
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 
 #include <fmt/format.h>
@@ -360,6 +362,67 @@ TEST(Convert, QuaternionsAndJson) {
   r.objects.push_back(o);
   EXPECT_EQ(LabelsToJson(r),
             R"({"pipeline":"p","task":"t","frame":"f","source":"gold","objects":[{"id":"1","class":"car","box2d":[0.1,2,3,4]}]})");
+}
+
+TEST(Convert, ParseDoubleReadsWhatFromCharsReads) {
+  // The fast path and the fall-back: the same acceptance and the very same doubles.
+  std::vector<std::string> texts = {"0", "-0", "1.5", "-1.570000", "599.41", "0.1", "0.3", "123456789012345678",
+                                    "9007199254740993", "0.12345678901234567890123", "1e2", "1E-2", ".5", "5.",
+                                    "-", "", "+1", "1.5.2", "inf", "nan", "0x10", "1e400", "4.9e-324", "00012.50",
+                                    "12345678.12345678", "1.7976931348623157e308", "0.000000000000000000000001"};
+  uint64_t state = 42;
+  for (int i = 0; i < 20000; ++i) {  // printed decimals of every length up to 19 digits
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const int decimals = static_cast<int>(state >> 60);
+    const double v = static_cast<double>(state >> 20) / 1e6 * ((state & 1) ? -1 : 1);
+    texts.push_back(fmt::format("{:.{}f}", v, decimals));
+  }
+  for (const std::string& t : texts) {
+    double a = 7, b = 7;
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), a);
+    const bool want = ec == std::errc() && p == t.data() + t.size();
+    ASSERT_EQ(ParseDouble(t, b), want) << t;
+    EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0) << t;
+  }
+}
+
+TEST(Cvat, PlainReaderGivesWhatExpatGives) {
+  const PipelineSpec pipe = Pipe(GeometryKind::kBox2d, {"car", "a & b"});
+  const ImportOptions opt = Gold();
+  ConvertContext ctx(pipe, opt, "annotations");
+  const std::string plain =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n<meta><task><id>4</id><name>t &amp; u</name></task></meta>\n"
+      "<image id=\"0\" name='a &lt;1&gt;.png'>\n"
+      "  <box label=\"car\" occluded=\"1\" xtl=\"1.25\" ytl = \"2\"\n     xbr=\"4.5\" ybr=\"6\"><attribute name=\"note\">x\ty &quot;z&quot;</attribute></box>\n"
+      "  <box label=\"a &amp; b\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\" rotation=\"5\"/>\n"
+      "  <box label=\"tree\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\"/>\n"
+      "  <box label=\"car\" xtl=\"x\" ytl=\"1\" xbr=\"2\" ybr=\"2\"/>\n"
+      "</image>\n</annotations>\n";
+  // The same document with a comment: expat reads it.
+  std::string commented = plain;
+  commented.insert(commented.find("<image"), "<!-- c -->");
+  ConvertOutput a, b;
+  ASSERT_TRUE(ConvertCvat(plain, ctx, a).ok());
+  ASSERT_TRUE(ConvertCvat(commented, ctx, b).ok());
+  ASSERT_EQ(a.records.size(), 1u);
+  ASSERT_EQ(b.records.size(), 1u);
+  EXPECT_EQ(LabelsToJson(a.records[0].labels), LabelsToJson(b.records[0].labels));
+  EXPECT_EQ(a.records[0].position, b.records[0].position);
+  EXPECT_EQ(a.records[0].object_positions, b.records[0].object_positions);
+  EXPECT_EQ(a.records[0].labels.frame, "a <1>.png");
+  ASSERT_EQ(a.issues.size(), 3u);  // rotated, unmapped class, coordinates not numbers
+  ASSERT_EQ(b.issues.size(), 3u);
+  for (size_t i = 0; i < a.issues.size(); ++i) {
+    EXPECT_EQ(a.issues[i].position, b.issues[i].position);
+    EXPECT_EQ(a.issues[i].reason, b.issues[i].reason);
+    EXPECT_EQ(a.issues[i].raw, b.issues[i].raw);
+  }
+  // Broken XML is expat's to report, with its line.
+  ConvertOutput c;
+  ASSERT_TRUE(ConvertCvat("<annotations>\n<image id=\"0\" name=\"a\"><box label=\"car\" xtl=\"1\" xtl=\"2\"/></image>\n</annotations>", ctx, c).ok());
+  ASSERT_EQ(c.issues.size(), 1u);
+  EXPECT_EQ(c.issues[0].position, 2);
+  EXPECT_NE(c.issues[0].reason.find("duplicate attribute"), std::string::npos) << c.issues[0].reason;
 }
 
 }  // namespace
