@@ -1,9 +1,13 @@
 #include "evaluate/evaluate.h"
 
 #include <cmath>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
+
+#include "evaluate/outcome_writer.h"
 
 namespace gtops {
 namespace {
@@ -141,17 +145,24 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
   EvaluationResult result;
   result.pipeline = spec->id;
 
-  int64_t evaluation_id = 0;
+  // With outcomes to write, the frames are read through a read-only connection of their own and
+  // the rows are written on another thread through `store` (see OutcomeWriter).
+  Store* frames = &store;
+  std::unique_ptr<Store> reader;
+  std::optional<OutcomeWriter> writer;
   if (options.write_outcomes) {
-    EvaluationRunInfo info{spec->id, std::string(Name(options.source)), std::string(Name(options.against)),
-                           options.batch};
-    auto id = store.BeginEvaluation(info);
-    if (!id.ok()) return id.status();
-    evaluation_id = *id;
+    auto opened = OpenStore(StoreOptions{store.Location(), true});
+    if (opened.ok()) {
+      reader = std::move(*opened);
+      frames = reader.get();
+    }
+    writer.emplace(store, EvaluationRunInfo{spec->id, std::string(Name(options.source)),
+                                            std::string(Name(options.against)), options.batch},
+                   reader != nullptr);
   }
   std::vector<std::string> key(options.by.size());
 
-  Status s = store.ForEachFrame(spec->id, [&](const FrameLabels& frame) -> Status {
+  Status s = frames->ForEachFrame(spec->id, [&](const FrameLabels& frame) -> Status {
     if (frame.task != current_task) {
       tracks.clear();
       current_task = frame.task;
@@ -188,9 +199,7 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
           for (size_t i = 0; i < options.by.size(); ++i) key[i] = GroupValue(options.by[i], r, o);
           groups[key].AddOutcome(cmp, o, frame.task);
         }
-        if (options.write_outcomes) {
-          GTOPS_RETURN_IF_ERROR(store.PutOutcome(evaluation_id, ToRow(options, r, *reference, cmp, o)));
-        }
+        if (writer) GTOPS_RETURN_IF_ERROR(writer->Add(ToRow(options, r, *reference, cmp, o)));
       }
       result.outcomes += static_cast<int64_t>(cmp.outcomes.size());
       if (options.on_comparison) options.on_comparison(frame, r, cmp);
@@ -198,11 +207,8 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
     if (any) ++result.frames_compared;
     return Status::Ok();
   }, Name(options.against), options.require_sources.empty() ? Name(options.source) : std::string_view());
-  if (!s.ok()) {
-    if (options.write_outcomes) store.AbortEvaluation();
-    return s;
-  }
-  if (options.write_outcomes) GTOPS_RETURN_IF_ERROR(store.CommitEvaluation(evaluation_id, result.outcomes));
+  if (!s.ok()) return s;  // the writer, if any, rolls its run back
+  if (writer) GTOPS_RETURN_IF_ERROR(writer->Finish(result.outcomes));
 
   result.metrics = quality::ComputeMetrics(overall, options.metrics);
   for (const auto& [values, agg] : groups) {

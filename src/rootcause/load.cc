@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -179,6 +182,13 @@ std::vector<PipelineFacts> FinishAll(std::map<std::string, Pending>& pending) {
   return out;
 }
 
+// Parsed JSON texts by their text, looked up by a view of it.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using TextCache = std::unordered_map<std::string, KeyValues, TextHash, std::equal_to<>>;
+
 // The context every row has: who labeled it, in which batch, under which spec and tool, in which
 // week (from labeled_at) and scene (`scene` JSON, parsed once per distinct text).
 struct RowContext {
@@ -186,7 +196,7 @@ struct RowContext {
   const std::optional<std::string>& labeled_at;
   const std::string& scene;
 };
-void AddContext(TableBuilder& b, const RowContext& c, std::unordered_map<std::string, KeyValues>& scene_cache) {
+void AddContext(TableBuilder& b, const RowContext& c, TextCache& scene_cache) {
   b.Categorical("vendor", c.vendor);
   b.Categorical("annotator", c.annotator);
   b.Categorical("batch", c.batch);
@@ -243,75 +253,88 @@ int TargetIndex(std::string_view name) {
 Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pipeline) {
   static_assert(kBits <= kMaxTargets);
   std::map<std::string, Pending> pending;
-  std::unordered_map<std::string, KeyValues> scene_cache, attr_cache;
-  // Read in pages of rowids so that memory holds one page of text at a time.
-  constexpr int kPage = 50000;
-  int64_t last = 0;
-  for (;;) {
-    const std::string sql = fmt::format(
-        "SELECT o.pipeline, o.kind, coalesce(o.vendor, ''), coalesce(o.annotator, ''), coalesce(o.batch, ''), "
-        "coalesce(o.class, ''), coalesce(o.spec_version, ''), coalesce(o.tool_version, ''), "
-        "coalesce(o.tag_name, ''), o.range_m, o.num_points, o.safety_weight, o.missing, o.extra, o.duplicate, "
-        "o.wrong_class, o.position, o.size, o.heading, o.heading_flip, o.geometry, o.attribute, o.tag, o.id_switch, "
-        "o.fragmentation, o.attributes_compared, coalesce(o.attributes, ''), coalesce(o.scene, ''), o.frame, "
-        "coalesce(o.reference_id, o.label_id, o.tag_name, ''), l.labeled_at, o.rowid "
-        "FROM outcomes o JOIN evaluation_runs e USING (evaluation_id) "
-        "LEFT JOIN label_sets l ON l.pipeline = o.pipeline AND l.frame = o.frame AND l.source = o.source "
-        "AND l.producer = o.producer "
-        "WHERE e.source = 'vendor' AND e.against = 'gold' AND e.batch = '' AND o.kind <> 'ignored' AND o.rowid > {}{} "
-        "ORDER BY o.rowid LIMIT {}",
-        last, pipeline.empty() ? "" : " AND o.pipeline = " + Quote(pipeline), kPage);
-    auto q = store.QueryReadOnly(sql);
-    if (!q.ok()) return q.status();
-    for (const auto& cells : q->rows) {
-      auto text = [&](size_t i) -> const std::string& { return CellText(cells, i); };
-      auto number = [&](size_t i) { return CellNumber(cells, i); };
-      auto flag = [&](size_t i) { return number(i).value_or(0) != 0; };
-      last = static_cast<int64_t>(number(31).value_or(0));
-      const std::string& kind = text(1);
-      uint32_t risk = 0;
-      const auto bit = Bit;
-      if (kind == "paired") {
-        risk = bit(kMissing) | bit(kExtra) | bit(kDuplicate) | bit(kWrongClass) | bit(kPosition) | bit(kSize) |
-               bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry) | bit(kLocalisation) | bit(kIdSwitch) |
-               bit(kFragmentation) | bit(kTracking);
-        if (number(25).value_or(0) > 0) risk |= bit(kAttribute);
-      } else if (kind == "missing") {
-        risk = bit(kMissing) | bit(kFragmentation) | bit(kTracking);
-      } else if (kind == "extra" || kind == "duplicate") {
-        risk = bit(kExtra) | bit(kDuplicate);
-      } else if (kind == "tag") {
-        risk = bit(kTag);
-      }
-      if (risk == 0) continue;
-      uint32_t err = 0;
-      const std::pair<size_t, int> flags[] = {{12, kMissing},  {13, kExtra},       {14, kDuplicate}, {15, kWrongClass},
-                                              {16, kPosition}, {17, kSize},        {18, kHeading},   {19, kHeadingFlip},
-                                              {20, kGeometry}, {21, kAttribute},   {22, kTag},       {23, kIdSwitch},
-                                              {24, kFragmentation}};
-      for (const auto& [col, b] : flags) {
-        if (flag(col)) err |= bit(b);
-      }
-      err = WithFamilies(err) & risk;
-
-      Pending& p = pending[text(0)];
-      TableBuilder& builder = p.builder;
-      builder.NextRow();
-      AddContext(builder, RowContext{text(2), text(3), text(4), text(6), text(7), cells[30], text(27)}, scene_cache);
-      builder.Categorical("class", text(5));
-      builder.Categorical("tag", text(8));
-      auto [a, a_fresh] = attr_cache.try_emplace(text(26));
-      if (a_fresh) a->second = ScalarMembers(text(26));
-      for (const auto& [k, v] : a->second) builder.Categorical("attr." + k, v);
-      builder.Numeric("range_m", number(9));
-      builder.Numeric("num_points", number(10));
-      p.at_risk.push_back(risk);
-      p.error.push_back(err);
-      p.weight.push_back(static_cast<float>(number(11).value_or(1.0)));
-      p.example.push_back(err != 0 ? text(28) + "/" + text(29) : std::string());  // only errors are examples
+  TextCache scene_cache, attr_cache;
+  // Streamed: memory holds one row of text at a time.
+  const std::string sql = fmt::format(
+      "SELECT o.pipeline, o.kind, coalesce(o.vendor, ''), coalesce(o.annotator, ''), coalesce(o.batch, ''), "
+      "coalesce(o.class, ''), coalesce(o.spec_version, ''), coalesce(o.tool_version, ''), "
+      "coalesce(o.tag_name, ''), o.range_m, o.num_points, o.safety_weight, o.missing, o.extra, o.duplicate, "
+      "o.wrong_class, o.position, o.size, o.heading, o.heading_flip, o.geometry, o.attribute, o.tag, o.id_switch, "
+      "o.fragmentation, o.attributes_compared, coalesce(o.attributes, ''), coalesce(o.scene, ''), o.frame, "
+      "coalesce(o.reference_id, o.label_id, o.tag_name, ''), l.labeled_at "
+      "FROM outcomes o JOIN evaluation_runs e USING (evaluation_id) "
+      "LEFT JOIN label_sets l ON l.pipeline = o.pipeline AND l.frame = o.frame AND l.source = o.source "
+      "AND l.producer = o.producer "
+      "WHERE e.source = 'vendor' AND e.against = 'gold' AND e.batch = '' AND o.kind <> 'ignored'{} "
+      "ORDER BY o.rowid",
+      pipeline.empty() ? "" : " AND o.pipeline = " + Quote(pipeline));
+  std::string pipeline_name;
+  Pending* p = nullptr;
+  // Reused per row: the context columns as the table builder takes them.
+  std::array<std::string, 8> cell;
+  std::optional<std::string> labeled_at;
+  const Status read = store.ForEachRow(sql, [&](const QueryRow& row) -> Status {
+    auto number = [&](int i) { return row.Number(i); };
+    auto flag = [&](int i) { return row.Int(i) != 0; };
+    const std::string_view kind = row.Text(1);
+    uint32_t risk = 0;
+    const auto bit = Bit;
+    if (kind == "paired") {
+      risk = bit(kMissing) | bit(kExtra) | bit(kDuplicate) | bit(kWrongClass) | bit(kPosition) | bit(kSize) |
+             bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry) | bit(kLocalisation) | bit(kIdSwitch) |
+             bit(kFragmentation) | bit(kTracking);
+      if (number(25).value_or(0) > 0) risk |= bit(kAttribute);
+    } else if (kind == "missing") {
+      risk = bit(kMissing) | bit(kFragmentation) | bit(kTracking);
+    } else if (kind == "extra" || kind == "duplicate") {
+      risk = bit(kExtra) | bit(kDuplicate);
+    } else if (kind == "tag") {
+      risk = bit(kTag);
     }
-    if (q->rows.size() < static_cast<size_t>(kPage)) break;
-  }
+    if (risk == 0) return Status::Ok();
+    uint32_t err = 0;
+    const std::pair<int, int> flags[] = {{12, kMissing},  {13, kExtra},     {14, kDuplicate}, {15, kWrongClass},
+                                         {16, kPosition}, {17, kSize},      {18, kHeading},   {19, kHeadingFlip},
+                                         {20, kGeometry}, {21, kAttribute}, {22, kTag},       {23, kIdSwitch},
+                                         {24, kFragmentation}};
+    for (const auto& [col, b] : flags) {
+      if (flag(col)) err |= bit(b);
+    }
+    err = WithFamilies(err) & risk;
+
+    if (p == nullptr || row.Text(0) != pipeline_name) {
+      pipeline_name = std::string(row.Text(0));
+      p = &pending[pipeline_name];
+    }
+    TableBuilder& builder = p->builder;
+    builder.NextRow();
+    // vendor, annotator, batch, class, spec_version, tool_version, tag, scene
+    constexpr int kCells[] = {2, 3, 4, 5, 6, 7, 8, 27};
+    for (size_t i = 0; i < cell.size(); ++i) cell[i].assign(row.Text(kCells[i]));
+    if (row.Null(30)) {
+      labeled_at.reset();
+    } else {
+      labeled_at.emplace(row.Text(30));
+    }
+    AddContext(builder, RowContext{cell[0], cell[1], cell[2], cell[4], cell[5], labeled_at, cell[7]}, scene_cache);
+    builder.Categorical("class", cell[3]);
+    builder.Categorical("tag", cell[6]);
+    auto a = attr_cache.find(row.Text(26));
+    if (a == attr_cache.end()) {
+      const std::string attributes(row.Text(26));
+      a = attr_cache.emplace(attributes, ScalarMembers(attributes)).first;
+    }
+    for (const auto& [k, v] : a->second) builder.Categorical("attr." + k, v);
+    builder.Numeric("range_m", number(9));
+    builder.Numeric("num_points", number(10));
+    p->at_risk.push_back(risk);
+    p->error.push_back(err);
+    p->weight.push_back(static_cast<float>(number(11).value_or(1.0)));
+    // Only errors are examples.
+    p->example.push_back(err != 0 ? fmt::format("{}/{}", row.Text(28), row.Text(29)) : std::string());
+    return Status::Ok();
+  });
+  if (!read.ok()) return read;
   return FinishAll(pending);
 }
 
@@ -347,7 +370,7 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
   }
 
   std::map<std::string, Pending> pending;
-  std::unordered_map<std::string, KeyValues> scene_cache, attr_cache;
+  TextCache scene_cache, attr_cache;
   const uint32_t object_risk = kObjectRisk;
   // The context of one row: the audited label set's and the audit's.
   auto context = [&](Pending& p, const std::vector<std::optional<std::string>>& cells) {
@@ -447,7 +470,7 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
   for (const std::string& name : checked) GTOPS_RETURN_IF_ERROR(store.ForEachFinding(name, take));
 
   std::map<std::string, Pending> pending;
-  std::unordered_map<std::string, KeyValues> scene_cache, attr_cache;
+  TextCache scene_cache, attr_cache;
   // Every vendor object of the checked pipelines, label set by label set.
   // Pages of label sets (by id, a range scan of the rowid), each with its objects (a key range).
   constexpr int kPage = 5000;

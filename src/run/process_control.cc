@@ -108,8 +108,9 @@ SpcChart ChartSeries(const SpcSeries& series, const SpcOptions& options) {
                                                        static_cast<int64_t>(i)});
   }
   // The retrospective step test: the one run of batches whose rate differs most from the rest.
-  const stats::StepChange step = u ? stats::FindPoissonStepChange(count, n, d, options.step_simulations, options.seed)
-                                   : stats::FindStepChange(count, n, d, options.step_simulations, options.seed);
+  const stats::StepChange step =
+      u ? stats::FindPoissonStepChange(count, n, d, options.step_simulations, options.seed, options.step_alpha)
+        : stats::FindStepChange(count, n, d, options.step_simulations, options.seed, options.step_alpha);
   chart.step_p = step.p_adjusted;
   if (step.start >= 0 && step.p_adjusted < options.step_alpha) {
     chart.signals.push_back({"step", step.up ? "up" : "down", step.start, step.end});

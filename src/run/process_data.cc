@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
 #include <map>
@@ -36,8 +37,6 @@ constexpr OutcomeMetric kOutcomeMetrics[] = {
     {"geometry", "kind = 'paired'", "paired objects"},
     {"tag", "kind = 'tag'", "tags"},
 };
-
-int64_t Int(const std::optional<std::string>& cell) { return cell ? std::stoll(*cell) : 0; }
 
 using Key = std::tuple<std::string, std::string, std::string, std::string>;  // pipeline, vendor, annotator, metric
 
@@ -94,30 +93,45 @@ Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops
   }
 
   Accumulator acc;
-  // Error types from the latest comparison of each pipeline's vendor labels with gold.
-  std::string sums;
+  // Error types from the latest comparison of each pipeline's vendor labels with gold: the rows
+  // are summed per (pipeline, vendor, batch, annotator) here as they stream by (a GROUP BY would
+  // sort every outcome row first). Rows of one group mostly follow each other.
+  std::string cols;
   for (const OutcomeMetric& m : kOutcomeMetrics) {
-    sums += fmt::format(", sum({}), sum(({}) AND {} <> 0)", m.population, m.population, m.flag);
+    cols += fmt::format(", ({}), (({}) AND {} <> 0)", m.population, m.population, m.flag);
   }
-  sums += fmt::format(", sum({0}), sum(CASE WHEN {0} THEN {1} ELSE 0 END)", kObjectRows, kObjectErrors);
-  auto q = store.QueryReadOnly(fmt::format(
-      "SELECT o.pipeline, coalesce(o.vendor, ''), coalesce(o.batch, ''), coalesce(o.annotator, ''){} "
-      "FROM outcomes o WHERE o.evaluation_id IN (SELECT max(evaluation_id) FROM evaluation_runs "
-      "WHERE source = 'vendor' AND against = 'gold' AND batch = '' GROUP BY pipeline) "
-      "GROUP BY 1, 2, 3, 4",
-      sums));
-  if (!q.ok()) return q.status();
-  for (const auto& row : q->rows) {
-    const std::string p = row[0].value_or(""), vendor = row[1].value_or(""), batch = row[2].value_or("");
-    const std::string annotator = row[3].value_or("");
+  cols += fmt::format(", ({0}), CASE WHEN {0} THEN {1} ELSE 0 END", kObjectRows, kObjectErrors);
+  constexpr int kSums = 2 * static_cast<int>(std::size(kOutcomeMetrics)) + 2;
+  using Group = std::array<std::string, 4>;  // pipeline, vendor, batch, annotator
+  std::map<Group, std::array<int64_t, kSums>> groups;
+  Group current;
+  std::array<int64_t, kSums>* sums = nullptr;
+  GTOPS_RETURN_IF_ERROR(store.ForEachRow(
+      fmt::format("SELECT o.pipeline, coalesce(o.vendor, ''), coalesce(o.batch, ''), coalesce(o.annotator, ''){} "
+                  "FROM outcomes o WHERE o.evaluation_id IN (SELECT max(evaluation_id) FROM evaluation_runs "
+                  "WHERE source = 'vendor' AND against = 'gold' AND batch = '' GROUP BY pipeline)",
+                  cols),
+      [&](const QueryRow& row) -> Status {
+        bool same = sums != nullptr;
+        for (int i = 0; i < 4 && same; ++i) same = row.Text(i) == current[static_cast<size_t>(i)];
+        if (!same) {
+          for (int i = 0; i < 4; ++i) current[static_cast<size_t>(i)] = std::string(row.Text(i));
+          auto [it, fresh] = groups.try_emplace(current);
+          if (fresh) it->second.fill(0);
+          sums = &it->second;
+        }
+        for (int i = 0; i < kSums; ++i) (*sums)[static_cast<size_t>(i)] += row.Int(4 + i);
+        return Status::Ok();
+      }));
+  for (const auto& [group, sum] : groups) {
+    const auto& [p, vendor, batch, annotator] = group;
     if (!pipeline.empty() && p != pipeline) continue;
     for (size_t i = 0; i < std::size(kOutcomeMetrics); ++i) {
       const OutcomeMetric& m = kOutcomeMetrics[i];
-      acc.Add(p, vendor, annotator, std::string(m.flag) + "_rate", m.unit, batch, Int(row[4 + 2 * i]),
-              Int(row[5 + 2 * i]));
+      acc.Add(p, vendor, annotator, std::string(m.flag) + "_rate", m.unit, batch, sum[2 * i], sum[2 * i + 1]);
     }
-    const size_t u = 4 + 2 * std::size(kOutcomeMetrics);
-    acc.Add(p, vendor, annotator, "errors_per_object", "objects", batch, Int(row[u]), Int(row[u + 1]), ChartType::kU);
+    const size_t u = 2 * std::size(kOutcomeMetrics);
+    acc.Add(p, vendor, annotator, "errors_per_object", "objects", batch, sum[u], sum[u + 1], ChartType::kU);
   }
   // Audit failures: audited tasks whose audit failed.
   for (const ops::TaskAudit& a : audits) {
@@ -211,13 +225,16 @@ std::optional<double> Finite(double v) { return std::isfinite(v) ? std::optional
 
 }  // namespace
 
-Result<SpcResult> MeasureProcessControl(Store& store, const std::vector<ops::TaskTimeline>& timelines,
-                                        const std::vector<ops::TaskAudit>& audits, const std::string& pipeline,
-                                        const std::string& now, size_t* series_count) {
+Result<SpcResult> ChartProcessControl(Store& store, const std::vector<ops::TaskTimeline>& timelines,
+                                      const std::vector<ops::TaskAudit>& audits, const std::string& pipeline,
+                                      size_t* series_count) {
   auto series = LoadSpcSeries(store, timelines, audits, pipeline);
   if (!series.ok()) return series.status();
   if (series_count != nullptr) *series_count = series->size();
-  SpcResult result = RunProcessControl(*series);
+  return RunProcessControl(*series);
+}
+
+Status SaveIncidents(Store& store, const std::string& pipeline, const SpcResult& result, const std::string& now) {
   std::vector<IncidentRow> rows;
   for (const Incident& i : result.incidents) {
     IncidentRow r;
@@ -239,7 +256,15 @@ Result<SpcResult> MeasureProcessControl(Store& store, const std::vector<ops::Tas
     r.evidence = i.evidence;
     rows.push_back(std::move(r));
   }
-  GTOPS_RETURN_IF_ERROR(store.ReplaceIncidents(pipeline, rows, now));
+  return store.ReplaceIncidents(pipeline, rows, now);
+}
+
+Result<SpcResult> MeasureProcessControl(Store& store, const std::vector<ops::TaskTimeline>& timelines,
+                                        const std::vector<ops::TaskAudit>& audits, const std::string& pipeline,
+                                        const std::string& now, size_t* series_count) {
+  auto result = ChartProcessControl(store, timelines, audits, pipeline, series_count);
+  if (!result.ok()) return result.status();
+  GTOPS_RETURN_IF_ERROR(SaveIncidents(store, pipeline, *result, now));
   return result;
 }
 

@@ -36,9 +36,16 @@ struct SpcResult {
 };
 SpcResult RunProcessControl(const std::vector<SpcSeries>& series, const SpcOptions& options = {});
 
-// Loads the series (of `pipeline` only when not empty), charts them, and makes the incidents found
-// the store's current ones (Store::ReplaceIncidents at `now`). `series_count` receives the number
-// of series read.
+// Makes `result`'s incidents the store's current ones for `pipeline` ("" for all) at `now`
+// (Store::ReplaceIncidents).
+Status SaveIncidents(Store& store, const std::string& pipeline, const SpcResult& result, const std::string& now);
+
+// Loads the series (of `pipeline` only when not empty) and charts them; reads the store only.
+Result<SpcResult> ChartProcessControl(Store& store, const std::vector<ops::TaskTimeline>& timelines,
+                                      const std::vector<ops::TaskAudit>& audits, const std::string& pipeline,
+                                      size_t* series_count = nullptr);
+
+// ChartProcessControl, then SaveIncidents. `series_count` receives the number of series read.
 Result<SpcResult> MeasureProcessControl(Store& store, const std::vector<ops::TaskTimeline>& timelines,
                                         const std::vector<ops::TaskAudit>& audits, const std::string& pipeline,
                                         const std::string& now, size_t* series_count = nullptr);

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -909,23 +910,42 @@ Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& conf
     out.alerts.push_back(report::OpsAlert{a.kind, a.level, a.pipeline, a.vendor, a.metric, a.since, a.detected,
                                           a.baseline, a.current, a.tasks, a.evidence});
   }
+  // Process control and the root-cause search only read the store: process control runs on a
+  // read-only connection of its own, on a second thread, beside the search.
   if (options.progress) options.progress("process control");
-  auto spc = MeasureProcessControl(store, *timelines, *audits, "", out.generated_at);
-  if (!spc.ok()) return spc.status();
-  for (const Incident& i : spc->incidents) out.incidents.push_back(ToReport(i));
-  for (const SpcChart& c : spc->charts) {  // the chart of each series with an incident
-    const bool shifted = std::any_of(spc->incidents.begin(), spc->incidents.end(), [&](const Incident& i) {
+  std::optional<Result<SpcResult>> spc;
+  std::unique_ptr<Store> spc_store;
+  if (auto opened = OpenStore(StoreOptions{store.Location(), true}); opened.ok()) spc_store = std::move(*opened);
+  std::thread spc_thread;
+  {
+    Store& from = spc_store ? *spc_store : store;
+    auto measure_spc = [&spc, &from, &timelines, &audits] {
+      spc = ChartProcessControl(from, *timelines, *audits, "");
+    };
+    if (spc_store) {
+      spc_thread = std::thread(measure_spc);
+    } else {
+      measure_spc();
+    }
+  }
+  auto plans = AuditPlanViews(store);
+  report::SortGaps(out.gaps);
+  if (options.progress) options.progress("root causes of failing pipelines");
+  const Status causes = plans.ok() ? rootcause::AddRootCauses(store, config, out) : plans.status();
+  if (spc_thread.joinable()) spc_thread.join();
+  GTOPS_RETURN_IF_ERROR(causes);
+  out.audit_plans = std::move(*plans);
+  if (!spc->ok()) return spc->status();
+  GTOPS_RETURN_IF_ERROR(SaveIncidents(store, "", **spc, out.generated_at));
+  for (const Incident& i : (*spc)->incidents) out.incidents.push_back(ToReport(i));
+  for (const SpcChart& c : (*spc)->charts) {  // the chart of each series with an incident
+    const auto& incidents = (*spc)->incidents;
+    const bool shifted = std::any_of(incidents.begin(), incidents.end(), [&](const Incident& i) {
       return i.pipeline == c.series.pipeline && i.vendor == c.series.vendor && i.annotator == c.series.annotator &&
              i.metric == c.series.metric;
     });
     if (shifted) out.incident_charts.push_back(ToReport(c));
   }
-  auto plans = AuditPlanViews(store);
-  if (!plans.ok()) return plans.status();
-  out.audit_plans = std::move(*plans);
-  report::SortGaps(out.gaps);
-  if (options.progress) options.progress("root causes of failing pipelines");
-  GTOPS_RETURN_IF_ERROR(rootcause::AddRootCauses(store, config, out));
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <random>
 
 namespace gtops::stats {
@@ -246,9 +247,11 @@ enum class Model { kBinomial, kPoisson };
 
 namespace {
 
-// The largest G over the runs of [first, last] and where it is; `tests` counts the runs.
+// The largest G over the runs of [first, last] and where it is; `tests` counts the runs. With
+// `enough` finite, returns at the first run whose G reaches it (the bootstrap only asks whether a
+// simulated series reaches the observed G).
 StepChange MaxStep(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, size_t k, Model model,
-                   int64_t& tests) {
+                   int64_t& tests, double enough = std::numeric_limits<double>::infinity()) {
   const auto ll = model == Model::kBinomial ? BinomialLl : PoissonLl;
   // Prefix sums over the batches, and the number of batches with data.
   std::vector<double> cx(k + 1, 0), cn(k + 1, 0), cd(k + 1, 0);
@@ -277,6 +280,7 @@ StepChange MaxStep(const std::vector<int64_t>& failures, const std::vector<int64
         best.start = static_cast<int64_t>(a);
         best.end = static_cast<int64_t>(b);
         best.up = ix * on > ox * in;
+        if (g >= enough) return best;
       }
     }
   }
@@ -284,7 +288,7 @@ StepChange MaxStep(const std::vector<int64_t>& failures, const std::vector<int64
 }
 
 StepChange StepChangeOf(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, Model model,
-                        double dispersion, int simulations, uint64_t seed) {
+                        double dispersion, int simulations, uint64_t seed, double decide_at) {
   const size_t k = std::min(failures.size(), n.size());
   int64_t tests = 0;
   StepChange best = MaxStep(failures, n, k, model, tests);
@@ -317,7 +321,16 @@ StepChange StepChangeOf(const std::vector<int64_t>& failures, const std::vector<
   std::mt19937_64 rng(seed);
   std::vector<int64_t> x(k, 0);
   int64_t as_large = 0;
+  // Sequential stopping (Besag and Clifford 1991): once `stop` simulated series reach G, the full
+  // bootstrap's p-value could not fall below decide_at, so the decision is known; p is then
+  // stop / (series simulated).
+  const double bound = decide_at * static_cast<double>(1 + simulations) - 1;
+  const int64_t stop = decide_at > 0 ? std::max<int64_t>(1, static_cast<int64_t>(std::ceil(bound))) : 0;
   for (int rep = 0; rep < simulations; ++rep) {
+    if (stop > 0 && as_large >= stop) {
+      best.p_adjusted = static_cast<double>(as_large) / static_cast<double>(rep);
+      return best;
+    }
     for (size_t i = 0; i < k; ++i) {
       if (n[i] <= 0) {
         x[i] = 0;
@@ -328,7 +341,7 @@ StepChange StepChangeOf(const std::vector<int64_t>& failures, const std::vector<
       }
     }
     int64_t t = 0;
-    as_large += MaxStep(x, n, k, model, t).g >= best.g;
+    as_large += MaxStep(x, n, k, model, t, best.g).g >= best.g;
   }
   best.p_adjusted = static_cast<double>(1 + as_large) / static_cast<double>(1 + simulations);
   return best;
@@ -337,13 +350,13 @@ StepChange StepChangeOf(const std::vector<int64_t>& failures, const std::vector<
 }  // namespace
 
 StepChange FindStepChange(const std::vector<int64_t>& failures, const std::vector<int64_t>& n, double dispersion,
-                          int simulations, uint64_t seed) {
-  return StepChangeOf(failures, n, Model::kBinomial, dispersion, simulations, seed);
+                          int simulations, uint64_t seed, double decide_at) {
+  return StepChangeOf(failures, n, Model::kBinomial, dispersion, simulations, seed, decide_at);
 }
 
 StepChange FindPoissonStepChange(const std::vector<int64_t>& counts, const std::vector<int64_t>& units,
-                                 double dispersion, int simulations, uint64_t seed) {
-  return StepChangeOf(counts, units, Model::kPoisson, dispersion, simulations, seed);
+                                 double dispersion, int simulations, uint64_t seed, double decide_at) {
+  return StepChangeOf(counts, units, Model::kPoisson, dispersion, simulations, seed, decide_at);
 }
 
 }  // namespace gtops::stats

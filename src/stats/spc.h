@@ -82,7 +82,12 @@ std::vector<RuleSignal> NelsonRules(const std::vector<double>& z);
 // the number of runs tested (Bonferroni), capped at 1. With `simulations` > 0 the p-value is instead
 // a parametric bootstrap of the largest G under no change (every batch binomial at the pooled
 // rate; seeded, so reproducible): (1 + #{simulated max G >= G}) / (1 + simulations), which is less
-// conservative than Bonferroni over runs that overlap. The run with the largest G is returned
+// conservative than Bonferroni over runs that overlap. With `decide_at` > 0 (the significance level
+// the caller decides at) the bootstrap stops as soon as the p-value is certain not to fall below it
+// (Besag and Clifford's sequential Monte Carlo p-value, h / L after L series of which h reached G,
+// with h the least count that keeps the full bootstrap's p at or above decide_at): the decision
+// p < decide_at is the full bootstrap's, and a clear no-change series costs a few dozen series
+// instead of `simulations`. The run with the largest G is returned
 // (start = end = -1 when no run could be tested). `up`: the rate inside is the higher one.
 struct StepChange {
   int64_t start = -1, end = -1;
@@ -90,13 +95,15 @@ struct StepChange {
   bool up = false;
 };
 StepChange FindStepChange(const std::vector<int64_t>& failures, const std::vector<int64_t>& n,
-                          double dispersion = 1.0, int simulations = 0, uint64_t seed = 1);
+                          double dispersion = 1.0, int simulations = 0, uint64_t seed = 1,
+                          double decide_at = 0);
 
 // The step test for Poisson counts over exposures: as FindStepChange with the Poisson
 // log-likelihood, G = 2 (c_in ln(u_in / u) + c_out ln(u_out / u)) for the rates inside and outside
 // the run and the pooled rate u, divided by d²; the bootstrap draws every batch Poisson(n_i u).
 StepChange FindPoissonStepChange(const std::vector<int64_t>& counts, const std::vector<int64_t>& units,
-                                 double dispersion = 1.0, int simulations = 0, uint64_t seed = 1);
+                                 double dispersion = 1.0, int simulations = 0, uint64_t seed = 1,
+                          double decide_at = 0);
 
 // u chart of counts c_i over units n_i (errors per object, per frame): centre u = sum c / sum n,
 // limits u +- 3 sqrt(u / n_i), the lower clipped at 0. Batches with n_i <= 0 get NaN limits.

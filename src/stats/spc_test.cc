@@ -374,5 +374,41 @@ TEST(StepChange, SimulatedPValueIsCalibratedAndLessConservative) {
   EXPECT_LT(s.p_adjusted, 0.05);
 }
 
+TEST(StepChange, SequentialStopKeepsTheFullBootstrapsDecision) {
+  // Series with and without a change (binomial and Poisson): stopping the bootstrap once its
+  // p-value cannot fall below alpha gives the same run, the same decision at alpha, a p-value at or
+  // above alpha whenever it stopped early, and the full p-value itself whenever that is below alpha.
+  std::mt19937_64 rng(17);
+  int stopped_early = 0, significant = 0;
+  for (int rep = 0; rep < 60; ++rep) {
+    const double high = rep % 3 == 0 ? 0.35 : 0.15;  // a third of the series have a raised run
+    std::vector<int64_t> x(12), n(12, 20);
+    for (size_t i = 0; i < x.size(); ++i) {
+      std::binomial_distribution<int64_t> draw(20, i >= 5 && i <= 8 ? high : 0.15);
+      x[i] = draw(rng);
+    }
+    for (const bool poisson : {false, true}) {
+      const auto seed = static_cast<uint64_t>(rep);
+      const StepChange full = poisson ? FindPoissonStepChange(x, n, 1.0, 500, seed)
+                                      : FindStepChange(x, n, 1.0, 500, seed);
+      const StepChange seq = poisson ? FindPoissonStepChange(x, n, 1.0, 500, seed, 0.05)
+                                     : FindStepChange(x, n, 1.0, 500, seed, 0.05);
+      EXPECT_EQ(seq.start, full.start);
+      EXPECT_EQ(seq.end, full.end);
+      EXPECT_DOUBLE_EQ(seq.g, full.g);
+      EXPECT_EQ(seq.p_adjusted < 0.05, full.p_adjusted < 0.05) << rep;
+      if (full.p_adjusted < 0.05) {
+        EXPECT_DOUBLE_EQ(seq.p_adjusted, full.p_adjusted);
+        ++significant;
+      } else {
+        EXPECT_GE(seq.p_adjusted, 0.05);
+        stopped_early += seq.p_adjusted != full.p_adjusted;
+      }
+    }
+  }
+  EXPECT_GT(significant, 5);
+  EXPECT_GT(stopped_early, 20);
+}
+
 }  // namespace
 }  // namespace gtops::stats

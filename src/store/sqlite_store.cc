@@ -15,6 +15,7 @@
 #include "core/time.h"
 #include "store/schema.h"
 #include "store/store.h"
+#include "store/wal_checkpointer.h"
 
 namespace gtops {
 namespace {
@@ -115,7 +116,9 @@ class SqliteStore : public Store {
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteStore() override {
     if (in_file_) AbortFile();
-    // Statements first, then the connection.
+    // The checkpointing thread first, then the statements, then the connection (whose close
+    // checkpoints what is left).
+    checkpointer_.reset();
     stmts_.clear();
     sqlite3_close_v2(db_);
   }
@@ -178,6 +181,7 @@ class SqliteStore : public Store {
     GTOPS_RETURN_IF_ERROR(Exec("PRAGMA synchronous = NORMAL"));
     GTOPS_RETURN_IF_ERROR(Exec("PRAGMA cache_size = -65536"));
     GTOPS_RETURN_IF_ERROR(Exec("PRAGMA temp_store = FILE"));
+    checkpointer_ = std::make_unique<WalCheckpointer>(db_, path_, WalCheckpointer::Options{});
     if (version < current) {
       GTOPS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
       auto migrations = SchemaMigrations();
@@ -209,6 +213,9 @@ class SqliteStore : public Store {
   Result<StoreSummary> Summarize() override;
   Status ForEachQuarantined(const std::function<void(const QuarantineRow&)>& fn) override;
   Result<QueryResult> QueryReadOnly(std::string_view sql) override;
+  Status ForEachRow(std::string_view sql, const std::function<Status(const QueryRow&)>& fn) override;
+  // Prepares one read-only statement of a user's or a loader's SQL (QueryReadOnly, ForEachRow).
+  Result<std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>> PrepareReadOnly(std::string_view sql);
   Status ForEachFrame(std::string_view pipeline, const std::function<Status(const FrameLabels&)>& fn,
                       std::string_view require_source, std::string_view only_source) override;
   Result<int64_t> BeginEvaluation(const EvaluationRunInfo& info) override;
@@ -275,6 +282,7 @@ class SqliteStore : public Store {
 
   sqlite3* db_;
   std::string path_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // writable stores: WAL checkpoints off the writing thread
   std::vector<std::unique_ptr<Stmt>> stmts_;
   void ForgetContext() {
     last_dirty_task_.clear();
@@ -1028,7 +1036,7 @@ Status SqliteStore::ForEachQuarantined(const std::function<void(const Quarantine
   return Status::Ok();
 }
 
-Result<QueryResult> SqliteStore::QueryReadOnly(std::string_view sql) {
+Result<std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>> SqliteStore::PrepareReadOnly(std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, &tail) != SQLITE_OK) {
@@ -1044,6 +1052,61 @@ Result<QueryResult> SqliteStore::QueryReadOnly(std::string_view sql) {
     return Status::Usage("gtops sql is read-only: this statement would change the store "
                          "(use SELECT, WITH or read-only PRAGMAs)");
   }
+  return stmt;
+}
+
+namespace {
+
+class SqliteRow final : public QueryRow {
+ public:
+  explicit SqliteRow(sqlite3_stmt* s) : s_(s) {}
+  bool Null(int c) const override { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
+  std::string_view Text(int c) const override {
+    const auto* t = sqlite3_column_text(s_, c);
+    return t ? std::string_view(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(s_, c)))
+             : std::string_view();
+  }
+  std::optional<double> Number(int c) const override {
+    switch (sqlite3_column_type(s_, c)) {
+      case SQLITE_INTEGER:
+      case SQLITE_FLOAT:
+        return sqlite3_column_double(s_, c);
+      case SQLITE_TEXT: {
+        // As strtod reads the text (the form QueryReadOnly's callers parsed).
+        const std::string text(Text(c));
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        return end != text.c_str() ? std::optional<double>(v) : std::nullopt;
+      }
+      default:
+        return std::nullopt;
+    }
+  }
+  int64_t Int(int c) const override { return sqlite3_column_int64(s_, c); }
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+}  // namespace
+
+Status SqliteStore::ForEachRow(std::string_view sql, const std::function<Status(const QueryRow&)>& fn) {
+  auto stmt = PrepareReadOnly(sql);
+  if (!stmt.ok()) return stmt.status();
+  sqlite3_stmt* raw = stmt->get();
+  const SqliteRow row(raw);
+  for (;;) {
+    const int rc = sqlite3_step(raw);
+    if (rc == SQLITE_DONE) return Status::Ok();
+    if (rc != SQLITE_ROW) return Status::Usage(fmt::format("SQL error: {}", sqlite3_errmsg(db_)));
+    GTOPS_RETURN_IF_ERROR(fn(row));
+  }
+}
+
+Result<QueryResult> SqliteStore::QueryReadOnly(std::string_view sql) {
+  auto stmt = PrepareReadOnly(sql);
+  if (!stmt.ok()) return stmt.status();
+  sqlite3_stmt* raw = stmt->get();
   QueryResult q;
   const int n = sqlite3_column_count(raw);
   for (int c = 0; c < n; ++c) q.columns.emplace_back(sqlite3_column_name(raw, c));

@@ -78,6 +78,17 @@ struct QueryResult {
   std::vector<bool> numeric;  // per column: every non-null cell was a number
 };
 
+// One row of Store::ForEachRow, valid during the call only: typed access to its columns (0-based),
+// without copying them.
+class QueryRow {
+ public:
+  virtual ~QueryRow() = default;
+  virtual bool Null(int column) const = 0;
+  virtual std::string_view Text(int column) const = 0;  // "" for NULL; numbers as SQLite writes them
+  virtual std::optional<double> Number(int column) const = 0;  // nullopt for NULL and non-numeric text
+  virtual int64_t Int(int column) const = 0;  // 0 for NULL
+};
+
 // One frame of a pipeline with every label record of it (all sources), for the quality engine.
 struct FrameLabels {
   std::string pipeline, task, frame;
@@ -249,6 +260,9 @@ class Store {
 
   // Runs one read-only SQL statement; a statement that would write is refused (kUsage).
   virtual Result<QueryResult> QueryReadOnly(std::string_view sql) = 0;
+  // Runs one read-only SQL statement and calls `fn` for each row as it is read (memory holds one
+  // row); stops at, and returns, the first non-ok Status of `fn`. Refused like QueryReadOnly.
+  virtual Status ForEachRow(std::string_view sql, const std::function<Status(const QueryRow&)>& fn) = 0;
 
   // Calls `fn` for every frame of `pipeline` that has label records, the frames of one task
   // together and in timestamp order (then by frame id); tasks in id order. Holds one task's

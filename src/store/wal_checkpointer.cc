@@ -1,0 +1,82 @@
+#include "store/wal_checkpointer.h"
+
+#include <utility>
+
+namespace gtops {
+
+WalCheckpointer::WalCheckpointer(sqlite3* writer, std::string path, Options options)
+    : writer_(writer), path_(std::move(path)), options_(options) {
+  // Replaces SQLite's automatic checkpoint, which is itself a commit hook.
+  sqlite3_wal_hook(writer_, &WalCheckpointer::OnCommit, this);
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  sqlite3_wal_hook(writer_, nullptr, nullptr);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (own_ != nullptr) sqlite3_close_v2(own_);
+}
+
+int64_t WalCheckpointer::background_checkpoints() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return background_checkpoints_;
+}
+
+int64_t WalCheckpointer::writer_checkpoints() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return writer_checkpoints_;
+}
+
+int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int frames) {
+  return static_cast<WalCheckpointer*>(self)->Committed(db, schema, frames);
+}
+
+int WalCheckpointer::Committed(sqlite3* db, const char* schema, int frames) {
+  if (frames < options_.soft_limit_frames) return SQLITE_OK;
+  bool on_writer = frames >= options_.hard_limit_frames;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failed_ && !thread_.joinable() && !StartThread()) failed_ = true;
+    if (failed_) on_writer = true;
+    if (!on_writer) pending_ = true;
+  }
+  if (on_writer) {
+    // A commit's result does not depend on its checkpoint: SQLITE_BUSY (the background thread is
+    // checkpointing right now) just leaves the log for later.
+    (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    std::lock_guard<std::mutex> lock(mu_);
+    ++writer_checkpoints_;
+  } else {
+    wake_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+bool WalCheckpointer::StartThread() {
+  if (sqlite3_open_v2(path_.c_str(), &own_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    sqlite3_close_v2(own_);
+    own_ = nullptr;
+    return false;
+  }
+  thread_ = std::thread([this] { Loop(); });
+  return true;
+}
+
+void WalCheckpointer::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [this] { return pending_ || stop_; });
+    if (stop_) return;
+    pending_ = false;
+    lock.unlock();
+    (void)sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
+    ++background_checkpoints_;
+  }
+}
+
+}  // namespace gtops
