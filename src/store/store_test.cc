@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -231,6 +232,37 @@ TEST_F(StoreTest, SqlIsReadOnly) {
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->columns[0], "n");
   EXPECT_EQ(Scalar(*store, "PRAGMA user_version"), Store::SchemaVersion());
+}
+
+TEST_F(StoreTest, ForEachRowStreamsTypedCellsAndIsReadOnly) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  std::vector<std::string> seen;
+  Status s = store->ForEachRow(
+      "WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 3) "
+      "SELECT 'a' || value, value * 1.5, value, NULL, '2.25x' FROM n",
+      [&](const QueryRow& row) -> Status {
+        seen.push_back(std::string(row.Text(0)));
+        EXPECT_DOUBLE_EQ(*row.Number(1), 1.5 * static_cast<double>(row.Int(2)));
+        EXPECT_TRUE(row.Null(3));
+        EXPECT_EQ(row.Text(3), "");
+        EXPECT_FALSE(row.Number(3).has_value());
+        EXPECT_EQ(row.Int(3), 0);
+        EXPECT_DOUBLE_EQ(*row.Number(4), 2.25);  // as strtod reads the text
+        EXPECT_FALSE(row.Number(0).has_value());
+        return Status::Ok();
+      });
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(seen, (std::vector<std::string>{"a1", "a2", "a3"}));
+  // The callback's error stops the scan and comes back.
+  int calls = 0;
+  s = store->ForEachRow("WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 10) SELECT v FROM n",
+                        [&](const QueryRow&) -> Status { return ++calls == 2 ? Status::NotFound("stop") : Status::Ok(); });
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_EQ(calls, 2);
+  // Writes are refused as by QueryReadOnly.
+  s = store->ForEachRow("DELETE FROM label_sets", [](const QueryRow&) { return Status::Ok(); });
+  EXPECT_EQ(s.code(), StatusCode::kUsage);
 }
 
 TEST_F(StoreTest, InterruptedRunIsMarkedByTheNextRun) {

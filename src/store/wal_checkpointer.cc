@@ -36,13 +36,16 @@ int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int f
 }
 
 int WalCheckpointer::Committed(sqlite3* db, const char* schema, int frames) {
-  if (frames < options_.soft_limit_frames) return SQLITE_OK;
   bool on_writer = frames >= options_.hard_limit_frames;
-  {
+  if (!on_writer && frames < options_.soft_limit_frames) return SQLITE_OK;
+  if (!on_writer) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!failed_ && !thread_.joinable() && !StartThread()) failed_ = true;
-    if (failed_) on_writer = true;
-    if (!on_writer) pending_ = true;
+    if (failed_) {
+      on_writer = true;
+    } else {
+      pending_ = true;
+    }
   }
   if (on_writer) {
     // A commit's result does not depend on its checkpoint: SQLITE_BUSY (the background thread is
