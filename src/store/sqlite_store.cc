@@ -172,6 +172,8 @@ class SqliteStore : public Store {
             "{}: the store has schema version {}; run `gtops ingest` to migrate it to {}", path_,
             version, current));
       }
+      // Readers scan large tables (frames, outcomes) beside the writer: the same page cache as it.
+      GTOPS_RETURN_IF_ERROR(Exec("PRAGMA cache_size = -65536"));
       return Exec("PRAGMA query_only = ON");
     }
     // The page size must be set before WAL mode, which freezes it (it was set after, and new
