@@ -26,6 +26,11 @@ int64_t WalCheckpointer::background_checkpoints() const {
   return background_checkpoints_;
 }
 
+int64_t WalCheckpointer::background_frames() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return background_frames_;
+}
+
 int64_t WalCheckpointer::writer_checkpoints() const {
   std::lock_guard<std::mutex> lock(mu_);
   return writer_checkpoints_;
@@ -60,7 +65,11 @@ int WalCheckpointer::Committed(sqlite3* db, const char* schema, int frames) {
 }
 
 bool WalCheckpointer::StartThread() {
-  if (sqlite3_open_v2(path_.c_str(), &own_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  // A fresh connection does not know the database is in WAL mode until it has read the header:
+  // before that, sqlite3_wal_checkpoint_v2 returns SQLITE_OK and does nothing (log and checkpoint
+  // counts -1). One read of the schema opens the log.
+  if (sqlite3_open_v2(path_.c_str(), &own_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
+      sqlite3_exec(own_, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) != SQLITE_OK) {
     sqlite3_close_v2(own_);
     own_ = nullptr;
     return false;
@@ -76,9 +85,12 @@ void WalCheckpointer::Loop() {
     if (stop_) return;
     pending_ = false;
     lock.unlock();
-    (void)sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    int log_frames = -1;
+    int copied_frames = -1;
+    (void)sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
     lock.lock();
     ++background_checkpoints_;
+    if (copied_frames > 0) background_frames_ += copied_frames;
   }
 }
 

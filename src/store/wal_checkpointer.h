@@ -44,6 +44,9 @@ class WalCheckpointer {
   // diagnostics).
   int64_t background_checkpoints() const;
   int64_t writer_checkpoints() const;
+  // Log frames the background checkpoints copied into the database file (checkpoints that found
+  // nothing to copy add nothing).
+  int64_t background_frames() const;
 
  private:
   static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
@@ -63,6 +66,7 @@ class WalCheckpointer {
   bool failed_ = false;  // the thread could not start: checkpoint on the writer's thread
   int64_t background_checkpoints_ = 0;
   int64_t writer_checkpoints_ = 0;
+  int64_t background_frames_ = 0;
 };
 
 }  // namespace gtops
