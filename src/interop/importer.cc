@@ -15,7 +15,7 @@
 #include "interop/kitti.h"
 #include "interop/nuscenes.h"
 #include "interop/openlabel.h"
-#include "io/record_parser.h"
+#include "interop/record_check.h"
 
 namespace gtops::interop {
 namespace fs = std::filesystem;
@@ -93,7 +93,7 @@ Result<std::vector<std::string>> ListInputs(Format format, const std::vector<std
 class Writer {
  public:
   Writer(Store& store, const ProgramConfig& config, ImportReport& report, size_t max_messages)
-      : store_(store), parser_(config), report_(report), max_messages_(max_messages) {}
+      : store_(store), check_(config), report_(report), max_messages_(max_messages) {}
 
   Status Write(const std::string& display, const FileState& state, ConvertOutput& out) {
     ImportFileReport fr;
@@ -112,38 +112,14 @@ class Writer {
       for (const ConvertIssue& is : out.issues) GTOPS_RETURN_IF_ERROR(quarantine(is.position, is.reason, is.raw));
       for (ConvertedRecord& rec : out.records) {
         ++fr.records;
-        std::string line = LabelsToJson(rec.labels);
-        Status ps = parser_.Parse(line, line.size(), parsed_);
-        if (!ps.ok() && rec.labels.objects.size() > 0) {
-          // Find the objects the format rejects, quarantine them, keep the rest of the record.
-          LabelRecord one = rec.labels;
-          std::vector<Object> kept;
-          for (size_t i = 0; i < rec.labels.objects.size(); ++i) {
-            one.objects.assign(1, rec.labels.objects[i]);
-            std::string single = LabelsToJson(one);
-            Status os = parser_.Parse(single, single.size(), parsed_);
-            if (os.ok()) {
-              kept.push_back(std::move(rec.labels.objects[i]));
-              continue;
-            }
-            const std::string& where = rec.object_where[i];
-            GTOPS_RETURN_IF_ERROR(quarantine(rec.object_positions[i],
-                                             where.empty() ? os.message() : fmt::format("{}: {}", where, os.message()),
-                                             single));
-          }
-          if (kept.size() < rec.labels.objects.size()) {
-            rec.labels.objects = std::move(kept);
-            line = LabelsToJson(rec.labels);
-            ps = parser_.Parse(line, line.size(), parsed_);
-          }
+        check_.Check(rec, checked_);
+        for (CheckOutcome::Item& item : checked_.quarantined) {
+          GTOPS_RETURN_IF_ERROR(quarantine(item.position, item.reason, item.raw));
         }
-        if (!ps.ok()) {
-          GTOPS_RETURN_IF_ERROR(quarantine(rec.position, ps.message(), line));
-          continue;
-        }
+        if (!checked_.accepted) continue;
         ++fr.accepted;
-        fr.objects += static_cast<int64_t>(parsed_.labels.objects.size());
-        auto r = store_.PutLabels(parsed_.labels, parsed_.content_hash, SourceLocation{display, rec.position});
+        fr.objects += static_cast<int64_t>(rec.labels.objects.size());
+        auto r = store_.PutLabels(rec.labels, checked_.content_hash, SourceLocation{display, rec.position});
         if (!r.ok()) return r.status();
         if (*r == PutResult::kInserted) ++report_.inserted;
         if (*r == PutResult::kReplaced) ++report_.replaced;
@@ -169,8 +145,8 @@ class Writer {
 
  private:
   Store& store_;
-  RecordParser parser_;
-  ParsedRecord parsed_;
+  RecordCheck check_;
+  CheckOutcome checked_;
   ImportReport& report_;
   size_t max_messages_;
 };

@@ -1,9 +1,10 @@
 // `gtops import` and `gtops export` (docs/formats.md): the I/O around the converters.
 //
-// Import reads each input, converts it (interop/<format>.h), writes every converted record as a
-// line of the interchange format and validates it with ingest's own parser (io/record_parser.h),
-// so that imported labels land exactly as if they had been written in the interchange format, and
-// stores it through the store's ingest path: one transaction per input file, idempotent by record
+// Import reads each input, converts it (interop/<format>.h), validates every converted record with
+// the rules of ingest's parser (interop/record_check.h: the same decisions, messages and stored
+// values as writing the record as an interchange line and parsing it back), so that imported
+// labels land exactly as if they had been written in the interchange format, and stores it
+// through the store's ingest path: one transaction per input file, idempotent by record
 // identity. What a converter could not map, and an object the parser rejects, is quarantined with
 // the file and its position; the rest of the record and of the file is kept.
 #pragma once

@@ -1,7 +1,9 @@
 // Import throughput of the format converters (docs/performance.md, "Import"), one core, inputs
 // generated in memory: BM_Convert_* is the converter alone (text in, label records out);
-// BM_ConvertValidate_* adds what `gtops import` does before the store: each record written as an
-// interchange line and validated by ingest's parser. Counters: objects per second.
+// BM_ConvertValidate_* adds what `gtops import` does before the store: each record validated
+// (interop/record_check.h, the direct route) and its content hash; BM_ConvertParse_* validates by
+// the reference route instead (each record written as an interchange line and parsed by ingest's
+// parser). Counters: objects per second.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -14,7 +16,7 @@
 #include "interop/cvat.h"
 #include "interop/kitti.h"
 #include "interop/openlabel.h"
-#include "io/record_parser.h"
+#include "interop/record_check.h"
 
 namespace gtops::interop {
 namespace {
@@ -118,31 +120,34 @@ std::string CvatImages() {
   return s + "</annotations>\n";
 }
 
+enum class Validate { kNo, kDirect, kParse };
+
 template <typename Fn>
-void Run(benchmark::State& state, GeometryKind g, bool validate, Fn convert) {
+void Run(benchmark::State& state, GeometryKind g, Validate validate, Fn convert) {
   const ProgramConfig config = Config(g);
   const ImportOptions opt = Gold();
   ConvertContext ctx(config.pipelines[0], opt, "bench");
-  RecordParser parser(config);
-  ParsedRecord parsed;
+  RecordCheck check(config, validate == Validate::kParse ? RecordCheck::Route::kParse : RecordCheck::Route::kDirect);
+  CheckOutcome checked;
   int64_t objects = 0;
   for (auto _ : state) {
     ConvertOutput out;
     convert(ctx, out);
-    for (const ConvertedRecord& r : out.records) {
+    for (ConvertedRecord& r : out.records) {
       objects += static_cast<int64_t>(r.labels.objects.size());
-      if (validate) {
-        const std::string line = LabelsToJson(r.labels);
-        if (!parser.Parse(line, line.size(), parsed).ok()) state.SkipWithError("record rejected");
+      if (validate != Validate::kNo) {
+        check.Check(r, checked);
+        if (!checked.accepted) state.SkipWithError("record rejected");
       }
     }
+    if (validate == Validate::kDirect && check.parsed_records() > 0) state.SkipWithError("record not checked directly");
     if (!out.issues.empty()) state.SkipWithError(out.issues[0].reason.c_str());
     benchmark::DoNotOptimize(out);
   }
   state.counters["objects_per_s"] = benchmark::Counter(static_cast<double>(objects), benchmark::Counter::kIsRate);
 }
 
-void KittiBench(benchmark::State& state, bool validate) {
+void KittiBench(benchmark::State& state, Validate validate) {
   static const std::string text = KittiTracking();
   static const KittiCalib calib = *ParseKittiCalib(kCalib, "calib");
   KittiInput in;
@@ -153,44 +158,52 @@ void KittiBench(benchmark::State& state, bool validate) {
     if (!ConvertKitti(text, in, ctx, out).ok()) std::abort();
   });
 }
-void BM_Convert_Kitti(benchmark::State& state) { KittiBench(state, false); }
-void BM_ConvertValidate_Kitti(benchmark::State& state) { KittiBench(state, true); }
+void BM_Convert_Kitti(benchmark::State& state) { KittiBench(state, Validate::kNo); }
+void BM_ConvertValidate_Kitti(benchmark::State& state) { KittiBench(state, Validate::kDirect); }
+void BM_ConvertParse_Kitti(benchmark::State& state) { KittiBench(state, Validate::kParse); }
 
-void CocoBench(benchmark::State& state, bool validate) {
+void CocoBench(benchmark::State& state, Validate validate) {
   static const std::string text = CocoInstances();
   Run(state, GeometryKind::kBox2d, validate, [&](const ConvertContext& ctx, ConvertOutput& out) {
     if (!ConvertCoco(text, nullptr, ctx, out).ok()) std::abort();
   });
 }
-void BM_Convert_Coco(benchmark::State& state) { CocoBench(state, false); }
-void BM_ConvertValidate_Coco(benchmark::State& state) { CocoBench(state, true); }
+void BM_Convert_Coco(benchmark::State& state) { CocoBench(state, Validate::kNo); }
+void BM_ConvertValidate_Coco(benchmark::State& state) { CocoBench(state, Validate::kDirect); }
+void BM_ConvertParse_Coco(benchmark::State& state) { CocoBench(state, Validate::kParse); }
 
-void OpenlabelBench(benchmark::State& state, bool validate) {
+void OpenlabelBench(benchmark::State& state, Validate validate) {
   static const std::string text = Openlabel();
   Run(state, GeometryKind::kBox3d, validate, [&](const ConvertContext& ctx, ConvertOutput& out) {
     if (!ConvertOpenlabel(text, OpenlabelInput{}, ctx, out).ok()) std::abort();
   });
 }
-void BM_Convert_Openlabel(benchmark::State& state) { OpenlabelBench(state, false); }
-void BM_ConvertValidate_Openlabel(benchmark::State& state) { OpenlabelBench(state, true); }
+void BM_Convert_Openlabel(benchmark::State& state) { OpenlabelBench(state, Validate::kNo); }
+void BM_ConvertValidate_Openlabel(benchmark::State& state) { OpenlabelBench(state, Validate::kDirect); }
+void BM_ConvertParse_Openlabel(benchmark::State& state) { OpenlabelBench(state, Validate::kParse); }
 
-void CvatBench(benchmark::State& state, bool validate) {
+void CvatBench(benchmark::State& state, Validate validate) {
   static const std::string text = CvatImages();
   Run(state, GeometryKind::kBox2d, validate, [&](const ConvertContext& ctx, ConvertOutput& out) {
     if (!ConvertCvat(text, ctx, out).ok()) std::abort();
   });
 }
-void BM_Convert_Cvat(benchmark::State& state) { CvatBench(state, false); }
-void BM_ConvertValidate_Cvat(benchmark::State& state) { CvatBench(state, true); }
+void BM_Convert_Cvat(benchmark::State& state) { CvatBench(state, Validate::kNo); }
+void BM_ConvertValidate_Cvat(benchmark::State& state) { CvatBench(state, Validate::kDirect); }
+void BM_ConvertParse_Cvat(benchmark::State& state) { CvatBench(state, Validate::kParse); }
 
 BENCHMARK(BM_Convert_Kitti)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvertValidate_Kitti)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvertParse_Kitti)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Convert_Coco)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvertValidate_Coco)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvertParse_Coco)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Convert_Openlabel)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvertValidate_Openlabel)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvertParse_Openlabel)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Convert_Cvat)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvertValidate_Cvat)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvertParse_Cvat)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace gtops::interop
