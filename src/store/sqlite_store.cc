@@ -195,6 +195,14 @@ class SqliteStore : public Store {
                                                 i + 1, s.message()));
         }
       }
+      // A migration may edit the schema text in place (writable_schema, version 10): a new schema
+      // cookie makes every connection, this one included, parse the schema again.
+      Stmt cookie;
+      GTOPS_RETURN_IF_ERROR(cookie.Prepare(db_, "PRAGMA schema_version"));
+      GTOPS_STEP(cookie);
+      const int64_t schema_cookie = cookie.ColInt(0);
+      cookie.Reset();
+      GTOPS_RETURN_IF_ERROR(Exec(fmt::format("PRAGMA schema_version = {}", schema_cookie + 1)));
       GTOPS_RETURN_IF_ERROR(Exec(fmt::format("PRAGMA user_version = {}", current)));
       GTOPS_RETURN_IF_ERROR(Exec("COMMIT"));
     }

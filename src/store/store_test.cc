@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -64,6 +66,70 @@ TEST_F(StoreTest, NewStoreHasCurrentSchemaVersion) {
   ASSERT_TRUE(store);
   EXPECT_EQ(Scalar(*store, "PRAGMA user_version"), Store::SchemaVersion());
   EXPECT_EQ(Scalar(*store, "PRAGMA page_size"), 8192);  // set before WAL mode froze it
+}
+
+// Schema version 10: no CHECK constraint lists three or more values, since SQLite builds a
+// temporary table of such a list for every row it writes. The constraints still hold.
+TEST_F(StoreTest, CheckConstraintsAreComparisonsNotValueLists) {
+  { auto store = Open(); }
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  auto scalar = [&](const std::string& sql) -> std::string {
+    sqlite3_stmt* s = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sql;
+    std::string out;
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != nullptr) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+    return out;
+  };
+  // Only two-value lists are left (SQLite compares those directly).
+  sqlite3_stmt* tables = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table'", -1, &tables, nullptr),
+            SQLITE_OK);
+  while (sqlite3_step(tables) == SQLITE_ROW) {
+    const std::string name(reinterpret_cast<const char*>(sqlite3_column_text(tables, 0)));
+    const std::string sql(reinterpret_cast<const char*>(sqlite3_column_text(tables, 1)));
+    for (size_t at = sql.find("IN ("); at != std::string::npos; at = sql.find("IN (", at + 1)) {
+      const size_t end = sql.find(')', at);
+      const auto commas = std::count(sql.begin() + static_cast<std::ptrdiff_t>(at),
+                                     sql.begin() + static_cast<std::ptrdiff_t>(end), ',');
+      EXPECT_LE(commas, 1) << name << ": " << sql.substr(at, end - at + 1);
+    }
+  }
+  sqlite3_finalize(tables);
+  EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%source = ''vendor'' OR source = ''gold''%'"),
+            "1");
+  // The insert programs open no temporary table.
+  for (const char* insert :
+       {"INSERT INTO label_sets (pipeline, frame, source, producer, task, object_count, content_hash, file_id, "
+        "line, run_id) VALUES ('p', 'f', 'vendor', 'a', 't', 0, 0, 0, 0, 0)",
+        "INSERT INTO outcomes (evaluation_id, pipeline, task, frame, source, producer, kind, errors) "
+        "VALUES (1, 'p', 't', 'f', 'vendor', 'a', 'paired', '')"}) {
+    sqlite3_stmt* s = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, (std::string("EXPLAIN ") + insert).c_str(), -1, &s, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    int ephemeral = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      ephemeral += std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 1))) == "OpenEphemeral";
+    }
+    sqlite3_finalize(s);
+    EXPECT_EQ(ephemeral, 0) << insert;
+  }
+  // The constraints hold.
+  EXPECT_EQ(sqlite3_exec(db,
+                         "INSERT INTO label_sets (pipeline, frame, source, producer, task, object_count, "
+                         "content_hash, file_id, line, run_id) VALUES ('p', 'f', 'bogus', 'a', 't', 0, 0, 0, 0, 0)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_CONSTRAINT);
+  EXPECT_EQ(sqlite3_exec(db,
+                         "INSERT INTO label_sets (pipeline, frame, source, producer, task, object_count, "
+                         "content_hash, file_id, line, run_id) VALUES ('p', 'f', 'gold', 'a', 't', 0, 0, 0, 0, 0)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(scalar("PRAGMA integrity_check"), "ok");
+  sqlite3_close(db);
 }
 
 TEST_F(StoreTest, NewerSchemaVersionIsRefusedWithClearMessage) {

@@ -31,6 +31,11 @@ int64_t WalCheckpointer::background_frames() const {
   return background_frames_;
 }
 
+bool WalCheckpointer::WaitIdle(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return wake_.wait_for(lock, timeout, [this] { return !pending_ && !running_; });
+}
+
 int64_t WalCheckpointer::writer_checkpoints() const {
   std::lock_guard<std::mutex> lock(mu_);
   return writer_checkpoints_;
@@ -53,13 +58,21 @@ int WalCheckpointer::Committed(sqlite3* db, const char* schema, int frames) {
     }
   }
   if (on_writer) {
-    // A commit's result does not depend on its checkpoint: SQLITE_BUSY (the background thread is
-    // checkpointing right now) just leaves the log for later.
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [this] { return !running_; });
+      running_ = true;
+    }
+    // A commit's result does not depend on its checkpoint: a failure just leaves the log for later.
     (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    std::lock_guard<std::mutex> lock(mu_);
-    ++writer_checkpoints_;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      running_ = false;
+      ++writer_checkpoints_;
+    }
+    wake_.notify_all();
   } else {
-    wake_.notify_one();
+    wake_.notify_all();
   }
   return SQLITE_OK;
 }
@@ -81,16 +94,19 @@ bool WalCheckpointer::StartThread() {
 void WalCheckpointer::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    wake_.wait(lock, [this] { return pending_ || stop_; });
+    wake_.wait(lock, [this] { return (pending_ && !running_) || stop_; });
     if (stop_) return;
     pending_ = false;
+    running_ = true;
     lock.unlock();
     int log_frames = -1;
     int copied_frames = -1;
     (void)sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
     lock.lock();
+    running_ = false;
     ++background_checkpoints_;
     if (copied_frames > 0) background_frames_ += copied_frames;
+    wake_.notify_all();
   }
 }
 

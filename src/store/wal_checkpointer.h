@@ -11,11 +11,14 @@
 //
 // The log is bounded: when it reaches `hard_limit_frames` (the background thread has fallen
 // behind, or a reader holds an old snapshot), the commit checkpoints on the writer's own thread as
-// SQLite would, and the next write transaction starts the log over.
+// SQLite would, and the next write transaction starts the log over. Checkpoints never overlap: the
+// writer waits for a background checkpoint in progress to end (two at once would make one of them
+// return SQLITE_BUSY having copied nothing, and the log would grow past the bound).
 #pragma once
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -47,6 +50,9 @@ class WalCheckpointer {
   // Log frames the background checkpoints copied into the database file (checkpoints that found
   // nothing to copy add nothing).
   int64_t background_frames() const;
+  // Waits (at most `timeout`) until the background thread has nothing pending and is not
+  // checkpointing; true if it is idle (for tests).
+  bool WaitIdle(std::chrono::milliseconds timeout);
 
  private:
   static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
@@ -62,6 +68,7 @@ class WalCheckpointer {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool pending_ = false;
+  bool running_ = false;  // a checkpoint (the thread's or the writer's) is copying frames
   bool stop_ = false;
   bool failed_ = false;  // the thread could not start: checkpoint on the writer's thread
   int64_t background_checkpoints_ = 0;
