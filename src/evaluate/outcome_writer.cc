@@ -33,7 +33,7 @@ Status OutcomeWriter::Begin() {
 }
 
 Status OutcomeWriter::WriteBatch(std::vector<OutcomeRow>& rows) {
-  for (const OutcomeRow& row : rows) GTOPS_RETURN_IF_ERROR(store_.PutOutcome(evaluation_id_, row));
+  GTOPS_RETURN_IF_ERROR(store_.PutOutcomes(evaluation_id_, rows));
   rows.clear();
   return Status::Ok();
 }

@@ -120,6 +120,41 @@ TEST_F(QualityStoreTest, ANewEvaluationRunReplacesTheLastOne) {
   EXPECT_EQ(*q->rows[0][5], "1");
 }
 
+// Rows written several per statement are the rows, in order: 8 + 8 + 5 single ones.
+TEST_F(QualityStoreTest, OutcomesWrittenTogetherKeepEveryRowAndItsOrder) {
+  auto id = store_->BeginEvaluation(EvaluationRunInfo{"lidar", "vendor", "gold", ""});
+  ASSERT_TRUE(id.ok());
+  std::vector<OutcomeRow> rows(21);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    OutcomeRow& r = rows[i];
+    r.pipeline = "lidar", r.task = "t" + std::to_string(i / 4), r.frame = "f" + std::to_string(i);
+    r.source = "vendor", r.producer = "a1", r.kind = i % 3 == 0 ? "missing" : "paired";
+    if (i % 2 == 0) r.batch = "b" + std::to_string(i);
+    if (i % 3 != 0) r.iou = 0.5 + 0.01 * static_cast<double>(i);
+    if (i % 5 == 0) r.errors = {ErrorType::kHeading, ErrorType::kSize};
+    r.num_points = static_cast<int64_t>(i);
+  }
+  ASSERT_TRUE(store_->PutOutcomes(*id, rows).ok());
+  ASSERT_TRUE(store_->CommitEvaluation(*id, static_cast<int64_t>(rows.size())).ok());
+  auto q = store_->QueryReadOnly(
+      "SELECT frame, coalesce(batch, '-'), kind, coalesce(iou, -1), errors, heading, size, num_points "
+      "FROM outcomes ORDER BY rowid");
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  ASSERT_EQ(q->rows.size(), rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& c = q->rows[i];
+    SCOPED_TRACE(i);
+    EXPECT_EQ(*c[0], rows[i].frame);
+    EXPECT_EQ(*c[1], i % 2 == 0 ? "b" + std::to_string(i) : "-");
+    EXPECT_EQ(*c[2], rows[i].kind);
+    EXPECT_DOUBLE_EQ(std::stod(*c[3]), rows[i].iou.value_or(-1));
+    EXPECT_EQ(*c[4], i % 5 == 0 ? "heading,size" : "");
+    EXPECT_EQ(*c[5], i % 5 == 0 ? "1" : "0");
+    EXPECT_EQ(*c[6], i % 5 == 0 ? "1" : "0");
+    EXPECT_EQ(*c[7], std::to_string(i));
+  }
+}
+
 TEST_F(QualityStoreTest, AnAbortedEvaluationLeavesNothing) {
   auto id = store_->BeginEvaluation(EvaluationRunInfo{"lidar", "vendor", "gold", ""});
   ASSERT_TRUE(id.ok());

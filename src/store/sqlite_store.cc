@@ -229,7 +229,7 @@ class SqliteStore : public Store {
   Status ForEachFrame(std::string_view pipeline, const std::function<Status(const FrameLabels&)>& fn,
                       std::string_view require_source, std::string_view only_source) override;
   Result<int64_t> BeginEvaluation(const EvaluationRunInfo& info) override;
-  Status PutOutcome(int64_t evaluation_id, const OutcomeRow& row) override;
+  Status PutOutcomes(int64_t evaluation_id, std::span<const OutcomeRow> rows) override;
   Status CommitEvaluation(int64_t evaluation_id, int64_t outcomes) override;
   void AbortEvaluation() override;
   Status ForEachEvent(std::string_view from_task, std::string_view to_task,
@@ -309,7 +309,7 @@ class SqliteStore : public Store {
   int64_t run_id_ = 0;
   // Evaluation writes (BeginEvaluation .. CommitEvaluation).
   bool in_evaluation_ = false;
-  std::unique_ptr<Stmt> outcome_insert_;
+  std::unique_ptr<Stmt> outcome_insert_, outcomes_insert_;  // one row, kOutcomeRows rows
 };
 
 // Objects are keyed by label set and position, packed into the rowid so that the objects of a
@@ -1293,71 +1293,98 @@ Result<int64_t> SqliteStore::BeginEvaluation(const EvaluationRunInfo& info) {
   return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
 }
 
-Status SqliteStore::PutOutcome(int64_t evaluation_id, const OutcomeRow& o) {
-  if (!outcome_insert_) {
-    outcome_insert_ = std::make_unique<Stmt>();
-    GTOPS_RETURN_IF_ERROR(outcome_insert_->Prepare(
-        db_,
+// Outcomes go in by multi-row INSERTs of kOutcomeRows rows (then one row at a time for the rest),
+// as objects do.
+Status SqliteStore::PutOutcomes(int64_t evaluation_id, std::span<const OutcomeRow> rows) {
+  constexpr int kColumns = 45;
+  constexpr int kOutcomeRows = 8;
+  auto prepare = [&](std::unique_ptr<Stmt>& stmt, int n) -> Status {
+    if (stmt) return Status::Ok();
+    std::string sql =
         "INSERT INTO outcomes (evaluation_id, pipeline, batch, task, frame, source, producer, "
         "vendor, annotator, spec_version, tool_version, kind, reference_id, label_id, class, "
         "label_class, tag_name, range_m, num_points, safety_weight, score, iou, center_error_m, "
         "size_error_rel, heading_error_deg, distance, missing, extra, duplicate, wrong_class, "
         "position, size, heading, heading_flip, attribute, id_switch, fragmentation, geometry, "
         "tag, errors, attributes_compared, attributes_equal, attributes_differing, attributes, "
-        "scene) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-        "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, "
-        "?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45)"));
-  }
-  Stmt& s = *outcome_insert_;
-  s.Reset();
-  s.Int(1, evaluation_id);
-  s.Text(2, o.pipeline);
-  s.TextOrNull(3, o.batch);
-  s.Text(4, o.task);
-  s.Text(5, o.frame);
-  s.Text(6, o.source);
-  s.Text(7, o.producer);
-  s.TextOrNull(8, o.vendor);
-  s.TextOrNull(9, o.annotator);
-  s.TextOrNull(10, o.spec_version);
-  s.TextOrNull(11, o.tool_version);
-  s.Text(12, o.kind);
-  s.TextOrNull(13, o.reference_id);
-  s.TextOrNull(14, o.label_id);
-  s.TextOrNull(15, o.cls);
-  s.TextOrNull(16, o.label_cls);
-  s.TextOrNull(17, o.tag_name);
-  s.Opt(18, o.range_m);
-  s.Opt(19, o.num_points);
-  s.Opt(20, o.safety_weight);
-  s.Opt(21, o.score);
-  s.Opt(22, o.iou);
-  s.Opt(23, o.center_error_m);
-  s.Opt(24, o.size_error_rel);
-  s.Opt(25, o.heading_error_deg);
-  s.Opt(26, o.distance);
+        "scene) VALUES ";
+    for (int r = 0; r < n; ++r) {
+      sql += r ? ",(" : "(";
+      for (int c = 1; c <= kColumns; ++c) sql += fmt::format("{}?{}", c > 1 ? "," : "", r * kColumns + c);
+      sql += ")";
+    }
+    stmt = std::make_unique<Stmt>();
+    return stmt->Prepare(db_, sql);
+  };
   // Columns 27..39: one 0/1 flag per error type, in the order of the columns.
   constexpr ErrorType kFlags[] = {
       ErrorType::kMissing, ErrorType::kExtra, ErrorType::kDuplicate, ErrorType::kWrongClass,
       ErrorType::kPosition, ErrorType::kSize, ErrorType::kHeading, ErrorType::kHeadingFlip,
       ErrorType::kAttribute, ErrorType::kIdSwitch, ErrorType::kFragmentation, ErrorType::kGeometry,
       ErrorType::kTag};
-  std::string errors;
-  for (int i = 0; i < 13; ++i) {
-    bool has = std::find(o.errors.begin(), o.errors.end(), kFlags[i]) != o.errors.end();
-    s.Int(27 + i, has ? 1 : 0);
+  std::array<std::string, kOutcomeRows> errors;  // bound without a copy: alive until the step
+  auto bind = [&](Stmt& s, int row, const OutcomeRow& o) {
+    const int b = row * kColumns;
+    s.Int(b + 1, evaluation_id);
+    s.Text(b + 2, o.pipeline);
+    s.TextOrNull(b + 3, o.batch);
+    s.Text(b + 4, o.task);
+    s.Text(b + 5, o.frame);
+    s.Text(b + 6, o.source);
+    s.Text(b + 7, o.producer);
+    s.TextOrNull(b + 8, o.vendor);
+    s.TextOrNull(b + 9, o.annotator);
+    s.TextOrNull(b + 10, o.spec_version);
+    s.TextOrNull(b + 11, o.tool_version);
+    s.Text(b + 12, o.kind);
+    s.TextOrNull(b + 13, o.reference_id);
+    s.TextOrNull(b + 14, o.label_id);
+    s.TextOrNull(b + 15, o.cls);
+    s.TextOrNull(b + 16, o.label_cls);
+    s.TextOrNull(b + 17, o.tag_name);
+    s.Opt(b + 18, o.range_m);
+    s.Opt(b + 19, o.num_points);
+    s.Opt(b + 20, o.safety_weight);
+    s.Opt(b + 21, o.score);
+    s.Opt(b + 22, o.iou);
+    s.Opt(b + 23, o.center_error_m);
+    s.Opt(b + 24, o.size_error_rel);
+    s.Opt(b + 25, o.heading_error_deg);
+    s.Opt(b + 26, o.distance);
+    for (int i = 0; i < 13; ++i) {
+      const bool has = std::find(o.errors.begin(), o.errors.end(), kFlags[i]) != o.errors.end();
+      s.Int(b + 27 + i, has ? 1 : 0);
+    }
+    std::string& text = errors[static_cast<size_t>(row)];
+    text.clear();
+    for (ErrorType t : o.errors) {
+      if (!text.empty()) text += ',';
+      text += Name(t);
+    }
+    s.Text(b + 40, text);
+    s.Int(b + 41, o.attributes_compared);
+    s.Int(b + 42, o.attributes_equal);
+    s.TextOrNull(b + 43, o.attributes_differing);
+    s.TextOrNull(b + 44, o.attributes_json);
+    s.TextOrNull(b + 45, o.scene_json);
+  };
+  size_t at = 0;
+  if (rows.size() >= kOutcomeRows) {
+    GTOPS_RETURN_IF_ERROR(prepare(outcomes_insert_, kOutcomeRows));
+    for (; at + kOutcomeRows <= rows.size(); at += kOutcomeRows) {
+      Stmt& s = *outcomes_insert_;
+      s.Reset();
+      for (int r = 0; r < kOutcomeRows; ++r) bind(s, r, rows[at + static_cast<size_t>(r)]);
+      GTOPS_STEP(s);
+    }
   }
-  for (ErrorType t : o.errors) {
-    if (!errors.empty()) errors += ',';
-    errors += Name(t);
+  if (at < rows.size()) GTOPS_RETURN_IF_ERROR(prepare(outcome_insert_, 1));
+  for (; at < rows.size(); ++at) {
+    Stmt& s = *outcome_insert_;
+    s.Reset();
+    bind(s, 0, rows[at]);
+    GTOPS_STEP(s);
   }
-  s.Text(40, errors);
-  s.Int(41, o.attributes_compared);
-  s.Int(42, o.attributes_equal);
-  s.TextOrNull(43, o.attributes_differing);
-  s.TextOrNull(44, o.attributes_json);
-  s.TextOrNull(45, o.scene_json);
-  GTOPS_STEP(s);
   return Status::Ok();
 }
 

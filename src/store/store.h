@@ -305,9 +305,11 @@ class Store {
 
   // Outcomes of one evaluation run, in one transaction: BeginEvaluation (which removes the rows
   // of earlier runs of the same pipeline, source, against and batch), PutOutcome for each row,
-  // then CommitEvaluation (or AbortEvaluation). Returns the run's evaluation_id.
+  // then CommitEvaluation (or AbortEvaluation). Returns the run's evaluation_id. PutOutcomes
+  // writes rows in order, several per statement.
   virtual Result<int64_t> BeginEvaluation(const EvaluationRunInfo& info) = 0;
-  virtual Status PutOutcome(int64_t evaluation_id, const OutcomeRow& row) = 0;
+  virtual Status PutOutcomes(int64_t evaluation_id, std::span<const OutcomeRow> rows) = 0;
+  Status PutOutcome(int64_t evaluation_id, const OutcomeRow& row) { return PutOutcomes(evaluation_id, {&row, 1}); }
   virtual Status CommitEvaluation(int64_t evaluation_id, int64_t outcomes) = 0;
   virtual void AbortEvaluation() = 0;
 
