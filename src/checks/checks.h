@@ -52,6 +52,9 @@ class TaskChecker {
  public:
   explicit TaskChecker(const PipelineSpec& pipeline);
   void Check(std::span<const FrameLabels> task, std::vector<RawFinding>& out, TaskCheckStats& stats);
+  // Whether the checks look across the frames of a task (tracks, id switches against gold): if
+  // not, checking each frame on its own finds the same, in the same order.
+  bool NeedsWholeTask() const { return pipeline_.tracking; }
 
  private:
   struct Obs;  // one label of a track, in world coordinates
@@ -63,7 +66,7 @@ class TaskChecker {
                    std::vector<std::vector<RawFinding>>& per_frame);
   void CompareWithModel(const LabelRecord& r, const LabelRecord& model, std::vector<RawFinding>& out);
   void Confirm(const LabelRecord& r, const LabelRecord& gold, quality::TrackHistory* history,
-               std::span<const RawFinding> found, std::vector<RawFinding>& out);
+               std::vector<RawFinding>& found, std::vector<RawFinding>& out);  // moves `found` to `out`
 
   const PipelineSpec& pipeline_;
   quality::FrameComparer model_comparer_;
@@ -101,6 +104,13 @@ struct CalibrationOptions {
 std::vector<CheckCalibration> Calibrate(const std::vector<RawFinding>& findings, const CalibrationOptions& options = {});
 // Sets probability and score of each finding from the calibration.
 void ApplyCalibration(const std::vector<CheckCalibration>& calibration, std::vector<RawFinding>& findings);
+
+// Findings not worth storing (docs/quality-checks.md, "The probability floor"): removes every
+// finding of each queue item (the findings of one frame, record, label or predicted geometry and
+// suspected type, combined as 1 - prod(1 - p)) whose probability is below `floor`; keeps the
+// order of the others; returns how many were removed. Items at or above the floor keep all their
+// findings, so a queue with min_probability >= floor is the same with or without them.
+int64_t DropBelowFloor(std::vector<RawFinding>& findings, double floor);
 
 // The review queue (docs/quality-checks.md, "The review queue").
 struct QueueItem {

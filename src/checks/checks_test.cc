@@ -392,6 +392,46 @@ TEST(Queue, ItemsOfOneFrameShareItsRankAndBudget) {
   EXPECT_EQ(q.frames[0].items.size(), 3u);
 }
 
+TEST(Queue, FloorDropsOnlyItemsBelowItAndKeepsTheQueue) {
+  auto raw = [](FindingRow r) { return RawFinding(std::move(r)); };
+  // f1/a: two findings of 0.03 combine to 0.0591, above 0.05: kept. f1/b: 0.04 alone: dropped.
+  // f2/c: 0.01 and 0.6 of one item: kept, both. f2/d: 0.02: dropped. f3 recurs after f2: the
+  // items are looked for across the whole list then.
+  std::vector<RawFinding> f = {raw(Row("f1", "a", ErrorType::kExtra, 0.03)), raw(Row("f1", "b", ErrorType::kExtra, 0.04)),
+                               raw(Row("f1", "a", ErrorType::kExtra, 0.03)), raw(Row("f2", "c", ErrorType::kSize, 0.01)),
+                               raw(Row("f2", "d", ErrorType::kSize, 0.02)), raw(Row("f2", "c", ErrorType::kSize, 0.6))};
+  std::vector<FindingRow> all;
+  for (const RawFinding& x : f) all.push_back(x.row);
+  std::vector<RawFinding> kept = f;
+  EXPECT_EQ(DropBelowFloor(kept, 0.05), 2);
+  ASSERT_EQ(kept.size(), 4u);
+  EXPECT_EQ(kept[0].row.object_id, "a");
+  EXPECT_EQ(kept[1].row.object_id, "a");
+  EXPECT_EQ(kept[2].row.object_id, "c");
+  EXPECT_EQ(kept[3].row.object_id, "c");
+  // The queue at a minimum probability at or above the floor is the same.
+  std::vector<FindingRow> rows;
+  for (const RawFinding& x : kept) rows.push_back(x.row);
+  QueueOptions o;
+  o.min_probability = 0.05;
+  const Queue a = BuildQueue("lidar", 10, all, o), b = BuildQueue("lidar", 10, rows, o);
+  ASSERT_EQ(a.frames.size(), b.frames.size());
+  for (size_t i = 0; i < a.frames.size(); ++i) {
+    EXPECT_EQ(a.frames[i].frame, b.frames[i].frame);
+    EXPECT_EQ(a.frames[i].score, b.frames[i].score);
+    ASSERT_EQ(a.frames[i].items.size(), b.frames[i].items.size());
+    for (size_t k = 0; k < a.frames[i].items.size(); ++k) {
+      EXPECT_EQ(a.frames[i].items[k].probability, b.frames[i].items[k].probability);
+      EXPECT_EQ(a.frames[i].items[k].reasons, b.frames[i].items[k].reasons);
+    }
+  }
+  // A frame that recurs (not contiguous): the same result.
+  std::vector<RawFinding> g = f;
+  g.push_back(raw(Row("f1", "b", ErrorType::kExtra, 0.5)));  // f1/b now has 0.5: kept
+  EXPECT_EQ(DropBelowFloor(g, 0.05), 1);                      // only f2/d
+  EXPECT_EQ(g.size(), 6u);
+}
+
 TEST(Auditors, RecallAndFalseAlarms) {
   std::vector<AuditedFrame> frames(2);
   frames[0].auditor = "qa1";

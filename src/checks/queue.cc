@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -43,6 +44,14 @@ void Smooth(CheckCalibration& c, double strength, const std::function<double(siz
   for (const Block& blk : blocks) {
     for (size_t b = blk.first; b <= blk.last; ++b) c.bins[b].probability = blk.sum / blk.weight;
   }
+}
+
+// A queue item: one (frame, record, label or predicted geometry, suspected type).
+using ItemKey = std::tuple<std::string_view, std::string_view, std::string_view, std::string_view, int>;
+
+ItemKey KeyOf(const FindingRow& f) {
+  return ItemKey{f.frame, f.producer, f.object_id,
+                 f.object_id.empty() ? std::string_view(f.geometry_json) : std::string_view(), static_cast<int>(f.type)};
 }
 
 int BinOf(double evidence, size_t bins) {
@@ -104,11 +113,63 @@ void ApplyCalibration(const std::vector<CheckCalibration>& calibration, std::vec
   }
 }
 
+int64_t DropBelowFloor(std::vector<RawFinding>& findings, double floor) {
+  // An item's findings share its frame. TaskChecker appends each frame's findings together, so
+  // items are looked for within runs of one frame (all findings at once if a frame recurs).
+  std::vector<std::pair<size_t, size_t>> runs;
+  std::unordered_set<std::string_view> frames;
+  for (size_t b = 0; b < findings.size();) {
+    size_t e = b + 1;
+    while (e < findings.size() && findings[e].row.frame == findings[b].row.frame) ++e;
+    if (!frames.insert(findings[b].row.frame).second) {
+      runs.assign(1, {0, findings.size()});
+      break;
+    }
+    runs.emplace_back(b, e);
+    b = e;
+  }
+  std::vector<bool> drop(findings.size(), false);
+  int64_t dropped = 0;
+  std::vector<size_t> idx;
+  for (const auto& [b, e] : runs) {
+    bool any_low = false;
+    for (size_t i = b; i < e && !any_low; ++i) any_low = findings[i].row.probability < floor;
+    if (!any_low) continue;
+    idx.resize(e - b);
+    for (size_t i = b; i < e; ++i) idx[i - b] = i;
+    // Grouped by item, each item's findings in their order (as BuildQueue combines them).
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](size_t x, size_t y) { return KeyOf(findings[x].row) < KeyOf(findings[y].row); });
+    for (size_t g = 0; g < idx.size();) {
+      const ItemKey key = KeyOf(findings[idx[g]].row);
+      size_t h = g;
+      double miss = 1;
+      while (h < idx.size() && KeyOf(findings[idx[h]].row) == key) {
+        miss *= 1 - std::clamp(findings[idx[h]].row.probability, 0.0, 1.0);
+        ++h;
+      }
+      if (1 - miss < floor) {
+        for (size_t k = g; k < h; ++k) drop[idx[k]] = true;
+        dropped += static_cast<int64_t>(h - g);
+      }
+      g = h;
+    }
+  }
+  frames.clear();  // its views point into the findings moved below
+  size_t w = 0;
+  for (size_t i = 0; i < findings.size(); ++i) {
+    if (drop[i]) continue;
+    if (w != i) findings[w] = std::move(findings[i]);
+    ++w;
+  }
+  findings.resize(w);
+  return dropped;
+}
+
 Queue BuildQueue(std::string_view pipeline, int64_t frames_checked, const std::vector<FindingRow>& findings,
                  const QueueOptions& options) {
   // One item per (frame, record, label or predicted geometry, type).
-  using Key = std::tuple<std::string_view, std::string_view, std::string_view, std::string_view, int>;
-  std::map<Key, size_t> index;
+  std::map<ItemKey, size_t> index;
   struct Acc {
     QueueItem item;
     double miss = 1;  // product of (1 - p)
@@ -116,9 +177,7 @@ Queue BuildQueue(std::string_view pipeline, int64_t frames_checked, const std::v
   };
   std::vector<Acc> acc;
   for (const FindingRow& f : findings) {
-    Key key{f.frame, f.producer, f.object_id, f.object_id.empty() ? std::string_view(f.geometry_json) : std::string_view(),
-            static_cast<int>(f.type)};
-    auto [it, inserted] = index.emplace(key, acc.size());
+    auto [it, inserted] = index.emplace(KeyOf(f), acc.size());
     if (inserted) {
       Acc a;
       a.item.pipeline = f.pipeline;

@@ -1,8 +1,13 @@
 #include "checks/run_checks.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
-#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -13,7 +18,7 @@ namespace gtops::checks {
 namespace {
 
 // Bumped when the checks change what they find, so that stored findings go stale.
-constexpr int kChecksVersion = 2;
+constexpr int kChecksVersion = 3;  // 3: findings below kProbabilityFloor not stored
 
 std::string SqlQuote(std::string_view s) {
   std::string out = "'";
@@ -45,20 +50,26 @@ Result<std::string> ChecksFingerprint(Store& store, const ProgramConfig& config)
       "SELECT (SELECT coalesce(max(run_id), 0) FROM ingest_runs WHERE inserted + replaced > 0) || '/' || "
       "(SELECT count(*) FROM label_sets)");
   if (!q.ok()) return q.status();
-  std::ifstream in(config.source_path, std::ios::binary);
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::ifstream in(config.source_path, std::ios::binary | std::ios::ate);
+  std::string text;
+  if (in) {
+    text.resize(static_cast<size_t>(std::max<std::streamoff>(0, in.tellg())));
+    in.seekg(0);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+  }
   return fmt::format("config:{:016x} data:{} checks:{}", std::hash<std::string>{}(text),
                      q->rows.at(0).at(0).value_or(""), kChecksVersion);
 }
 
-Result<CheckResult> RunChecks(Store& store, const ProgramConfig& config, const std::string& pipeline, bool write) {
-  const PipelineSpec* spec = FindOrNull(config, pipeline);
-  if (spec == nullptr) return UnknownPipeline(pipeline);
-  const auto start = std::chrono::steady_clock::now();
-  auto fingerprint = ChecksFingerprint(store, config);
-  if (!fingerprint.ok()) return fingerprint.status();
+namespace {
 
-  TaskChecker checker(*spec);
+// One pipeline's check: frames read through `reader`, findings written through `writer` while
+// holding `write_lock` (the writer may be shared by threads; nullptr: compute only).
+Result<CheckResult> CheckPipeline(Store& reader, const PipelineSpec& spec, const std::string& fingerprint,
+                                  Store* writer, std::mutex& write_lock) {
+  const auto start = std::chrono::steady_clock::now();
+  TaskChecker checker(spec);
   TaskCheckStats stats;
   std::vector<RawFinding> raw;
   std::vector<FrameLabels> task;  // the current task's frames (ForEachFrame keeps them only per call)
@@ -66,7 +77,12 @@ Result<CheckResult> RunChecks(Store& store, const ProgramConfig& config, const s
     if (!task.empty()) checker.Check(task, raw, stats);
     task.clear();
   };
-  Status s = store.ForEachFrame(spec->id, [&](const FrameLabels& frame) -> Status {
+  const bool whole_task = checker.NeedsWholeTask();
+  Status s = reader.ForEachFrame(spec.id, [&](const FrameLabels& frame) -> Status {
+    if (!whole_task) {  // no copy
+      checker.Check(std::span<const FrameLabels>(&frame, 1), raw, stats);
+      return Status::Ok();
+    }
     if (!task.empty() && task.back().task != frame.task) flush();
     task.push_back(frame);
     return Status::Ok();
@@ -77,27 +93,112 @@ Result<CheckResult> RunChecks(Store& store, const ProgramConfig& config, const s
   CheckResult result;
   result.calibration = Calibrate(raw);
   ApplyCalibration(result.calibration, raw);
+  for (const RawFinding& f : raw) {  // what gold judged, stored or not
+    if (f.confirmed) {
+      ++result.confirmable;
+      if (*f.confirmed) ++result.confirmed;
+    }
+  }
+  result.below_floor = DropBelowFloor(raw, kProbabilityFloor);
   std::vector<FindingRow> rows;
   rows.reserve(raw.size());
   for (RawFinding& f : raw) {
     ++result.by_check[f.row.check];
     ++result.by_type[f.row.type];
-    if (f.confirmed) {
-      ++result.confirmable;
-      if (*f.confirmed) ++result.confirmed;
-    }
     rows.push_back(std::move(f.row));
   }
-  result.run.pipeline = spec->id;
-  result.run.fingerprint = *fingerprint;
+  raw = {};
+  result.run.pipeline = spec.id;
+  result.run.fingerprint = fingerprint;
   result.run.finished_at = NowText();
   result.run.frames = stats.frames;
   result.run.records = stats.records;
   result.run.objects = stats.objects;
   result.run.findings = static_cast<int64_t>(rows.size());
-  if (write) GTOPS_RETURN_IF_ERROR(store.SaveFindings(result.run, rows));
+  if (writer != nullptr) {
+    std::lock_guard<std::mutex> lock(write_lock);
+    GTOPS_RETURN_IF_ERROR(writer->SaveFindings(result.run, rows));
+  }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+}  // namespace
+
+Result<CheckResult> RunChecks(Store& store, const ProgramConfig& config, const std::string& pipeline, bool write) {
+  const PipelineSpec* spec = FindOrNull(config, pipeline);
+  if (spec == nullptr) return UnknownPipeline(pipeline);
+  auto fingerprint = ChecksFingerprint(store, config);
+  if (!fingerprint.ok()) return fingerprint.status();
+  std::mutex write_lock;
+  return CheckPipeline(store, *spec, *fingerprint, write ? &store : nullptr, write_lock);
+}
+
+Result<std::vector<CheckResult>> RunChecksParallel(Store& store, const ProgramConfig& config,
+                                                   const std::vector<std::string>& pipelines, int threads,
+                                                   bool write) {
+  std::vector<const PipelineSpec*> specs;
+  for (const std::string& p : pipelines) {
+    const PipelineSpec* spec = FindOrNull(config, p);
+    if (spec == nullptr) return UnknownPipeline(p);
+    specs.push_back(spec);
+  }
+  auto fingerprint = ChecksFingerprint(store, config);
+  if (!fingerprint.ok()) return fingerprint.status();
+  // Largest first (the objects of the last check run; never checked: as listed), so that the
+  // threads finish together.
+  std::map<std::string, int64_t, std::less<>> last_objects;
+  GTOPS_RETURN_IF_ERROR(store.ForEachRow("SELECT pipeline, objects FROM check_runs", [&](const QueryRow& r) {
+    last_objects[std::string(r.Text(0))] = r.Int(1);
+    return Status::Ok();
+  }));
+  std::vector<size_t> order(specs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto cost = [&](size_t i) {
+    auto it = last_objects.find(specs[i]->id);
+    return it == last_objects.end() ? int64_t{0} : it->second;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return cost(a) > cost(b); });
+
+  size_t n = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  n = std::min(n, specs.size());
+  std::vector<std::unique_ptr<Store>> readers;
+  for (size_t t = 0; t < n && n > 1; ++t) {
+    auto opened = OpenStore(StoreOptions{store.Location(), true});
+    if (!opened.ok()) {
+      readers.clear();
+      break;
+    }
+    readers.push_back(std::move(*opened));
+  }
+  std::vector<std::optional<Result<CheckResult>>> results(specs.size());
+  std::mutex write_lock;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto work = [&](Store& reader) {
+    while (!failed) {
+      const size_t k = next++;
+      if (k >= order.size()) return;
+      const size_t i = order[k];
+      results[i] = CheckPipeline(reader, *specs[i], *fingerprint, write ? &store : nullptr, write_lock);
+      if (!results[i]->ok()) failed = true;
+    }
+  };
+  if (readers.empty()) {
+    work(store);  // one connection: reads and writes in turn
+  } else {
+    std::vector<std::thread> pool;
+    for (auto& r : readers) pool.emplace_back(work, std::ref(*r));
+    for (std::thread& t : pool) t.join();
+  }
+  std::vector<CheckResult> out;
+  for (auto& r : results) {
+    if (r && !r->ok()) return r->status();
+  }
+  for (auto& r : results) {
+    if (r) out.push_back(std::move(**r));
+  }
+  return out;
 }
 
 Result<CheckResult> EnsureFindings(Store& store, const ProgramConfig& config, const std::string& pipeline) {

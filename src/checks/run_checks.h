@@ -15,11 +15,16 @@
 
 namespace gtops::checks {
 
+// Findings whose queue item is less likely than this are not stored (docs/quality-checks.md,
+// "The probability floor").
+inline constexpr double kProbabilityFloor = 0.05;
+
 struct CheckResult {
   CheckRunInfo run;
   std::vector<CheckCalibration> calibration;
-  std::map<std::string, int64_t> by_check;  // findings per check
-  std::map<ErrorType, int64_t> by_type;     // findings per suspected type
+  std::map<std::string, int64_t> by_check;  // stored findings per check
+  std::map<ErrorType, int64_t> by_type;     // stored findings per suspected type
+  int64_t below_floor = 0;                  // findings found but not stored (below kProbabilityFloor)
   int64_t confirmable = 0, confirmed = 0;   // findings on gold frames gold can judge; confirmed of them
   double seconds = 0;
   bool reused = false;  // the stored findings were current: nothing was run
@@ -32,6 +37,16 @@ Result<std::string> ChecksFingerprint(Store& store, const ProgramConfig& config)
 // Runs every check on `pipeline` and replaces its findings (write = false: compute only).
 Result<CheckResult> RunChecks(Store& store, const ProgramConfig& config, const std::string& pipeline,
                               bool write = true);
+
+// The same for several pipelines on up to `threads` threads (0: one per hardware thread, at most
+// one per pipeline): each thread reads frames through a read-only connection of its own, the
+// findings are written through `store` one pipeline at a time. Pipelines are started largest
+// first (by the objects of their last check run), the results come in the order of `pipelines`.
+// Without read-only connections (they fail to open), one thread on `store`. Stops at the first
+// error (pipelines already written stay written).
+Result<std::vector<CheckResult>> RunChecksParallel(Store& store, const ProgramConfig& config,
+                                                   const std::vector<std::string>& pipelines, int threads,
+                                                   bool write = true);
 
 // Runs the checks when the pipeline's findings are missing or stale (fingerprint differs).
 Result<CheckResult> EnsureFindings(Store& store, const ProgramConfig& config, const std::string& pipeline);

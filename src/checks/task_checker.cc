@@ -844,7 +844,9 @@ void TaskChecker::CompareWithModel(const LabelRecord& r, const LabelRecord& mode
 // ---- Confirmation on gold frames ----
 
 void TaskChecker::Confirm(const LabelRecord& r, const LabelRecord& gold, quality::TrackHistory* history,
-                          std::span<const RawFinding> found, std::vector<RawFinding>& out) {
+                          std::vector<RawFinding>& found, std::vector<RawFinding>& out) {
+  // Nothing to judge and no track history to keep: the comparison would change nothing.
+  if (found.empty() && history == nullptr) return;
   gold_comparer_.Compare(r, gold, cmp_, history);
   if (history != nullptr) history->Observe(cmp_);
   std::vector<quality::ErrorMask> label_errors(r.objects.size(), 0);
@@ -892,7 +894,7 @@ void TaskChecker::Confirm(const LabelRecord& r, const LabelRecord& gold, quality
     }
   }
   for (size_t k = 0; k < found.size(); ++k) {
-    RawFinding f = found[k];
+    RawFinding& f = found[k];
     if (f.stratum.empty()) f.stratum = f.row.cls;
     if (f.row.type == ErrorType::kSpecViolation) {
       // gold says nothing about the spec
@@ -948,12 +950,16 @@ void TaskChecker::Check(std::span<const FrameLabels> task, std::vector<RawFindin
       }
       continue;
     }
-    // Group the frame's findings by the record they are about.
+    // Group the frame's findings by the record they are about (each moved once).
+    std::vector<bool> taken(per_frame[f].size(), false);
     for (const LabelRecord& r : task[f].records) {
       if (r.source != Source::kVendor) continue;
       found_.clear();
-      for (const RawFinding& x : per_frame[f]) {
-        if (x.row.producer == r.producer()) found_.push_back(x);
+      for (size_t k = 0; k < per_frame[f].size(); ++k) {
+        if (!taken[k] && per_frame[f][k].row.producer == r.producer()) {
+          taken[k] = true;
+          found_.push_back(std::move(per_frame[f][k]));
+        }
       }
       Confirm(r, *gold, pipeline_.tracking ? &histories[r.producer()] : nullptr, found_, out);
     }

@@ -24,6 +24,7 @@ struct ChecksArgs {
   std::optional<int64_t> budget;
   std::optional<double> budget_frac;
   double min_probability = 0.5;
+  int threads = 0;  // gtops check: 0 = one per hardware thread
 };
 
 ordered_json Number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
@@ -52,9 +53,11 @@ int RunCheck(const ChecksArgs& args) {
   std::unique_ptr<Store> store;
   if (Status s = Open(args, config, store); !s.ok()) return Fail(s, json);
   ordered_json all = ordered_json::array();
-  for (const std::string& p : Pipelines(args, config)) {
-    auto r = checks::RunChecks(*store, config, p, true);
-    if (!r.ok()) return Fail(r.status(), json);
+  auto results = checks::RunChecksParallel(*store, config, Pipelines(args, config), args.threads, true);
+  if (!results.ok()) return Fail(results.status(), json);
+  for (const checks::CheckResult& result : *results) {
+    const checks::CheckResult* r = &result;
+    const std::string& p = r->run.pipeline;
     if (json) {
       ordered_json by_type = ordered_json::object();
       for (const auto& [t, n] : r->by_type) by_type[std::string(Name(t))] = n;
@@ -74,6 +77,7 @@ int RunCheck(const ChecksArgs& args) {
                                  {"records", r->run.records},
                                  {"objects", r->run.objects},
                                  {"findings", r->run.findings},
+                                 {"below_floor", r->below_floor},
                                  {"by_type", by_type},
                                  {"by_check", by_check},
                                  {"gold_judged", r->confirmable},
@@ -85,6 +89,10 @@ int RunCheck(const ChecksArgs& args) {
     std::printf("%s: %lld frames, %lld records, %lld objects checked in %.2f s: %lld findings", p.c_str(),
                 static_cast<long long>(r->run.frames), static_cast<long long>(r->run.records),
                 static_cast<long long>(r->run.objects), r->seconds, static_cast<long long>(r->run.findings));
+    if (r->below_floor > 0) {
+      std::printf(" (and %lld below probability %g, not stored)", static_cast<long long>(r->below_floor),
+                  checks::kProbabilityFloor);
+    }
     if (r->confirmable > 0) {
       std::printf(" (%lld of %lld on gold frames confirmed by gold)", static_cast<long long>(r->confirmed),
                   static_cast<long long>(r->confirmable));
@@ -208,6 +216,10 @@ void AddChecksCommands(CLI::App& app, CommandTable& table) {
       "check", "Run the automated checks (rules, tracks, model comparison) and store their findings");
   AddCommonOptions(check_cmd, check->common);
   check_cmd->add_option("--pipeline", check->pipeline, "Pipeline id (default: every pipeline)");
+  check_cmd->add_option("--threads", check->threads,
+                        "Pipelines checked at once, each on a read-only store connection (default 0: one per "
+                        "hardware thread)")
+      ->check(CLI::NonNegativeNumber);
   table.Add(check_cmd, [check] { return RunCheck(*check); });
 
   auto queue = std::make_shared<ChecksArgs>();
