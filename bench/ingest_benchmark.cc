@@ -87,6 +87,7 @@ void Run(benchmark::State& state, bool labels_only, bool fast_path = true) {
   state.SetItemsProcessed(state.iterations() * c.objects);
   state.SetBytesProcessed(state.iterations() * c.bytes);
   state.counters["records"] = static_cast<double>(c.lines.size());
+  state.counters["objects"] = static_cast<double>(c.objects);  // per pass over the lines
 }
 
 // Objects per second over the label files (vendor, gold, model records).

@@ -4,7 +4,11 @@
 #include <bit>
 #include <cstring>
 
-#if defined(__SSE2__)
+#include "io/line_hash.h"
+
+#if defined(__SSE4_1__)
+#include <smmintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -117,12 +121,36 @@ inline size_t Digits(const char* p, const char* end, uint64_t& value) {
 constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                              1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 
-}  // namespace
+#if defined(__SSE4_1__)
+// The literal of `len` bytes at p (len < 16, 16 bytes readable): digits with one '.' at byte
+// `dot`, or none when dot == len. Returns the value of its digits read as one integer (the '.'
+// left out). The digits are shuffled to the right end of a vector, the gap of the '.' closed, and
+// combined in pairs, fours and eights by multiply-adds.
+inline uint64_t DigitsValue(const char* p, size_t len, size_t dot) {
+  const __m128i v = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+  const size_t n = len - (dot < len ? 1 : 0);  // digits
+  // Byte j of the result is digit i = j - (16 - n): byte i of the literal before the '.', byte
+  // i + 1 after it; none (a negative index, which the shuffle reads as 0) left of the first.
+  const __m128i i = _mm_sub_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                 _mm_set1_epi8(static_cast<char>(16 - n)));
+  const __m128i after_dot = _mm_cmpgt_epi8(i, _mm_set1_epi8(static_cast<char>(static_cast<int>(dot) - 1)));
+  const __m128i d = _mm_shuffle_epi8(v, _mm_sub_epi8(i, after_dot));
+  const __m128i pairs = _mm_maddubs_epi16(d, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
+  const __m128i fours = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
+  const __m128i eights = _mm_madd_epi16(_mm_packus_epi32(fours, fours),
+                                        _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
+  const auto high = static_cast<uint32_t>(_mm_cvtsi128_si32(eights));
+  const auto low = static_cast<uint32_t>(_mm_extract_epi32(eights, 1));
+  return uint64_t{high} * 100000000 + low;
+}
+#endif
+
+inline bool IsClose(char c, bool is_object) { return c == (is_object ? '}' : ']'); }
 
 // Every node starts at a different byte of the text, so a line of n bytes needs at most n nodes:
 // the buffer is sized once per line and Push does not check it.
-inline JsonNode* JsonTape::Push(JsonType type) {
-  JsonNode* n = next_++;
+inline JsonNode* Push(JsonNode*& next, JsonType type) {
+  JsonNode* n = next++;
   n->type = type;
   n->compact = true;
   n->span = 1;
@@ -131,157 +159,48 @@ inline JsonNode* JsonTape::Push(JsonType type) {
   return n;
 }
 
-bool JsonTape::Parse(std::string_view text) {
-  if (text.size() > kMaxText) return false;
-  if (capacity_ < text.size() + 1) {
-    capacity_ = std::max(text.size() + 1, 2 * capacity_);
-    nodes_.reset(new JsonNode[capacity_]);
-  }
-  next_ = nodes_.get();
-  p_ = text.data();
-  end_ = p_ + text.size();
-  while (p_ < end_ && IsSpace(*p_)) ++p_;
-  if (p_ == end_ || *p_ != '{') return false;
-  bool compact = true;
-  if (!Container(0, compact)) return false;
-  while (p_ < end_ && IsSpace(*p_)) ++p_;
-  return p_ == end_;
-}
-
-inline bool JsonTape::Value(int depth, bool& compact) {
-  if (p_ >= end_) return false;
-  switch (*p_) {
-    case '{':
-    case '[': return Container(depth, compact);
-    case '"': return String();
-    case 't': return Literal("true", JsonType::kBool, true);
-    case 'f': return Literal("false", JsonType::kBool, false);
-    case 'n': return Literal("null", JsonType::kNull, false);
-    default: return Number(compact);
-  }
-}
-
-inline bool JsonTape::Literal(std::string_view word, JsonType type, bool value) {
-  if (static_cast<size_t>(end_ - p_) < word.size() || std::memcmp(p_, word.data(), word.size()) != 0) {
-    return false;
-  }
-  Push(type)->b = value;
-  p_ += word.size();
-  return true;
-}
-
-// Containers recurse once per level (at most kMaxDepth). White space anywhere inside one makes it
-// (and the containers around it) not compact.
-bool JsonTape::Container(int depth, bool& compact) {
-  if (depth >= kMaxDepth) return false;
-  const bool is_object = *p_ == '{';
-  const char close = is_object ? '}' : ']';
-  const size_t at = static_cast<size_t>(Push(is_object ? JsonType::kObject : JsonType::kArray) - nodes_.get());
-  const char* begin = p_++;
-  bool inner_compact = true;
-  uint32_t count = 0;
-  auto skip_space = [&] {
-    if (p_ < end_ && IsSpace(*p_)) {
-      inner_compact = false;
-      while (p_ < end_ && IsSpace(*p_)) ++p_;
-    }
-  };
-  skip_space();
-  if (p_ < end_ && *p_ == close) {
-    ++p_;
-  } else {
-    for (;;) {
-      if (is_object) {
-        if (p_ >= end_ || *p_ != '"' || !String()) return false;
-        skip_space();
-        if (p_ >= end_ || *p_ != ':') return false;
-        ++p_;
-        skip_space();
-      }
-      if (!Value(depth + 1, inner_compact)) return false;
-      ++count;
-      skip_space();
-      if (p_ >= end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        skip_space();
-        continue;
-      }
-      if (*p_ != close) return false;
-      ++p_;
-      break;
-    }
-  }
-  JsonNode& n = nodes_[at];
-  n.span = static_cast<uint32_t>(next_ - nodes_.get() - static_cast<ptrdiff_t>(at));
-  n.count = count;
-  n.s = begin;
-  n.len = static_cast<uint32_t>(p_ - begin);
-  n.compact = inner_compact;
-  compact = compact && inner_compact;
-  return true;
-}
-
-inline bool JsonTape::String() {
-  const char* begin = ++p_;
+// The string whose opening quote is at p: its node, and p past the closing quote.
+inline bool String(const char*& p, const char* end, JsonNode*& next) {
+  const char* const begin = ++p;
   for (;;) {
-    const uint64_t stops = Stops(p_);  // kPadding bytes are readable after the text
+    const uint64_t stops = Stops(p);  // kPadding bytes are readable after the text
     if (stops == 0) {
-      p_ += kStopsWidth;
-      if (p_ >= end_) return false;
+      p += kStopsWidth;
+      if (p >= end) return false;
       continue;
     }
-    p_ += std::countr_zero(stops) / kStopsBitsPerByte;
-    if (p_ >= end_) return false;
-    const auto c = static_cast<unsigned char>(*p_);
+    p += std::countr_zero(stops) / kStopsBitsPerByte;
+    if (p >= end) return false;
+    const auto c = static_cast<unsigned char>(*p);
     if (c == '"') break;
     if (c < 0x80) return false;  // an escape (left to the full parser) or a control character
-    const size_t n = Utf8Sequence(reinterpret_cast<const unsigned char*>(p_),
-                                  reinterpret_cast<const unsigned char*>(end_));
+    const size_t n = Utf8Sequence(reinterpret_cast<const unsigned char*>(p),
+                                  reinterpret_cast<const unsigned char*>(end));
     if (n == 0) return false;
-    p_ += n;
+    p += n;
   }
-  JsonNode* n = Push(JsonType::kString);
+  JsonNode* n = Push(next, JsonType::kString);
   n->s = begin;
-  n->len = static_cast<uint32_t>(p_ - begin);
-  ++p_;
+  n->len = static_cast<uint32_t>(p - begin);
+  ++p;
   return true;
 }
 
-// JSON's grammar without the exponent part. Integers: simdjson's int64 (at most 18 digits, so
-// no overflow). Decimals of at most 15 digits: m / 10^k with m < 2^53 and k <= 15, one correctly
-// rounded division, hence the correctly rounded value simdjson gives too. `compact` is cleared
-// when std::to_chars would not write the literal back as it is: "-0", a trailing zero in the
-// fraction, or a value it writes in scientific notation (shorter, e.g. 0.0001 as 1e-04).
-inline bool JsonTape::Number(bool& compact) {
-  const char* begin = p_;
-  const bool negative = *p_ == '-';
-  if (negative) ++p_;
-  const char* digits = p_;
-  uint64_t m;
-  const size_t int_digits = Digits(p_, end_, m);
-  p_ += int_digits;
-  if (int_digits == 0 || int_digits > 18 || (*digits == '0' && int_digits > 1)) return false;
-  if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) return false;
-  if (p_ >= end_ || *p_ != '.') {
-    Push(JsonType::kInt64)->i = negative ? -static_cast<int64_t>(m) : static_cast<int64_t>(m);
-    if (negative && m == 0) compact = false;
-    return true;
+inline bool Literal(const char*& p, const char* end, JsonNode*& next, std::string_view word,
+                    JsonType type, bool value) {
+  if (static_cast<size_t>(end - p) < word.size() || std::memcmp(p, word.data(), word.size()) != 0) {
+    return false;
   }
-  ++p_;
-  const char* frac = p_;
-  uint64_t f;
-  const size_t frac_digits = Digits(p_, end_, f);
-  p_ += frac_digits;
-  if (frac_digits == 0 || int_digits + frac_digits > 15) return false;
-  if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) return false;
-  m = m * kPow10Int[frac_digits] + f;
-  double d = static_cast<double>(m) / kPow10[frac_digits];
-  Push(JsonType::kDouble)->d = negative ? -d : d;
-  if (p_[-1] == '0' || m == 0) {
-    compact = false;
-    return true;
-  }
+  Push(next, type)->b = value;
+  p += word.size();
+  return true;
+}
+
+// Whether std::to_chars writes the double of a decimal literal back as it is (see Number): no
+// trailing zero in the fraction, not zero, and not shorter in scientific notation.
+inline bool CompactDecimal(const char* begin, const char* digits, const char* frac, const char* end_,
+                           size_t int_digits, size_t frac_digits, bool negative, uint64_t m) {
+  if (end_[-1] == '0' || m == 0) return false;
   // Significant digits, from the first non-zero one; to_chars prefers fixed notation on a tie.
   size_t leading_zeros = 0;
   if (*digits == '0') {
@@ -289,8 +208,193 @@ inline bool JsonTape::Number(bool& compact) {
   }
   const size_t significant = *digits == '0' ? frac_digits - leading_zeros : int_digits + frac_digits;
   const size_t scientific = (negative ? 1 : 0) + significant + (significant > 1 ? 1 : 0) + 4;
-  if (static_cast<size_t>(p_ - begin) > scientific) compact = false;
+  return static_cast<size_t>(end_ - begin) <= scientific;
+}
+
+// JSON's grammar without the exponent part. Integers: simdjson's int64 (at most 18 digits, so
+// no overflow). Decimals of at most 15 digits: m / 10^k with m < 2^53 and k <= 15, one correctly
+// rounded division, hence the correctly rounded value simdjson gives too. `compact` is cleared
+// when std::to_chars would not write the literal back as it is: "-0", a trailing zero in the
+// fraction, or a value it writes in scientific notation (shorter, e.g. 0.0001 as 1e-04).
+inline bool Number(const char*& p, const char* end, JsonNode*& next, bool& compact) {
+  const char* const begin = p;
+  const bool negative = *begin == '-';
+  const char* const digits = begin + (negative ? 1 : 0);
+#if defined(__SSE4_1__)
+  // Literals shorter than 16 bytes: one mask finds the end and the '.', so that p moves on
+  // before the digits' value is known, and DigitsValue reads them all at once.
+  {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(digits));
+    const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+    const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+    const __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+    const auto dots_all = static_cast<uint32_t>(_mm_movemask_epi8(dot));
+    const auto run_mask = static_cast<uint32_t>(_mm_movemask_epi8(digit)) | dots_all;
+    const auto len = static_cast<size_t>(std::countr_zero(~run_mask));
+    if (len < 16 && digits + len < end) {
+      const uint32_t dots = dots_all & ((1u << len) - 1);
+      const size_t dot_at = dots == 0 ? len : static_cast<size_t>(std::countr_zero(dots));
+      const char* const token_end = digits + len;
+      // Refused: no digits, two '.', a '.' first or last, a leading zero, an exponent.
+      if (len == 0 || (dots & (dots - 1)) != 0 || dot_at == 0 || dot_at + 1 == len ||
+          (*digits == '0' && dot_at > 1) || *token_end == 'e' || *token_end == 'E') {
+        return false;
+      }
+      const uint64_t m = DigitsValue(digits, len, dot_at);
+      p = token_end;
+      if (dot_at == len) {
+        Push(next, JsonType::kInt64)->i = negative ? -static_cast<int64_t>(m) : static_cast<int64_t>(m);
+        if (negative && m == 0) compact = false;
+        return true;
+      }
+      const size_t frac_digits = len - dot_at - 1;
+      const double value = static_cast<double>(m) / kPow10[frac_digits];
+      Push(next, JsonType::kDouble)->d = negative ? -value : value;
+      if (!CompactDecimal(begin, digits, digits + dot_at + 1, token_end, dot_at, frac_digits,
+                          negative, m)) {
+        compact = false;
+      }
+      return true;
+    }
+  }
+#endif
+  const char* q = digits;
+  uint64_t m;
+  const size_t int_digits = Digits(q, end, m);
+  q += int_digits;
+  if (int_digits == 0 || int_digits > 18 || (*digits == '0' && int_digits > 1)) return false;
+  if (q < end && (*q == 'e' || *q == 'E')) return false;
+  if (q >= end || *q != '.') {
+    Push(next, JsonType::kInt64)->i = negative ? -static_cast<int64_t>(m) : static_cast<int64_t>(m);
+    if (negative && m == 0) compact = false;
+    p = q;
+    return true;
+  }
+  ++q;
+  const char* const frac = q;
+  uint64_t f;
+  const size_t frac_digits = Digits(q, end, f);
+  q += frac_digits;
+  if (frac_digits == 0 || int_digits + frac_digits > 15) return false;
+  if (q < end && (*q == 'e' || *q == 'E')) return false;
+  p = q;
+  m = m * kPow10Int[frac_digits] + f;
+  const double d = static_cast<double>(m) / kPow10[frac_digits];
+  Push(next, JsonType::kDouble)->d = negative ? -d : d;
+  if (!CompactDecimal(begin, digits, frac, q, int_digits, frac_digits, negative, m)) compact = false;
   return true;
+}
+
+// Skips white space at p; a container with any inside it is not compact.
+inline void SkipSpace(const char*& p, const char* end, bool& compact) {
+  if (p < end && IsSpace(*p)) {
+    compact = false;
+    while (p < end && IsSpace(*p)) ++p;
+  }
+}
+
+}  // namespace
+
+// One loop over the text with the position and the tape's end in registers (no recursion):
+// containers are kept on a stack of at most kMaxDepth open ones.
+bool JsonTape::Parse(std::string_view text) {
+  uint64_t hash;
+  return Parse(text, &hash);
+}
+
+// The hash takes one word per value read (about one per 7 bytes of a line): its multiply chain
+// overlaps the parse's, and it is done before the parse is.
+bool JsonTape::Parse(std::string_view text, uint64_t* content_hash) {
+  if (text.size() > kMaxText) return false;
+  LineHash hash(text);
+  if (capacity_ < text.size() + 1) {
+    capacity_ = std::max(text.size() + 1, 2 * capacity_);
+    nodes_.reset(new JsonNode[capacity_]);
+  }
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  JsonNode* next = nodes_.get();
+  while (p < end && IsSpace(*p)) ++p;
+  if (p == end || *p != '{') return false;
+
+  struct Open {
+    JsonNode* node;
+    uint32_t count;
+    bool compact;  // no white space inside, and every value inside compact
+    bool is_object;
+  };
+  Open stack[kMaxDepth];
+  int depth = 0;
+  Open* top = nullptr;
+
+  for (;;) {
+    // p is at the '{' or '[' of a container to open.
+    if (depth == kMaxDepth) return false;
+    {
+      const bool is_object = *p == '{';
+      JsonNode* n = Push(next, is_object ? JsonType::kObject : JsonType::kArray);
+      n->s = p;
+      top = &stack[depth++];
+      *top = Open{n, 0, true, is_object};
+    }
+    ++p;
+    SkipSpace(p, end, top->compact);
+    bool closed = p < end && IsClose(*p, top->is_object);
+    if (closed) ++p;
+    for (;;) {
+      if (closed) {
+        // The container ends at p: complete its node, and go on in the one around it.
+        JsonNode* n = top->node;
+        n->span = static_cast<uint32_t>(next - n);
+        n->count = top->count;
+        n->len = static_cast<uint32_t>(p - n->s);
+        n->compact = top->compact;
+        if (--depth == 0) {
+          while (p < end && IsSpace(*p)) ++p;
+          if (p != end) return false;
+          *content_hash = hash.Finish();
+          return true;
+        }
+        top = &stack[depth - 1];
+        top->compact = top->compact && n->compact;
+      } else {
+        // A member: key and colon in objects, then the value.
+        if (top->is_object) {
+          if (p >= end || *p != '"' || !String(p, end, next)) return false;
+          SkipSpace(p, end, top->compact);
+          if (p >= end || *p != ':') return false;
+          ++p;
+          SkipSpace(p, end, top->compact);
+        }
+        if (p >= end) return false;
+        const char c = *p;
+        if (c == '{' || c == '[') break;  // open it (the outer loop)
+        bool ok;
+        switch (c) {
+          case '"': ok = String(p, end, next); break;
+          case 't': ok = Literal(p, end, next, "true", JsonType::kBool, true); break;
+          case 'f': ok = Literal(p, end, next, "false", JsonType::kBool, false); break;
+          case 'n': ok = Literal(p, end, next, "null", JsonType::kNull, false); break;
+          default: ok = Number(p, end, next, top->compact); break;
+        }
+        if (!ok) return false;
+      }
+      // After a value of `top`: a comma and the next member, or the end of the container.
+      ++top->count;
+      hash.Step();
+      SkipSpace(p, end, top->compact);
+      if (p >= end) return false;
+      if (*p == ',') {
+        ++p;
+        SkipSpace(p, end, top->compact);
+        closed = false;
+        continue;
+      }
+      if (!IsClose(*p, top->is_object)) return false;
+      ++p;
+      closed = true;
+    }
+  }
 }
 
 }  // namespace gtops

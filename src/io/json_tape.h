@@ -49,22 +49,15 @@ class JsonTape {
   // the text is in the subset above: root() is then its root object. False when it is not (it may
   // still be valid JSON): the tape is then unspecified. The tape points into `text`.
   bool Parse(std::string_view text);
+  // The same, and when true, *content_hash is HashBytes(text) (record_parser.h), computed while
+  // parsing (io/line_hash.h).
+  bool Parse(std::string_view text, uint64_t* content_hash);
 
   const JsonNode* root() const { return nodes_.get(); }
 
  private:
-  bool Container(int depth, bool& compact);
-  bool Value(int depth, bool& compact);
-  bool String();
-  bool Number(bool& compact);
-  bool Literal(std::string_view word, JsonType type, bool value);
-  JsonNode* Push(JsonType type);
-
   std::unique_ptr<JsonNode[]> nodes_;
   size_t capacity_ = 0;  // nodes allocated
-  JsonNode* next_ = nullptr;
-  const char* p_ = nullptr;
-  const char* end_ = nullptr;
 };
 
 }  // namespace gtops

@@ -14,6 +14,7 @@
 
 #include "core/time.h"
 #include "io/json_tape.h"
+#include "io/line_hash.h"
 #include "geometry/polygon.h"
 #include "geometry/rle.h"
 
@@ -205,22 +206,29 @@ std::string Minify(Tape e) {
   return s;
 }
 
-// memcmp(a, b, n) == 0 for the short keys of the format, without a call.
+// memcmp(a, b, n) == 0 for the short keys of the format, without a call: whole words, the last
+// one overlapping the one before (no byte loop).
 inline bool SameBytes(const char* a, const char* b, size_t n) {
-  for (; n >= 8; a += 8, b += 8, n -= 8) {
-    uint64_t x, y;
-    std::memcpy(&x, a, 8);
-    std::memcpy(&y, b, 8);
-    if (x != y) return false;
+  auto same = [&](size_t at, auto word) {
+    decltype(word) x, y;
+    std::memcpy(&x, a + at, sizeof x);
+    std::memcpy(&y, b + at, sizeof y);
+    return x == y;
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (!same(i, uint64_t{})) return false;
+    }
+    return same(n - 8, uint64_t{});
   }
-  for (; n > 0; --n) {
-    if (*a++ != *b++) return false;
-  }
-  return true;
+  if (n >= 4) return same(0, uint32_t{}) && same(n - 4, uint32_t{});
+  if (n >= 2) return same(0, uint16_t{}) && same(n - 2, uint16_t{});
+  return n == 0 || *a == *b;
 }
 
-// Finds a key among a fixed set of names: a table indexed by a hash of the key's length, first
-// and last character, then one comparison. Names whose hashes collide are looked up linearly.
+// Finds a key among a fixed set of names: a table indexed by a hash of the key's length, first,
+// second-last and last character, then one comparison. Names whose hashes collide are looked up
+// linearly.
 template <size_t N>
 class KeyTable {
  public:
@@ -249,8 +257,12 @@ class KeyTable {
   }
 
  private:
+  // With the second-last character, the names of each table of the format get slots of their
+  // own (box2d and box3d, for one, differ only there), so that a known key costs one comparison.
   static size_t Hash(std::string_view k) {
-    return (k.size() * 131 + static_cast<unsigned char>(k.front()) * 31 +
+    const size_t n = k.size();
+    return (n * 131 + static_cast<unsigned char>(k.front()) * 31 +
+            static_cast<unsigned char>(k[n >= 2 ? n - 2 : 0]) * 9 +
             static_cast<unsigned char>(k.back())) & 255;
   }
   const std::array<std::string_view, N>& names_;
@@ -486,6 +498,7 @@ struct RecordParser::Impl {
   simdjson::dom::parser parser;
   JsonTape tape;
   bool fast_path = true;
+  bool hashed = false;  // whether the current line's content hash is already in the record
   std::string padded;  // a padded copy, when the caller's buffer has no room to parse in place
   std::string error;   // the reason of the current failure
   // Where in the record the parser is, to prefix messages: `object "o7": ...`. The prefix is
@@ -562,7 +575,7 @@ struct RecordParser::Impl {
     }
     std::string_view s = Str(e);
     if (s.empty() && required) return Fail(fmt::format("field \"{}\" must not be empty", name));
-    out.assign(s.data(), s.size());
+    out.append(s.data(), s.size());  // out is empty: append copies without assign's overlap checks
     return true;
   }
 
@@ -1221,8 +1234,10 @@ struct RecordParser::Impl {
       data = padded.data();
     }
     static_assert(JsonTape::kPadding <= simdjson::SIMDJSON_PADDING);
-    if (fast_path && tape.Parse(std::string_view(data, line.size())) && Walk(tape.root(), out)) {
-      return true;
+    hashed = false;
+    if (fast_path && tape.Parse(std::string_view(data, line.size()), &out.content_hash)) {
+      hashed = true;  // the tape hashed the line as it read it
+      if (Walk(tape.root(), out)) return true;
     }
     where = Where::kRecord;
     Dom doc;
@@ -1290,27 +1305,10 @@ void RecordParser::SetFastPath(bool on) { impl_->fast_path = on; }
 
 Status RecordParser::Parse(std::string_view line, size_t capacity, ParsedRecord& out) {
   if (!impl_->ParseDocument(line, capacity, out)) return Status::BadInput(impl_->error);
-  out.content_hash = HashBytes(line);
+  if (!impl_->hashed) out.content_hash = HashBytes(line);
   return Status::Ok();
 }
 
-uint64_t HashBytes(std::string_view bytes) {
-  // FNV-1a over 8-byte words with a final avalanche (splitmix64): fast and stable.
-  uint64_t h = 0xcbf29ce484222325ULL ^ bytes.size();
-  size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, bytes.data() + i, 8);
-    h = (h ^ w) * 0x100000001b3ULL;
-    h ^= h >> 29;
-  }
-  for (; i < bytes.size(); ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * 0x100000001b3ULL;
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
-}
+uint64_t HashBytes(std::string_view bytes) { return LineHash(bytes).Finish(); }
 
 }  // namespace gtops
