@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <set>
 #include <unordered_map>
 
@@ -103,6 +104,8 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
       AppendInt(image_id, frame);
       r.labels = ctx.NewRecord("coco:" + frame, frame);
       r.position = position;
+      r.where_from_position = true;
+      r.where_list = results ? "" : "annotations";
       it->second.record = out.records.size();
       out.records.push_back(std::move(r));
     }
@@ -133,15 +136,20 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
   const char* list_name = results ? "" : "annotations";
   int64_t index = -1;
   std::vector<std::vector<double>> polys;
-  std::string where, category_text;
+  std::string category_text;
   char num[24];
+  char where_buf[48];  // "annotations[<index>]"
+  const size_t list_len = std::strlen(list_name);
+  std::memcpy(where_buf, list_name, list_len);
+  where_buf[list_len] = '[';
+  int64_t last_image = 0;  // annotations come grouped by image: the last one's entry first
+  Image* last_img = nullptr;
   for (element a : anns) {
     ++index;
     const int64_t pos = index + 1;
-    where.assign(list_name);
-    where += '[';
-    AppendInt(index, where);
-    where += ']';
+    char* const where_end = std::to_chars(where_buf + list_len + 1, where_buf + sizeof where_buf - 1, index).ptr;
+    *where_end = ']';
+    const std::string_view where(where_buf, static_cast<size_t>(where_end + 1 - where_buf));
     auto issue = [&](std::string why) {
       out.issues.push_back(ConvertIssue{pos, fmt::format("{}: {}", where, why), Minify(a)});
     };
@@ -161,14 +169,15 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
     Field f_image, f_category, f_crowd, f_bbox, f_seg, f_id, f_score;
     for (const simdjson::dom::key_value_pair kv : object(a)) {
       const std::string_view k = kv.key;
+      // Compared with memcmp of a known length (inlined), the length switched on first.
       switch (k.size()) {
-        case 2: if (k == "id") f_id.Take(kv.value); break;
-        case 4: if (k == "bbox") f_bbox.Take(kv.value); break;
-        case 5: if (k == "score") f_score.Take(kv.value); break;
-        case 7: if (k == "iscrowd") f_crowd.Take(kv.value); break;
-        case 8: if (k == "image_id") f_image.Take(kv.value); break;
-        case 11: if (k == "category_id") f_category.Take(kv.value); break;
-        case 12: if (k == "segmentation") f_seg.Take(kv.value); break;
+        case 2: if (std::memcmp(k.data(), "id", 2) == 0) f_id.Take(kv.value); break;
+        case 4: if (std::memcmp(k.data(), "bbox", 4) == 0) f_bbox.Take(kv.value); break;
+        case 5: if (std::memcmp(k.data(), "score", 5) == 0) f_score.Take(kv.value); break;
+        case 7: if (std::memcmp(k.data(), "iscrowd", 7) == 0) f_crowd.Take(kv.value); break;
+        case 8: if (std::memcmp(k.data(), "image_id", 8) == 0) f_image.Take(kv.value); break;
+        case 11: if (std::memcmp(k.data(), "category_id", 11) == 0) f_category.Take(kv.value); break;
+        case 12: if (std::memcmp(k.data(), "segmentation", 12) == 0) f_seg.Take(kv.value); break;
         default: break;
       }
     }
@@ -182,7 +191,7 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
       issue("needs an integer category_id");
       continue;
     }
-    if (!results && images.count(image_id) == 0) {
+    if (!results && (last_img == nullptr || image_id != last_image) && images.count(image_id) == 0) {
       issue(fmt::format("image_id {} is not in images", image_id));
       continue;
     }
@@ -197,7 +206,11 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
     }
     const element seg = f_seg.e;
     const bool have_seg = f_seg.found;
-    Image& img = record_of(image_id, pos);
+    if (last_img == nullptr || image_id != last_image) {
+      last_img = &record_of(image_id, pos);  // unordered_map entries stay put
+      last_image = image_id;
+    }
+    Image& img = *last_img;
     ConvertedRecord& rec = out.records[img.record];
     if (crowd == 1) {
       if (!gold) {
@@ -356,7 +369,6 @@ Status ConvertCoco(std::string_view json, const CocoCategories* categories, cons
     }
     rec.labels.objects.push_back(std::move(o));
     rec.object_positions.push_back(pos);
-    rec.object_where.push_back(where);
   }
   for (ConvertedRecord& r : out.records) {
     if (!r.labels.ignore_json.empty()) r.labels.ignore_json += ']';

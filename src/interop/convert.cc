@@ -39,6 +39,13 @@ std::optional<std::string> ClassMapper::Map(std::string_view foreign) const {
   return std::nullopt;
 }
 
+std::string ConvertedRecord::ObjectWhere(size_t i) const {
+  if (where_from_position) {
+    return i < object_positions.size() ? fmt::format("{}[{}]", where_list, object_positions[i] - 1) : std::string();
+  }
+  return i < object_where.size() ? object_where[i] : std::string();
+}
+
 LabelRecord ConvertContext::NewRecord(std::string task, std::string frame) const {
   LabelRecord r;
   r.pipeline = options.pipeline;

@@ -41,6 +41,12 @@ struct ConvertedRecord {
   int64_t position = 0;                 // 1-based line (text, XML) or element index (JSON)
   std::vector<int64_t> object_positions;  // parallel to labels.objects
   std::vector<std::string> object_where;  // parallel: "annotations[17]" etc. ("" for text lines)
+  // Elements of one JSON array (COCO): object_where stays empty and the place of object i is
+  // `<where_list>[<object_positions[i] - 1>]`, made only when a message needs it.
+  bool where_from_position = false;
+  std::string where_list;
+  // The place of object i in messages ("" when none).
+  std::string ObjectWhere(size_t i) const;
 };
 
 // Something the converter could not map: quarantined with its position, as ingest does.
@@ -84,6 +90,13 @@ struct ConvertContext {
   std::string stem;  // the input file's stem (default model, task ids)
   // Foreign names already mapped (the same few names repeat on every line).
   mutable std::map<std::string, std::optional<std::string>, std::less<>> class_cache;
+  // The last few names looked up, in front of class_cache (they point into it: map nodes stay).
+  struct RecentClass {
+    std::string_view name;
+    const std::optional<std::string>* cls = nullptr;
+  };
+  mutable std::array<RecentClass, 4> recent_classes{};
+  mutable size_t recent_next = 0;
   ConvertContext(const PipelineSpec& p, const ImportOptions& o, std::string file_stem)
       : pipe(p), options(o), classes(p, o.class_map), stem(std::move(file_stem)) {}
 
@@ -100,7 +113,18 @@ struct ConvertContext {
   const std::optional<std::string>& MapClassLazy(std::string_view foreign, int64_t position,
                                                  std::string_view where, RawFn&& raw,
                                                  ConvertOutput& out) const {
-    const std::optional<std::string>& cls = CachedClass(foreign);
+    const std::optional<std::string>* found = nullptr;
+    for (const RecentClass& rc : recent_classes) {
+      if (rc.cls != nullptr && rc.name == foreign) {
+        found = rc.cls;
+        break;
+      }
+    }
+    if (found == nullptr) {
+      found = &CachedClass(foreign);
+      recent_classes[recent_next++ % recent_classes.size()] = RecentClass{FindCachedName(foreign), found};
+    }
+    const std::optional<std::string>& cls = *found;
     if (!cls) ReportUnmapped(foreign, position, where, raw(), out);
     return cls;
   }
@@ -121,6 +145,8 @@ struct ConvertContext {
 
  private:
   const std::optional<std::string>& CachedClass(std::string_view foreign) const;
+  // The key of class_cache equal to `foreign` (present: CachedClass put it there).
+  std::string_view FindCachedName(std::string_view foreign) const { return class_cache.find(foreign)->first; }
   void ReportUnmapped(std::string_view foreign, int64_t position, std::string_view where,
                       std::string_view raw, ConvertOutput& out) const;
 };

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <numbers>
 
@@ -135,7 +136,7 @@ Status ConvertKitti(std::string_view text, const KittiInput& in, const ConvertCo
   }
   int64_t line_no = 0;
   std::string ignore;
-  char num[24];
+  char num[48];
   while (!text.empty()) {
     ++line_no;
     const size_t nl = text.find('\n');
@@ -218,18 +219,21 @@ Status ConvertKitti(std::string_view text, const KittiInput& in, const ConvertCo
     const std::optional<std::string>& cls = ctx.MapClassLazy(type, line_no, "", [line] { return line; }, out);
     if (!cls) continue;
     std::vector<Object>& objects = rec->labels.objects;
-    // The id: the object's number in its record (tracking: prefixed with the frame as written).
-    const auto num_end = std::to_chars(num, num + sizeof num, objects.size() + 1).ptr;
-    const std::string_view number(num, static_cast<size_t>(num_end - num));
     Object& o = objects.emplace_back();
     o.cls = *cls;
-    if (in.tracking) {
-      o.id.reserve(f[0].size() + 1 + number.size());
-      o.id.append(f[0]).append(1, '-').append(number);
-      o.track.assign(f[1]);
-    } else {
-      o.id.assign(number);
+    {
+      // The id: the object's number in its record (tracking: prefixed with the frame as written).
+      char* p = num;
+      if (in.tracking && f[0].size() < 16) {
+        std::memcpy(p, f[0].data(), f[0].size());
+        p += f[0].size();
+        *p++ = '-';
+      }
+      p = std::to_chars(p, num + sizeof num, objects.size()).ptr;
+      if (in.tracking && f[0].size() >= 16) o.id.assign(f[0]).append(1, '-');
+      o.id.append(num, p);
     }
+    if (in.tracking) o.track.assign(f[1]);
     o.kind = geom;
     if (geom == GeometryKind::kBox2d) {
       o.box2d = Box2d{d[4], d[5], d[6] - d[4], d[7] - d[5]};
@@ -240,14 +244,39 @@ Status ConvertKitti(std::string_view text, const KittiInput& in, const ConvertCo
       o.box3d = Box3d{centre[0], centre[1], centre[2], l, w, h, std::atan2(head[1], head[0])};
     }
     if (n == 16 + off) o.score = d[15];
-    std::string truncated, occluded;
-    AppendNumber(d[1], truncated);
-    AppendNumber(d[2], occluded);
+    // The attributes: {"truncated":T,"occluded":O}, the numbers as AppendNumber writes them.
+    char attrs[96];
+    size_t len = 0;
+    auto put = [&](std::string_view s) {
+      std::memcpy(attrs + len, s.data(), s.size());
+      len += s.size();
+    };
+    auto put_number = [&](double x) {
+      if (x > -10000 && x < 10000 && x == static_cast<double>(static_cast<int>(x))) {
+        len = static_cast<size_t>(std::to_chars(attrs + len, attrs + sizeof attrs, x == 0 ? 0 : static_cast<int>(x)).ptr - attrs);
+      } else {
+        std::string t;
+        AppendNumber(x, t);
+        put(t);  // at most 24 characters
+      }
+    };
+    put("{\"truncated\":");
+    const size_t truncated_at = len;
+    put_number(d[1]);
+    const size_t truncated_end = len;
+    put(",\"occluded\":");
+    const size_t occluded_at = len;
+    put_number(d[2]);
+    const size_t occluded_end = len;
+    put("}");
     if (ctx.TakesAnyAttribute(o.cls)) {  // what AttributesJson writes, written directly
-      o.attributes_json.reserve(27 + truncated.size() + occluded.size());
-      o.attributes_json.append("{\"truncated\":").append(truncated).append(",\"occluded\":").append(occluded).append(1, '}');
+      o.attributes_json.assign(attrs, len);
     } else {
-      o.attributes_json = ctx.AttributesJson(o.cls, {{"truncated", truncated}, {"occluded", occluded}}, line_no, "", out);
+      o.attributes_json = ctx.AttributesJson(
+          o.cls,
+          {{"truncated", std::string_view(attrs + truncated_at, truncated_end - truncated_at)},
+           {"occluded", std::string_view(attrs + occluded_at, occluded_end - occluded_at)}},
+          line_no, "", out);
     }
     rec->object_positions.push_back(line_no);
     rec->object_where.emplace_back();

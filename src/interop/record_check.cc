@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <span>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -19,7 +20,7 @@ namespace {
 
 // True when `s` is valid UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF): what
 // simdjson requires of a line.
-bool ValidUtf8(std::string_view s) {
+bool ValidUtf8Slow(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const unsigned char* const end = p + s.size();
   while (p != end) {
@@ -59,6 +60,19 @@ bool ValidUtf8(std::string_view s) {
     p += n + 1;
   }
   return true;
+}
+
+// ASCII (the usual case) decided inline, 8 bytes at a time; anything else by ValidUtf8Slow.
+inline bool ValidUtf8(std::string_view s) {
+  uint64_t high = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    high |= w;
+  }
+  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
+  return (high & 0x8080808080808080ULL) == 0 || ValidUtf8Slow(s);
 }
 
 // A typed number of the record (box values, timestamp, score) is written by AppendNumber and read
@@ -101,17 +115,32 @@ const char* TypeName(JType t) {
 // write-then-parse route, which settles it.
 class RawJson {
  public:
+  // `compact` is left empty when the text is compact already (the common case: nothing written).
   bool Read(std::string_view text, std::vector<JNode>& nodes, std::string& compact) {
-    p_ = text.data();
-    end_ = p_ + text.size();
-    nodes_ = &nodes;
-    out_ = &compact;
-    nodes.clear();
     compact.clear();
-    return Value(0) && p_ == end_;
+    if (!Pass(text, nodes, nullptr)) return false;
+    if (changed_) Pass(text, nodes, &compact);
+    return true;
   }
 
  private:
+  bool Pass(std::string_view text, std::vector<JNode>& nodes, std::string* out) {
+    p_ = text.data();
+    end_ = p_ + text.size();
+    nodes_ = &nodes;
+    out_ = out;
+    changed_ = false;
+    nodes.clear();
+    return Value(0) && p_ == end_;
+  }
+
+  void Put(char c) {
+    if (out_ != nullptr) out_->push_back(c);
+  }
+  void Put(std::string_view s) {
+    if (out_ != nullptr) out_->append(s);
+  }
+
   bool Value(int depth) {
     if (p_ == end_ || depth > 64) return false;
     const size_t at = nodes_->size();
@@ -122,10 +151,10 @@ class RawJson {
         const bool object = *p_ == '{';
         const char close = object ? '}' : ']';
         (*nodes_)[at].type = object ? JType::kObject : JType::kArray;
-        out_->push_back(*p_++);
+        Put(*p_++);
         uint32_t count = 0;
         if (p_ != end_ && *p_ == close) {
-          out_->push_back(*p_++);
+          Put(*p_++);
         } else {
           while (true) {
             if (object) {
@@ -133,17 +162,17 @@ class RawJson {
               nodes_->emplace_back();
               if (!String(nodes_->size() - 1)) return false;
               if (p_ == end_ || *p_ != ':') return false;
-              out_->push_back(*p_++);
+              Put(*p_++);
             }
             if (!Value(depth + 1)) return false;
             ++count;
             if (p_ == end_) return false;
             if (*p_ == ',') {
-              out_->push_back(*p_++);
+              Put(*p_++);
               continue;
             }
             if (*p_ != close) return false;
-            out_->push_back(*p_++);
+            Put(*p_++);
             break;
           }
         }
@@ -162,7 +191,7 @@ class RawJson {
   bool Word(std::string_view w, size_t at, JType type) {
     if (static_cast<size_t>(end_ - p_) < w.size() || std::string_view(p_, w.size()) != w) return false;
     (*nodes_)[at].type = type;
-    out_->append(w);
+    Put(w);
     p_ += w.size();
     return true;
   }
@@ -180,9 +209,9 @@ class RawJson {
     if (!ValidUtf8(s)) return false;
     (*nodes_)[at].type = JType::kString;
     (*nodes_)[at].text = s;
-    out_->push_back('"');
-    out_->append(s);
-    out_->push_back('"');
+    Put('"');
+    Put(s);
+    Put('"');
     return true;
   }
 
@@ -211,31 +240,68 @@ class RawJson {
       integer = false;
     }
     JNode& n = (*nodes_)[at];
+    const std::string_view text(start, static_cast<size_t>(p_ - start));
     char buf[32];
     if (integer) {
       if (int_digits > 18) return false;
-      int64_t v = 0;
-      std::from_chars(start, p_, v);
+      uint64_t m = 0;
+      ReadDigits(int_start, p_, m);
+      const auto v = static_cast<int64_t>(m);
       n.type = JType::kInt;
-      n.d = static_cast<double>(v);
-      auto r = std::to_chars(buf, buf + sizeof buf, v);
-      out_->append(buf, r.ptr);
+      n.d = static_cast<double>(start == int_start ? v : -v);
+      if (text == "-0") {
+        changed_ = true;
+        Put('0');
+      } else {
+        Put(text);  // an integer in range is written as it reads
+      }
+      return true;
+    }
+    n.type = JType::kDouble;
+    if (CanonicalDecimal(text) && ReadPlainDecimal(start, p_, n.d) == p_) {
+      Put(text);
       return true;
     }
     double v = 0;
     auto [q, ec] = std::from_chars(start, p_, v);
     if (ec != std::errc() || q != p_ || !std::isfinite(v)) return false;
-    n.type = JType::kDouble;
     n.d = v;
     auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out_->append(buf, r.ptr);
+    changed_ = true;
+    Put(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
     return true;
+  }
+
+  // True when the decimal `text` (-?digits.digits, JSON grammar) is exactly what std::to_chars
+  // writes for the double it reads as: at most 15 significant digits (DBL_DIG: no shorter text
+  // reads as the same double, so these digits are the shortest), no trailing zero after the point,
+  // and the fixed form not longer than the exponent form (to_chars takes the shorter, fixed on a
+  // tie): below 1, at most 2 zeros after the point before the first significant digit (3 when
+  // there are two or more significant digits).
+  static bool CanonicalDecimal(std::string_view text) {
+    size_t i = text[0] == '-' ? 1 : 0;
+    const size_t dot = text.find('.');
+    if (dot == std::string_view::npos || text.back() == '0') return false;
+    for (size_t k = dot + 1; k < text.size(); ++k) {
+      if (text[k] < '0' || text[k] > '9') return false;  // an exponent
+    }
+    size_t significant = 0;
+    if (text[i] == '0') {  // below 1: 0.000ddd
+      size_t zeros = 0;
+      for (size_t k = dot + 1; k < text.size() && text[k] == '0'; ++k) ++zeros;
+      significant = text.size() - dot - 1 - zeros;
+      if (zeros > (significant > 1 ? 3u : 2u)) return false;
+    } else {
+      significant = text.size() - i - 1;
+    }
+    return significant <= 15;
   }
 
   const char* p_ = nullptr;
   const char* end_ = nullptr;
   std::vector<JNode>* nodes_ = nullptr;
-  std::string* out_ = nullptr;
+  std::string* out_ = nullptr;  // null: check only
+  bool changed_ = false;         // the compact form differs from the text
 };
 
 std::string Num(double v) { return fmt::format("{}", v); }
@@ -304,58 +370,79 @@ std::string Box3dError(const Box3d& b, std::string_view what) {
 // Whether LabelsToJson writes the geometry under a key ingest's parser takes for a geometry.
 bool IsObjectGeometryKey(GeometryKind g) { return g != GeometryKind::kTags; }
 
-void PutU64(uint64_t v, std::string& s) {
-  char b[8];
-  std::memcpy(b, &v, 8);  // little-endian on every supported target
-  s.append(b, 8);
-}
-void PutDouble(double v, std::string& s) {
-  uint64_t u;
-  std::memcpy(&u, &v, 8);
-  PutU64(u, s);
-}
-void PutString(std::string_view v, std::string& s) {
-  PutU64(v.size(), s);
-  s.append(v);
-}
+// The content hash's mixing: 8-byte words folded in as HashBytes does (FNV-1a style multiply and
+// shift), then HashBytes' final avalanche. Strings go in with their length, numbers as their
+// IEEE-754 bits.
+class Hasher {
+ public:
+  void Word(uint64_t w) {
+    h_ = (h_ ^ w) * 0x100000001b3ULL;
+    h_ ^= h_ >> 29;
+  }
+  void Double(double v) {
+    uint64_t u;
+    std::memcpy(&u, &v, 8);
+    Word(u);
+  }
+  void String(std::string_view s) {
+    Word(s.size());
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);  // little-endian on every supported target
+      Word(w);
+    }
+    if (i < s.size()) {
+      uint64_t w = 0;
+      for (size_t k = i; k < s.size(); ++k) w |= uint64_t{static_cast<unsigned char>(s[k])} << (8 * (k - i));
+      Word(w);
+    }
+  }
+  uint64_t Finish() const {
+    uint64_t h = h_;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return h;
+  }
+
+ private:
+  uint64_t h_ = 0xcbf29ce484222325ULL ^ 0x67746f70732d6c31ULL;  // "gtops-l1": the definition's version
+};
 
 }  // namespace
 
-uint64_t LabelsHash(const LabelRecord& r, std::string& s) {
-  s.clear();
-  s.append("gtops-labels-1");
+uint64_t LabelsHash(const LabelRecord& r) {
+  Hasher h;
   for (const std::string* f : {&r.pipeline, &r.batch, &r.task, &r.frame, &r.vendor, &r.annotator, &r.model,
                                &r.spec_version, &r.tool_version, &r.labeled_at, &r.sensor, &r.scene_json,
                                &r.ego_pose_json, &r.ignore_json, &r.tags_json}) {
-    PutString(*f, s);
+    h.String(*f);
   }
-  s.push_back(static_cast<char>(r.source));
-  s.push_back(r.timestamp ? 1 : 0);
-  if (r.timestamp) PutDouble(*r.timestamp, s);
-  PutU64(r.objects.size(), s);
+  h.Word(static_cast<uint64_t>(r.source) | (r.timestamp ? 16 : 0));
+  if (r.timestamp) h.Double(*r.timestamp);
+  h.Word(r.objects.size());
   for (const Object& o : r.objects) {
-    PutString(o.id, s);
-    PutString(o.track, s);
-    PutString(o.cls, s);
-    s.push_back(static_cast<char>(o.kind));
+    h.String(o.id);
+    h.String(o.track);
+    h.String(o.cls);
+    h.Word(static_cast<uint64_t>(o.kind) | (o.score ? 16 : 0) | (o.num_points ? 32 : 0));
     switch (o.kind) {
       case GeometryKind::kBox2d:
-        for (double v : {o.box2d.x, o.box2d.y, o.box2d.w, o.box2d.h}) PutDouble(v, s);
+        for (double v : {o.box2d.x, o.box2d.y, o.box2d.w, o.box2d.h}) h.Double(v);
         break;
       case GeometryKind::kBox3d:
-        for (double v : {o.box3d.x, o.box3d.y, o.box3d.z, o.box3d.l, o.box3d.w, o.box3d.h, o.box3d.yaw}) {
-          PutDouble(v, s);
-        }
+        for (double v : {o.box3d.x, o.box3d.y, o.box3d.z, o.box3d.l, o.box3d.w, o.box3d.h, o.box3d.yaw}) h.Double(v);
         break;
-      default: PutString(o.geometry_json, s); break;
+      default: h.String(o.geometry_json); break;
     }
-    PutString(o.attributes_json, s);
-    s.push_back(o.score ? 1 : 0);
-    if (o.score) PutDouble(*o.score, s);
-    s.push_back(o.num_points ? 1 : 0);
-    if (o.num_points) PutU64(static_cast<uint64_t>(*o.num_points), s);
+    h.String(o.attributes_json);
+    if (o.score) h.Double(*o.score);
+    if (o.num_points) h.Word(static_cast<uint64_t>(*o.num_points));
   }
-  return HashBytes(s);
+  return h.Finish();
 }
 
 struct RecordCheck::Impl {
@@ -365,22 +452,46 @@ struct RecordCheck::Impl {
   RecordParser parser;
   ParsedRecord parsed;
   RawJson raw_json;
-  std::string hash_scratch;
   std::vector<std::string_view> keys;
 
   // --- the direct route: what Prepare settles for the record ----------------------------------
   const PipelineSpec* pipe = nullptr;
-  // Record-level raw fields: their compact form and (scene, tags) the ScalarMap verdict.
+  // Record-level raw fields: their compact form when it differs from the text ("" when not), and
+  // the verdicts of their rules.
   std::vector<JNode> nodes;
   std::string scene_compact, ego_compact, ignore_compact, tags_compact;
   std::string scene_error, tags_error, ego_error;
   std::vector<JNode> ignore_nodes;
-  // Per object: the compact attributes and their verdict ("" when they hold or are absent).
+  // Per object: the compact attributes when they differ from the text, and their verdict ("" when
+  // they hold or are absent).
+  struct AttrsRead;
   struct Prepared {
-    std::string attrs_compact;
-    std::string attrs_error;
+    const AttrsRead* attrs = nullptr;  // null: no attributes
   };
   std::vector<Prepared> prepared;
+
+  // Attribute objects repeat from object to object (a few keys, a few values): what reading one
+  // gave is kept by its text. Bounded: cleared, between records, once it holds kMaxMemo texts (the
+  // entries a record's objects point to stay put while it is checked).
+  struct AttrsRead {
+    bool plain = false;  // in the plain subset (else: the parse route)
+    std::string compact, error;
+  };
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return HashBytes(s); }
+  };
+  std::unordered_map<std::string, AttrsRead, TextHash, std::equal_to<>> attrs_memo;
+  static constexpr size_t kMaxMemo = 4096;
+
+  const AttrsRead& ReadAttributes(const std::string& text) {
+    auto it = attrs_memo.find(std::string_view(text));
+    if (it != attrs_memo.end()) return it->second;
+    AttrsRead a;
+    a.plain = raw_json.Read(text, nodes, a.compact);
+    if (a.plain) a.error = ScalarMapError(nodes, "attributes", "attribute", keys);
+    return attrs_memo.emplace(text, std::move(a)).first->second;
+  }
 
   // Reads every string and number of the record as its line would hold them: true when all are in
   // the plain subset the direct rules handle (see RawJson), false to take the write-then-parse
@@ -398,6 +509,7 @@ struct RecordCheck::Impl {
       if (!ValidUtf8(*f)) return false;
     }
     if (r.timestamp && !PlainNumber(*r.timestamp)) return false;
+    if (attrs_memo.size() >= kMaxMemo) attrs_memo.clear();
     pipe = config.FindPipeline(r.pipeline);
     scene_error.clear();
     tags_error.clear();
@@ -444,9 +556,11 @@ struct RecordCheck::Impl {
       }
       if (o.score && !PlainNumber(*o.score)) return false;
       Prepared& p = prepared[i];
-      p.attrs_error.clear();
-      if (!ReadField(o.attributes_json, nodes, p.attrs_compact)) return false;
-      if (!nodes.empty()) p.attrs_error = ScalarMapError(nodes, "attributes", "attribute", keys);
+      p.attrs = nullptr;
+      if (!o.attributes_json.empty()) {
+        p.attrs = &ReadAttributes(o.attributes_json);
+        if (!p.attrs->plain) return false;
+      }
     }
     return true;
   }
@@ -546,28 +660,25 @@ struct RecordCheck::Impl {
     if (pipe->geometry == GeometryKind::kTags) {
       return fail(fmt::format("pipeline \"{}\" has geometry \"tags\": its objects must be empty", pipe->id));
     }
-    const std::string_view expected = Name(pipe->geometry);
     if (!IsObjectGeometryKey(o.kind)) {
-      return fail(fmt::format("missing geometry: pipeline \"{}\" needs \"{}\"", pipe->id, expected));
+      return fail(fmt::format("missing geometry: pipeline \"{}\" needs \"{}\"", pipe->id, Name(pipe->geometry)));
     }
     if (o.kind != pipe->geometry) {
       return fail(fmt::format("geometry \"{}\" does not match pipeline \"{}\", whose geometry is \"{}\"", Name(o.kind),
-                              pipe->id, expected));
+                              pipe->id, Name(pipe->geometry)));
     }
     switch (o.kind) {
-      case GeometryKind::kBox2d: {
-        const Box2d b{ReadBack(o.box2d.x), ReadBack(o.box2d.y), ReadBack(o.box2d.w), ReadBack(o.box2d.h)};
-        std::string e = Box2dError(b, "box2d");
-        if (!e.empty()) return fail(e);
+      case GeometryKind::kBox2d:
+        if (!(o.box2d.w > 0 && o.box2d.h > 0)) {  // sizes as read back (-0 is 0: not > 0 either)
+          return fail(Box2dError(Box2d{0, 0, ReadBack(o.box2d.w), ReadBack(o.box2d.h)}, "box2d"));
+        }
         break;
-      }
-      case GeometryKind::kBox3d: {
-        const Box3d b{ReadBack(o.box3d.x), ReadBack(o.box3d.y), ReadBack(o.box3d.z), ReadBack(o.box3d.l),
-                      ReadBack(o.box3d.w), ReadBack(o.box3d.h), ReadBack(o.box3d.yaw)};
-        std::string e = Box3dError(b, "box3d");
-        if (!e.empty()) return fail(e);
+      case GeometryKind::kBox3d:
+        if (!(o.box3d.l > 0 && o.box3d.w > 0 && o.box3d.h > 0)) {
+          return fail(Box3dError(Box3d{0, 0, 0, ReadBack(o.box3d.l), ReadBack(o.box3d.w), ReadBack(o.box3d.h), 0},
+                                 "box3d"));
+        }
         break;
-      }
       // Written as null (Prepare sent any other value to the parse route).
       case GeometryKind::kPolyline: return fail("polyline must be an array of points (got null)");
       case GeometryKind::kPolygon: return fail("polygon must be an array of points or of rings (got null)");
@@ -575,7 +686,7 @@ struct RecordCheck::Impl {
         return fail("mask must be an object {\"size\": [h, w], \"counts\": ...} (got null)");
       case GeometryKind::kTags: break;
     }
-    if (!p.attrs_error.empty()) return fail(p.attrs_error);
+    if (p.attrs != nullptr && !p.attrs->error.empty()) return fail(p.attrs->error);
     if (source == Source::kModel) {
       if (!o.score) return fail("missing required field \"score\" (model records)");
       const double s = ReadBack(*o.score);
@@ -624,14 +735,15 @@ struct RecordCheck::Impl {
   // The values ingest stores for the accepted record: numbers read back, raw fields compact.
   void Normalise(LabelRecord& r, std::span<const uint32_t> idx) {
     if (r.timestamp) r.timestamp = ReadBack(*r.timestamp);
-    r.scene_json = scene_compact;
-    r.ego_pose_json = ego_compact;
-    r.ignore_json = ignore_compact;
-    r.tags_json = tags_compact;
+    // A compact form is written only when it differs from the text.
+    if (!scene_compact.empty()) r.scene_json = scene_compact;
+    if (!ego_compact.empty()) r.ego_pose_json = ego_compact;
+    if (!ignore_compact.empty()) r.ignore_json = ignore_compact;
+    if (!tags_compact.empty()) r.tags_json = tags_compact;
     for (size_t i = 0; i < idx.size(); ++i) {
       Object& o = r.objects[i];  // objects already compacted to idx
-      Prepared& p = prepared[idx[i]];
-      if (o.attributes_json != p.attrs_compact) o.attributes_json.swap(p.attrs_compact);
+      const Prepared& p = prepared[idx[i]];
+      if (p.attrs != nullptr && !p.attrs->compact.empty()) o.attributes_json = p.attrs->compact;
       switch (o.kind) {
         case GeometryKind::kBox2d:
           for (double* v : {&o.box2d.x, &o.box2d.y, &o.box2d.w, &o.box2d.h}) *v = ReadBack(*v);
@@ -653,7 +765,7 @@ struct RecordCheck::Impl {
   std::vector<uint32_t> all, kept, one;
 
   static std::string Reason(const ConvertedRecord& rec, size_t i, const std::string& message) {
-    const std::string& where = i < rec.object_where.size() ? rec.object_where[i] : std::string();
+    const std::string where = rec.ObjectWhere(i);
     return where.empty() ? message : fmt::format("{}: {}", where, message);
   }
   static int64_t Position(const ConvertedRecord& rec, size_t i) {
@@ -751,7 +863,7 @@ void RecordCheck::Check(ConvertedRecord& rec, CheckOutcome& out) {
     ++parsed_records_;
     impl_->Parse(rec, out);
   }
-  if (out.accepted) out.content_hash = LabelsHash(rec.labels, impl_->hash_scratch);
+  if (out.accepted) out.content_hash = LabelsHash(rec.labels);
 }
 
 }  // namespace gtops::interop

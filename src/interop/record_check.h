@@ -49,10 +49,10 @@ struct CheckOutcome {
   }
 };
 
-// The content hash of an imported record (docs/formats.md): HashBytes over a fixed serialisation
-// of the values the store keeps (strings length-prefixed, numbers as their IEEE-754 bytes, the
-// geometry of the object's kind only). `scratch` is a reused buffer.
-uint64_t LabelsHash(const LabelRecord& r, std::string& scratch);
+// The content hash of an imported record (docs/formats.md, "Validation"): a 64-bit hash of the
+// values the store keeps, in a fixed order (strings with their length, numbers as their IEEE-754
+// bits, the geometry of the object's kind only). Stable across runs; not cryptographic.
+uint64_t LabelsHash(const LabelRecord& r);
 
 // Not thread-safe: one per thread. Keeps a reference to `config`.
 class RecordCheck {
