@@ -189,7 +189,7 @@ Status ConvertOpenlabel(std::string_view json, const OpenlabelInput& in, const C
   if (geom == GeometryKind::kMask || geom == GeometryKind::kTags) {
     return Status::BadInput(fmt::format("OpenLABEL import has no {} geometry (pipeline \"{}\")", Name(geom), ctx.pipe.id));
   }
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // buffers reused across files, as in ConvertCoco
   simdjson::padded_string padded(json);
   element doc;
   if (auto err = parser.parse(padded).get(doc)) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/time.h"
+#include "io/line_hash.h"
 #include "io/record_parser.h"
 
 namespace gtops::interop {
@@ -398,15 +399,7 @@ class Hasher {
       Word(w);
     }
   }
-  uint64_t Finish() const {
-    uint64_t h = h_;
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
-  }
+  uint64_t Finish() const { return LineHash::Avalanche(h_); }
 
  private:
   uint64_t h_ = 0xcbf29ce484222325ULL ^ 0x67746f70732d6c31ULL;  // "gtops-l1": the definition's version

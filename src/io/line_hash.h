@@ -27,6 +27,11 @@ class LineHash {
     while (end_ - at_ >= 8) Word();
     uint64_t h = h_;
     for (; at_ < end_; ++at_) h = (h ^ static_cast<unsigned char>(*at_)) * 0x100000001b3ULL;
+    return Avalanche(h);
+  }
+
+  // splitmix64's finaliser: every input bit moves every output bit.
+  static uint64_t Avalanche(uint64_t h) {
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 27;
