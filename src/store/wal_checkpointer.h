@@ -47,8 +47,9 @@ class WalCheckpointer {
   // diagnostics).
   int64_t background_checkpoints() const;
   int64_t writer_checkpoints() const;
-  // Log frames the background checkpoints copied into the database file (checkpoints that found
-  // nothing to copy add nothing).
+  // The sum over the background checkpoints of the log frames each reported as checkpointed
+  // (SQLite counts those since the log last started over, so a frame may be counted more than
+  // once): zero means the thread never copied anything (for tests and diagnostics).
   int64_t background_frames() const;
   // Waits (at most `timeout`) until the background thread has nothing pending and is not
   // checkpointing; true if it is idle (for tests).
