@@ -12,6 +12,7 @@
 
 #include "cli/render.h"
 #include "config/config.h"
+#include "core/allocator.h"
 #include "ingest/ingest.h"
 #include "run/ops_data.h"
 #include "store/store.h"
@@ -202,6 +203,7 @@ int RunInit(const InitArgs& args) {
 }
 
 int RunIngest(const IngestArgs& args) {
+  TuneAllocator();  // a file at a time: freed memory kept for the next file (core/allocator.h)
   return IngestAndReport(args.common, args.paths, args.force, args.quiet, args.check);
 }
 

@@ -9,6 +9,7 @@
 
 #include "cli/command_table.h"
 #include "config/config.h"
+#include "core/allocator.h"
 #include "ingest/ingest.h"
 #include "interop/importer.h"
 #include "store/store.h"
@@ -40,6 +41,7 @@ Result<interop::Format> FormatOf(const std::string& name) {
 }
 
 int RunImport(const ImportArgs& a) {
+  TuneAllocator();  // a file at a time: freed memory kept for the next file (core/allocator.h)
   const bool json = a.common.json;
   auto format = FormatOf(a.format);
   if (!format.ok()) return Fail(format.status(), json);

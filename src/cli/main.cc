@@ -11,7 +11,6 @@
 #include "cli/ops_commands.h"
 #include "cli/quality_commands.h"
 #include "cli/run_commands.h"
-#include "core/allocator.h"
 
 #ifndef GTOPS_VERSION
 #define GTOPS_VERSION "dev"
@@ -27,7 +26,6 @@ void AddCommon(CLI::App* cmd, gtops::cli::CommonArgs& c, bool json = true) {
 
 int main(int argc, char** argv) {
   using namespace gtops::cli;
-  gtops::TuneAllocator();  // core/allocator.h: freed per-file memory is kept for the next file
   CLI::App app{"gtops: quality and operations of ground-truth labeling"};
   app.set_version_flag("--version", std::string("gtops ") + GTOPS_VERSION);
   app.require_subcommand(1);
