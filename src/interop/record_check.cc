@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/time.h"
+#include "io/duplicate_ids.h"
 #include "io/line_hash.h"
 #include "io/record_parser.h"
 
@@ -561,8 +562,7 @@ struct RecordCheck::Impl {
   // --- the rules, in ingest's order, for the record holding the objects `idx` ------------------
   std::string error;
   std::vector<std::string_view> ids;
-  std::vector<uint32_t> id_table;
-  std::vector<std::pair<uint64_t, size_t>> id_hashes;
+  DuplicateIds duplicates;  // ingest's own duplicate-id rule (io/duplicate_ids.h)
 
   bool Fail(std::string what) {
     error = std::move(what);
@@ -614,9 +614,9 @@ struct RecordCheck::Impl {
     for (size_t i = 0; i < idx.size(); ++i) {
       if (!ObjectRules(r.objects[idx[i]], prepared[idx[i]], i, r.source)) return false;
     }
-    if (HasDuplicateId()) {
+    if (duplicates.Any(ids)) {
       return Fail(fmt::format("object \"{}\": duplicate object id (ids must be unique within a record)",
-                              FirstDuplicateId()));
+                              duplicates.First(ids)));
     }
     return true;
   }
@@ -693,36 +693,6 @@ struct RecordCheck::Impl {
       if (v < 0) return fail(fmt::format("field \"num_points\" must be >= 0 (got {})", Num(v)));
     }
     return true;
-  }
-
-  // The duplicate-id rule of ingest's parser, with the same choice of the id a message names: a copy
-  // of io/record_parser.cc's HasDuplicateId / FirstDuplicateId, kept equal by record_check_test.cc.
-  bool HasDuplicateId() {
-    if (ids.size() < 2) return false;
-    size_t size = 16;
-    while (size < 2 * ids.size()) size *= 2;
-    id_table.assign(size, 0);
-    for (size_t x = 0; x < ids.size(); ++x) {
-      size_t slot = HashBytes(ids[x]) & (size - 1);
-      while (id_table[slot] != 0) {
-        if (ids[id_table[slot] - 1] == ids[x]) return true;
-        slot = (slot + 1) & (size - 1);
-      }
-      id_table[slot] = static_cast<uint32_t>(x + 1);
-    }
-    return false;
-  }
-
-  std::string_view FirstDuplicateId() {
-    id_hashes.clear();
-    for (size_t x = 0; x < ids.size(); ++x) id_hashes.emplace_back(HashBytes(ids[x]), x);
-    std::sort(id_hashes.begin(), id_hashes.end());
-    for (size_t x = 1; x < id_hashes.size(); ++x) {
-      for (size_t y = x; y > 0 && id_hashes[y - 1].first == id_hashes[x].first; --y) {
-        if (ids[id_hashes[y - 1].second] == ids[id_hashes[x].second]) return ids[id_hashes[x].second];
-      }
-    }
-    return {};
   }
 
   // The values ingest stores for the accepted record: numbers read back, raw fields compact.

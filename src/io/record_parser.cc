@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/time.h"
+#include "io/duplicate_ids.h"
 #include "io/json_tape.h"
 #include "io/line_hash.h"
 #include "geometry/polygon.h"
@@ -532,7 +533,7 @@ struct RecordParser::Impl {
   }
 
   std::vector<std::string_view> ids;  // object ids of the current record, to find duplicates
-  std::vector<std::pair<uint64_t, size_t>> id_hashes;
+  DuplicateIds duplicates;
 
   bool Fail(std::string_view what) {
     switch (where) {
@@ -1050,50 +1051,11 @@ struct RecordParser::Impl {
       ++i;
     }
     where = Where::kRecord;
-    if (HasDuplicateId()) {
-      const std::string_view* dup = FirstDuplicateId();
+    if (duplicates.Any(ids)) {
       return Fail(fmt::format("object \"{}\": duplicate object id (ids must be unique within a record)",
-                              *dup));
+                              duplicates.First(ids)));
     }
     return true;
-  }
-
-  // Whether `ids` holds an id twice: a flat hash table of indexes, reused from record to record.
-  std::vector<uint32_t> id_table;
-  bool HasDuplicateId() {
-    if (ids.size() < 2) return false;
-    size_t size = 16;
-    while (size < 2 * ids.size()) size *= 2;
-    id_table.assign(size, 0);
-    for (size_t x = 0; x < ids.size(); ++x) {
-      size_t slot = HashBytes(ids[x]) & (size - 1);
-      while (id_table[slot] != 0) {
-        const std::string_view other = ids[id_table[slot] - 1];
-        if (other.size() == ids[x].size() && SameBytes(other.data(), ids[x].data(), other.size())) {
-          return true;
-        }
-        slot = (slot + 1) & (size - 1);
-      }
-      id_table[slot] = static_cast<uint32_t>(x + 1);
-    }
-    return false;
-  }
-
-  // The duplicate id a message names (ids holds one): the first one found in hash order.
-  const std::string_view* FirstDuplicateId() {
-    const std::string_view* dup = nullptr;
-    id_hashes.clear();
-    for (size_t x = 0; x < ids.size(); ++x) id_hashes.emplace_back(HashBytes(ids[x]), x);
-    std::sort(id_hashes.begin(), id_hashes.end());
-    for (size_t x = 1; x < id_hashes.size() && !dup; ++x) {
-      for (size_t y = x; y > 0 && id_hashes[y - 1].first == id_hashes[x].first; --y) {
-        if (ids[id_hashes[y - 1].second] == ids[id_hashes[x].second]) {
-          dup = &ids[id_hashes[x].second];
-          break;
-        }
-      }
-    }
-    return dup;
   }
 
   // The pipeline of the previous record is tried first: lines come in runs of one pipeline.
