@@ -3,6 +3,7 @@
 // (the injected faults and the interval coverage of the true rates).
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -310,9 +311,13 @@ class RunWorldSmall : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     int status = 0;
-    const std::string out = RunGtops("run " + testing::WorldSmall() + " --store " + (*dir_ / "gtops.db") + " --report " +
-                                         (*dir_ / "report") + " --json > " + (*dir_ / "run.json"),
-                                     status);
+    // Two pipelines measured at once (RunOptions::threads); EqualsTheRunOfOneThread runs it again
+    // with one.
+    const std::string out = testing::RunCommand("GTOPS_RUN_THREADS=2 " + std::string(GTOPS_BINARY) + " run " +
+                                                    testing::WorldSmall() + " --store " + (*dir_ / "gtops.db") +
+                                                    " --report " + (*dir_ / "report") + " --json > " +
+                                                    (*dir_ / "run.json") + " 2>&1",
+                                                status);
     exit_ = ExitCode(status);
     run_ = new json(json::parse(ReadFile(*dir_ / "run.json"), nullptr, false));
   }
@@ -335,6 +340,56 @@ TEST_F(RunWorldSmall, EveryPipelineHasItsGapRows) {
   for (const json& r : (*run_)["gaps"]) pipelines.insert(r["pipeline"]);
   EXPECT_EQ(pipelines.size(), 12u);
   for (const char* f : {"index.html", "report.md", "gaps.json"}) EXPECT_TRUE(fs::exists(*dir_ / "report" + "/" + f));
+}
+
+// Text without its RFC 3339 times and with `dir` as DIR: what two runs of the same data share.
+std::string Comparable(std::string text, const std::string& dir) {
+  text = std::regex_replace(text, std::regex(R"(\d{4}-\d\d-\d\dT[0-9:.]+Z)"), "TIME");
+  for (size_t at; !dir.empty() && (at = text.find(dir)) != std::string::npos;) text.replace(at, dir.size(), "DIR");
+  return text;
+}
+
+TEST_F(RunWorldSmall, EqualsTheRunOfOneThread) {
+  ASSERT_EQ(exit_, 0);
+  TempDir one;
+  int status = 0;
+  testing::RunCommand("GTOPS_RUN_THREADS=1 " + std::string(GTOPS_BINARY) + " run " + testing::WorldSmall() +
+                          " --store " + (one / "gtops.db") + " --report " + (one / "report") + " --json > " +
+                          (one / "run.json") + " 2>&1",
+                      status);
+  ASSERT_EQ(ExitCode(status), 0) << ReadFile(one / "run.json");
+  EXPECT_EQ(Comparable(ReadFile(one / "run.json"), one.path()), Comparable(ReadFile(*dir_ / "run.json"), dir_->path()));
+  for (const char* f : {"gaps.json", "report.md", "index.html"}) {
+    EXPECT_EQ(Comparable(ReadFile(one / "report/" + f), one.path()),
+              Comparable(ReadFile(*dir_ / "report/" + f), dir_->path()))
+        << f;
+  }
+  // The stored outcomes, run by run (the runs' ids follow the order they were measured in).
+  const std::string outcomes =
+      "sql --csv --store {} \"SELECT e.pipeline, e.outcomes, o.* FROM outcomes o JOIN evaluation_runs e "
+      "USING (evaluation_id) ORDER BY e.pipeline, o.rowid\" | cut -d, -f1,2,4-";
+  auto stored = [&](const std::string& db) {
+    std::string args = outcomes;
+    args.replace(args.find("{}"), 2, db);
+    int s = 0;
+    std::string text = RunGtops(args, s);
+    EXPECT_EQ(ExitCode(s), 0) << text;
+    return text;
+  };
+  const std::string sequential = stored(one / "gtops.db");
+  EXPECT_GT(std::count(sequential.begin(), sequential.end(), '\n'), 1000);
+  EXPECT_TRUE(sequential == stored(*dir_ / "gtops.db"));  // not printed: thousands of lines
+  // The gap rows without their run's id; the incidents as they are (their times aside).
+  for (const std::string query : {"\"SELECT * FROM gaps\" | cut -d, -f2-", "\"SELECT * FROM incidents\""}) {
+    const std::string sql = "sql --csv --store {} " + query;
+    auto rows = [&](const std::string& db) {
+      std::string args = sql;
+      args.replace(args.find("{}"), 2, db);
+      int s = 0;
+      return Comparable(RunGtops(args, s), "");
+    };
+    EXPECT_EQ(rows(one / "gtops.db"), rows(*dir_ / "gtops.db")) << query;
+  }
 }
 
 TEST_F(RunWorldSmall, TheOperationalFaultsAreTheAlertsOfTheRunAndItsReport) {

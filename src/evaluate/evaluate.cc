@@ -147,18 +147,23 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
 
   // With outcomes to write, the frames are read through a read-only connection of their own and
   // the rows are written on another thread through `store` (see OutcomeWriter).
+  // With a queue, its thread writes and `store` only reads.
   Store* frames = &store;
   std::unique_ptr<Store> reader;
-  std::optional<OutcomeWriter> writer;
+  std::unique_ptr<OutcomeSink> writer;
   if (options.write_outcomes) {
-    auto opened = OpenStore(StoreOptions{store.Location(), true});
-    if (opened.ok()) {
-      reader = std::move(*opened);
-      frames = reader.get();
+    EvaluationRunInfo info{spec->id, std::string(Name(options.source)), std::string(Name(options.against)),
+                           options.batch};
+    if (options.outcome_queue != nullptr) {
+      writer = options.outcome_queue->Open(std::move(info));
+    } else {
+      auto opened = OpenStore(StoreOptions{store.Location(), true});
+      if (opened.ok()) {
+        reader = std::move(*opened);
+        frames = reader.get();
+      }
+      writer = std::make_unique<OutcomeWriter>(store, std::move(info), reader != nullptr);
     }
-    writer.emplace(store, EvaluationRunInfo{spec->id, std::string(Name(options.source)),
-                                            std::string(Name(options.against)), options.batch},
-                   reader != nullptr);
   }
   std::vector<std::string> key(options.by.size());
 

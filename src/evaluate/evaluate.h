@@ -20,6 +20,8 @@
 
 namespace gtops {
 
+class OutcomeQueue;  // evaluate/outcome_writer.h
+
 struct EvaluateOptions {
   std::string pipeline;
   std::string batch;              // "": every batch; else only compared records of this batch
@@ -37,6 +39,10 @@ struct EvaluateOptions {
   // task, to measure only the delivered labels); may be empty (every record is compared).
   std::function<bool(const LabelRecord& compared)> keep_record;
   bool write_outcomes = true;     // write the outcomes table (one evaluation run)
+  // With write_outcomes: the run goes through this queue, which owns the write connection (then
+  // `store` is only read: it may be a read-only connection) and commits the run later (its
+  // errors: OutcomeQueue::Close). Null: written through `store` before EvaluatePipeline returns.
+  OutcomeQueue* outcome_queue = nullptr;
   quality::MetricOptions metrics;
   // Called after each compared record (for tests and tools that inspect outcomes); may be empty.
   std::function<void(const FrameLabels& frame, const LabelRecord& compared,

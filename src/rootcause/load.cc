@@ -27,33 +27,43 @@ enum Bit : int {
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
 
-// The string values of a JSON object's scalar members (booleans as true/false, numbers as written).
-KeyValues ScalarMembers(const std::string& text) {
+// The string values of a JSON object's scalar members (booleans as true/false, numbers as written),
+// each key with `prefix` before it (the dimension's name: "scene.weather").
+KeyValues ScalarMembers(const std::string& text, std::string_view prefix) {
   KeyValues out;
   if (text.empty()) return out;
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) return out;
   for (const auto& [k, v] : j.items()) {
     if (v.is_string()) {
-      out.emplace_back(k, v.get<std::string>());
+      out.emplace_back(std::string(prefix) + k, v.get<std::string>());
     } else if (v.is_boolean() || v.is_number()) {
-      out.emplace_back(k, v.dump());
+      out.emplace_back(std::string(prefix) + k, v.dump());
     }
   }
   return out;
 }
 
+// Texts looked up by a view of them (no string built per lookup).
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // Builds one pipeline's table row by row.
 class TableBuilder {
  public:
-  void Categorical(const std::string& key, const std::string& value) {
+  void Categorical(std::string_view key, std::string_view value) {
     if (value.empty()) return;
     Column& c = Get(key, false);
-    auto [it, fresh] = c.codes.try_emplace(value, static_cast<uint32_t>(c.values.size()));
-    if (fresh) c.values.push_back(value);
+    auto it = c.codes.find(value);
+    if (it == c.codes.end()) {
+      it = c.codes.emplace(std::string(value), static_cast<uint32_t>(c.values.size())).first;
+      c.values.emplace_back(value);
+    }
     c.cat.back() = it->second;
   }
-  void Numeric(const std::string& key, std::optional<double> v) {
+  void Numeric(std::string_view key, std::optional<double> v) {
     if (!v || !std::isfinite(*v)) return;
     Get(key, true).num.back() = *v;
   }
@@ -101,14 +111,14 @@ class TableBuilder {
     std::vector<uint32_t> cat;
     std::vector<double> num;
     std::vector<std::string> values;
-    std::unordered_map<std::string, uint32_t> codes;
+    std::unordered_map<std::string, uint32_t, TextHash, std::equal_to<>> codes;
   };
-  Column& Get(const std::string& key, bool numeric) {
+  Column& Get(std::string_view key, bool numeric) {
     auto it = index_.find(key);
     if (it != index_.end()) return columns_[it->second];
-    index_.emplace(key, columns_.size());
+    index_.emplace(std::string(key), columns_.size());
     Column c;
-    c.key = key;
+    c.key = std::string(key);
     c.numeric = numeric;
     if (numeric) {
       c.num.assign(rows_, NAN);
@@ -119,7 +129,7 @@ class TableBuilder {
     return columns_.back();
   }
   std::vector<Column> columns_;
-  std::map<std::string, size_t> index_;
+  std::map<std::string, size_t, std::less<>> index_;
   size_t rows_ = 0;
 };
 
@@ -183,10 +193,6 @@ std::vector<PipelineFacts> FinishAll(std::map<std::string, Pending>& pending) {
 }
 
 // Parsed JSON texts by their text, looked up by a view of it.
-struct TextHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 using TextCache = std::unordered_map<std::string, KeyValues, TextHash, std::equal_to<>>;
 
 // The context every row has: who labeled it, in which batch, under which spec and tool, in which
@@ -196,18 +202,30 @@ struct RowContext {
   const std::optional<std::string>& labeled_at;
   const std::string& scene;
 };
-void AddContext(TableBuilder& b, const RowContext& c, TextCache& scene_cache) {
+// What AddContext parsed: each scene text's members, the week of the last labeled_at (the rows of
+// one label set follow each other).
+struct ContextCache {
+  TextCache scene;
+  std::optional<std::string> labeled_at;
+  std::optional<std::string> week;
+};
+void AddContext(TableBuilder& b, const RowContext& c, ContextCache& cache) {
   b.Categorical("vendor", c.vendor);
   b.Categorical("annotator", c.annotator);
   b.Categorical("batch", c.batch);
   b.Categorical("spec_version", c.spec_version);
   b.Categorical("tool_version", c.tool_version);
   if (c.labeled_at) {
-    if (auto ms = ParseRfc3339Ms(*c.labeled_at)) b.Categorical("week", IsoWeek(*ms));
+    if (cache.labeled_at != c.labeled_at) {
+      cache.labeled_at = c.labeled_at;
+      cache.week.reset();
+      if (auto ms = ParseRfc3339Ms(*c.labeled_at)) cache.week = IsoWeek(*ms);
+    }
+    if (cache.week) b.Categorical("week", *cache.week);
   }
-  auto [s, fresh] = scene_cache.try_emplace(c.scene);
-  if (fresh) s->second = ScalarMembers(c.scene);
-  for (const auto& [k, v] : s->second) b.Categorical("scene." + k, v);
+  auto [s, fresh] = cache.scene.try_emplace(c.scene);
+  if (fresh) s->second = ScalarMembers(c.scene, "scene.");
+  for (const auto& [k, v] : s->second) b.Categorical(k, v);
 }
 
 std::string Quote(const std::string& s) {
@@ -253,7 +271,8 @@ int TargetIndex(std::string_view name) {
 Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pipeline) {
   static_assert(kBits <= kMaxTargets);
   std::map<std::string, Pending> pending;
-  TextCache scene_cache, attr_cache;
+  ContextCache context_cache;
+  TextCache attr_cache;
   // Streamed: memory holds one row of text at a time.
   const std::string sql = fmt::format(
       "SELECT o.pipeline, o.kind, coalesce(o.vendor, ''), coalesce(o.annotator, ''), coalesce(o.batch, ''), "
@@ -316,15 +335,15 @@ Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pi
     } else {
       labeled_at.emplace(row.Text(30));
     }
-    AddContext(builder, RowContext{cell[0], cell[1], cell[2], cell[4], cell[5], labeled_at, cell[7]}, scene_cache);
+    AddContext(builder, RowContext{cell[0], cell[1], cell[2], cell[4], cell[5], labeled_at, cell[7]}, context_cache);
     builder.Categorical("class", cell[3]);
     builder.Categorical("tag", cell[6]);
     auto a = attr_cache.find(row.Text(26));
     if (a == attr_cache.end()) {
       const std::string attributes(row.Text(26));
-      a = attr_cache.emplace(attributes, ScalarMembers(attributes)).first;
+      a = attr_cache.emplace(attributes, ScalarMembers(attributes, "attr.")).first;
     }
-    for (const auto& [k, v] : a->second) builder.Categorical("attr." + k, v);
+    for (const auto& [k, v] : a->second) builder.Categorical(k, v);
     builder.Numeric("range_m", number(9));
     builder.Numeric("num_points", number(10));
     p->at_risk.push_back(risk);
@@ -370,13 +389,14 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
   }
 
   std::map<std::string, Pending> pending;
-  TextCache scene_cache, attr_cache;
+  ContextCache context_cache;
+  TextCache attr_cache;
   const uint32_t object_risk = kObjectRisk;
   // The context of one row: the audited label set's and the audit's.
   auto context = [&](Pending& p, const std::vector<std::optional<std::string>>& cells) {
     auto text = [&](size_t i) -> const std::string& { return CellText(cells, i); };
     p.builder.NextRow();
-    AddContext(p.builder, RowContext{text(5), text(6), text(7), text(8), text(9), cells[10], text(11)}, scene_cache);
+    AddContext(p.builder, RowContext{text(5), text(6), text(7), text(8), text(9), cells[10], text(11)}, context_cache);
     p.builder.Categorical("auditor", text(3));
   };
   int64_t last_audit = -1;
@@ -422,8 +442,8 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
     context(p, cells);
     p.builder.Categorical("class", *cls);
     auto [a, fresh] = attr_cache.try_emplace(text(17));
-    if (fresh) a->second = ScalarMembers(text(17));
-    for (const auto& [k, v] : a->second) p.builder.Categorical("attr." + k, v);
+    if (fresh) a->second = ScalarMembers(text(17), "attr.");
+    for (const auto& [k, v] : a->second) p.builder.Categorical(k, v);
     p.builder.Numeric("range_m", number(15));
     p.builder.Numeric("num_points", number(16));
     p.at_risk.push_back(object_risk);
@@ -470,7 +490,8 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
   for (const std::string& name : checked) GTOPS_RETURN_IF_ERROR(store.ForEachFinding(name, take));
 
   std::map<std::string, Pending> pending;
-  TextCache scene_cache, attr_cache;
+  ContextCache context_cache;
+  TextCache attr_cache;
   // Every vendor object of the checked pipelines, label set by label set.
   // Pages of label sets (by id, a range scan of the rowid), each with its objects (a key range).
   constexpr int kPage = 5000;
@@ -498,7 +519,7 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
           if (auto u = unlabeled.find(key(text(1), text(2), "")); u != unlabeled.end()) {
             for (const auto& [err, cls] : u->second) {
               p.builder.NextRow();
-              AddContext(p.builder, context, scene_cache);
+              AddContext(p.builder, context, context_cache);
               p.builder.Categorical("class", cls);
               p.at_risk.push_back(Bit(kMissing));
               p.error.push_back(err);
@@ -511,11 +532,11 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
         uint32_t err = 0;
         if (auto e = by_object.find(key(text(1), text(2), *cells[10])); e != by_object.end()) err = e->second;
         p.builder.NextRow();
-        AddContext(p.builder, context, scene_cache);
+        AddContext(p.builder, context, context_cache);
         p.builder.Categorical("class", text(11));
         auto [a, fresh] = attr_cache.try_emplace(text(14));
-        if (fresh) a->second = ScalarMembers(text(14));
-        for (const auto& [k, v] : a->second) p.builder.Categorical("attr." + k, v);
+        if (fresh) a->second = ScalarMembers(text(14), "attr.");
+        for (const auto& [k, v] : a->second) p.builder.Categorical(k, v);
         p.builder.Numeric("range_m", number(12));
         p.builder.Numeric("num_points", number(13));
         p.at_risk.push_back(kObjectRisk);

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <optional>
+#include <string_view>
 #include <map>
 #include <tuple>
 
@@ -17,36 +18,52 @@ namespace {
 // The error types charted from outcomes, each with its population at risk (docs/spc.md):
 // reference objects for `missing`, vendor labels for `extra` and `duplicate`, tag rows for `tag`,
 // paired objects for the rest.
+enum class Population { kReference, kLabels, kPaired, kPairedWithAttributes, kTags };
 struct OutcomeMetric {
-  const char* flag;
-  const char* population;  // SQL condition of a unit at risk
+  const char* flag;        // the outcomes column of the error type
+  Population population;   // the outcome rows at risk
   const char* unit;
 };
 constexpr OutcomeMetric kOutcomeMetrics[] = {
-    {"missing", "kind IN ('paired', 'missing')", "reference objects"},
-    {"extra", "kind IN ('paired', 'extra', 'duplicate')", "labels"},
-    {"duplicate", "kind IN ('paired', 'extra', 'duplicate')", "labels"},
-    {"wrong_class", "kind = 'paired'", "paired objects"},
-    {"position", "kind = 'paired'", "paired objects"},
-    {"size", "kind = 'paired'", "paired objects"},
-    {"heading", "kind = 'paired'", "paired objects"},
-    {"heading_flip", "kind = 'paired'", "paired objects"},
-    {"attribute", "kind = 'paired' AND attributes_compared > 0", "paired objects with attributes"},
-    {"id_switch", "kind = 'paired'", "paired objects"},
-    {"fragmentation", "kind = 'paired'", "paired objects"},
-    {"geometry", "kind = 'paired'", "paired objects"},
-    {"tag", "kind = 'tag'", "tags"},
+    {"missing", Population::kReference, "reference objects"},
+    {"extra", Population::kLabels, "labels"},
+    {"duplicate", Population::kLabels, "labels"},
+    {"wrong_class", Population::kPaired, "paired objects"},
+    {"position", Population::kPaired, "paired objects"},
+    {"size", Population::kPaired, "paired objects"},
+    {"heading", Population::kPaired, "paired objects"},
+    {"heading_flip", Population::kPaired, "paired objects"},
+    {"attribute", Population::kPairedWithAttributes, "paired objects with attributes"},
+    {"id_switch", Population::kPaired, "paired objects"},
+    {"fragmentation", Population::kPaired, "paired objects"},
+    {"geometry", Population::kPaired, "paired objects"},
+    {"tag", Population::kTags, "tags"},
 };
+
+// Whether an outcome row of this kind is at risk: reference objects are `paired` and `missing`
+// rows; labels `paired`, `extra` and `duplicate` rows; tags `tag` rows.
+bool AtRisk(Population p, std::string_view kind, int64_t attributes_compared) {
+  switch (p) {
+    case Population::kReference: return kind == "paired" || kind == "missing";
+    case Population::kLabels: return kind == "paired" || kind == "extra" || kind == "duplicate";
+    case Population::kPaired: return kind == "paired";
+    case Population::kPairedWithAttributes: return kind == "paired" && attributes_compared > 0;
+    case Population::kTags: return kind == "tag";
+  }
+  return false;
+}
 
 using Key = std::tuple<std::string, std::string, std::string, std::string>;  // pipeline, vendor, annotator, metric
 
 // The u-chart series of errors per object: every object error type (tag errors are not an
-// object's) counted over the objects compared (reference objects and the vendor's labels without
-// a reference: `paired`, `missing`, `extra`, `duplicate` rows). An object can have several errors.
-constexpr const char* kObjectRows = "kind IN ('paired', 'missing', 'extra', 'duplicate')";
-constexpr const char* kObjectErrors =
-    "missing + extra + duplicate + wrong_class + position + size + heading + heading_flip + attribute + id_switch + "
-    "fragmentation + geometry";
+// object's: every flag of kOutcomeMetrics but the last) counted over the objects compared
+// (reference objects and the vendor's labels without a reference: `paired`, `missing`, `extra`,
+// `duplicate` rows). An object can have several errors.
+bool IsObjectRow(std::string_view kind) {
+  return kind == "paired" || kind == "missing" || kind == "extra" || kind == "duplicate";
+}
+constexpr size_t kObjectFlags = std::size(kOutcomeMetrics) - 1;
+static_assert(std::string_view(kOutcomeMetrics[kObjectFlags].flag) == "tag");
 
 struct Accumulator {
   std::map<Key, std::string> units;
@@ -95,19 +112,20 @@ Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops
   Accumulator acc;
   // Error types from the latest comparison of each pipeline's vendor labels with gold: the rows
   // are summed per (pipeline, vendor, batch, annotator) here as they stream by (a GROUP BY would
-  // sort every outcome row first). Rows of one group mostly follow each other.
+  // sort every outcome row first). Rows of one group mostly follow each other. The query reads
+  // the columns as they are: the populations are judged here (SQL expressions per row cost
+  // several times the scan).
   std::string cols;
-  for (const OutcomeMetric& m : kOutcomeMetrics) {
-    cols += fmt::format(", ({}), (({}) AND {} <> 0)", m.population, m.population, m.flag);
-  }
-  cols += fmt::format(", ({0}), CASE WHEN {0} THEN {1} ELSE 0 END", kObjectRows, kObjectErrors);
+  for (const OutcomeMetric& m : kOutcomeMetrics) cols += fmt::format(", o.{}", m.flag);
+  constexpr int kFirstFlag = 6;  // columns: pipeline, vendor, batch, annotator, kind, attributes_compared, flags
   constexpr int kSums = 2 * static_cast<int>(std::size(kOutcomeMetrics)) + 2;
   using Group = std::array<std::string, 4>;  // pipeline, vendor, batch, annotator
   std::map<Group, std::array<int64_t, kSums>> groups;
   Group current;
   std::array<int64_t, kSums>* sums = nullptr;
   GTOPS_RETURN_IF_ERROR(store.ForEachRow(
-      fmt::format("SELECT o.pipeline, coalesce(o.vendor, ''), coalesce(o.batch, ''), coalesce(o.annotator, ''){} "
+      fmt::format("SELECT o.pipeline, coalesce(o.vendor, ''), coalesce(o.batch, ''), coalesce(o.annotator, ''), "
+                  "o.kind, o.attributes_compared{} "
                   "FROM outcomes o WHERE o.evaluation_id IN (SELECT max(evaluation_id) FROM evaluation_runs "
                   "WHERE source = 'vendor' AND against = 'gold' AND batch = '' GROUP BY pipeline)",
                   cols),
@@ -120,7 +138,21 @@ Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops
           if (fresh) it->second.fill(0);
           sums = &it->second;
         }
-        for (int i = 0; i < kSums; ++i) (*sums)[static_cast<size_t>(i)] += row.Int(4 + i);
+        const std::string_view kind = row.Text(4);
+        const int64_t attributes_compared = row.Int(5);
+        int64_t object_errors = 0;
+        for (size_t i = 0; i < std::size(kOutcomeMetrics); ++i) {
+          const int64_t flag = row.Int(kFirstFlag + static_cast<int>(i));
+          if (i < kObjectFlags) object_errors += flag;
+          if (!AtRisk(kOutcomeMetrics[i].population, kind, attributes_compared)) continue;
+          ++(*sums)[2 * i];
+          if (flag != 0) ++(*sums)[2 * i + 1];
+        }
+        if (IsObjectRow(kind)) {
+          const size_t u = 2 * std::size(kOutcomeMetrics);
+          ++(*sums)[u];
+          (*sums)[u + 1] += object_errors;
+        }
         return Status::Ok();
       }));
   for (const auto& [group, sum] : groups) {

@@ -1,21 +1,29 @@
 #include "run/run.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/time.h"
 #include "evaluate/evaluate.h"
+#include "evaluate/outcome_writer.h"
 #include "ops/alerts.h"
 #include "ops/kpis.h"
 #include "report/gaps.h"
@@ -274,10 +282,12 @@ struct BatchInfo {
 
 class PipelineRun {
  public:
-  PipelineRun(Store& store, const ProgramConfig& config, const PipelineSpec& spec, const RunOptions& options,
-              const std::vector<ops::TaskTimeline>& timelines, const std::vector<ops::TaskAudit>& audits,
-              int64_t as_of_ms, report::RunResult& out)
-      : store_(store), config_(config), spec_(spec), options_(options), as_of_ms_(as_of_ms), out_(out) {
+  // `store` is read (and written through, unless `outcomes` is given: then only read).
+  PipelineRun(Store& store, OutcomeQueue* outcomes, const ProgramConfig& config, const PipelineSpec& spec,
+              const RunOptions& options, const std::vector<ops::TaskTimeline>& timelines,
+              const std::vector<ops::TaskAudit>& audits, int64_t as_of_ms, report::RunResult& out)
+      : store_(store), outcomes_(outcomes), config_(config), spec_(spec), options_(options), as_of_ms_(as_of_ms),
+        out_(out) {
     for (const ops::TaskTimeline& t : timelines) {
       if (t.pipeline != spec.id) continue;
       tasks_.push_back(&t);
@@ -309,6 +319,7 @@ class PipelineRun {
   std::vector<std::string> Vendors() const;
 
   Store& store_;
+  OutcomeQueue* outcomes_;
   const ProgramConfig& config_;
   const PipelineSpec& spec_;
   const RunOptions& options_;
@@ -351,6 +362,7 @@ Status PipelineRun::EvaluateGold() {
   eo.against = Source::kGold;
   eo.metrics = options_.metrics;
   eo.write_outcomes = true;
+  eo.outcome_queue = outcomes_;
   // Only the delivered labels: the task's primary annotator's, when the events name one (the
   // other annotators of an overlap set measure agreement, not the delivery).
   eo.keep_record = [this](const LabelRecord& r) {
@@ -886,6 +898,98 @@ Status WriteAtomically(const fs::path& path, const std::string& text) {
   return Status::Ok();
 }
 
+// options.threads 0: GTOPS_RUN_THREADS when it is a number from 1 to 64, else one per core, at most 2.
+size_t ThreadsFromEnvironment() {
+  if (const char* env = std::getenv("GTOPS_RUN_THREADS")) {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && v >= 1 && v <= 64) return static_cast<size_t>(v);
+  }
+  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 2);
+}
+
+// The pipelines of `config`, largest first: by the objects and records of their gold.
+Result<std::vector<size_t>> LargestFirst(Store& store, const ProgramConfig& config) {
+  auto q = store.QueryReadOnly(
+      "SELECT pipeline, sum(object_count) + count(*) FROM label_sets WHERE source = 'gold' GROUP BY pipeline");
+  if (!q.ok()) return q.status();
+  std::map<std::string, int64_t> size;
+  for (const auto& row : q->rows) size[row[0].value_or("")] = std::stoll(row[1].value_or("0"));
+  std::vector<size_t> order(config.pipelines.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto size_of = [&](size_t i) {
+    auto it = size.find(config.pipelines[i].id);
+    return it == size.end() ? int64_t{0} : it->second;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size_of(a) > size_of(b); });
+  return order;
+}
+
+// Measures every pipeline into `out`, in config order. With several threads (options.threads),
+// each measures one pipeline at a time through a read-only connection of its own, taking the
+// largest pipelines first; the outcomes go through one queue that writes them with `store`. Each
+// pipeline's rows are kept apart and appended in config order: the result does not depend on the
+// number of threads.
+Status MeasurePipelines(Store& store, const ProgramConfig& config, const RunOptions& options,
+                        const std::vector<ops::TaskTimeline>& timelines, const std::vector<ops::TaskAudit>& audits,
+                        int64_t as_of_ms, report::RunResult& out) {
+  const size_t n = config.pipelines.size();
+  std::vector<report::RunResult> parts(n);
+  size_t threads = static_cast<size_t>(std::max(options.threads, 0));
+  if (threads == 0) threads = ThreadsFromEnvironment();
+  threads = std::min(threads, n);
+  std::vector<std::unique_ptr<Store>> readers;
+  for (size_t t = 0; t < threads && threads > 1; ++t) {
+    auto opened = OpenStore(StoreOptions{store.Location(), true});
+    if (!opened.ok()) break;
+    readers.push_back(std::move(*opened));
+  }
+  if (readers.size() < 2) {
+    for (size_t i = 0; i < n; ++i) {
+      PipelineRun run(store, nullptr, config, config.pipelines[i], options, timelines, audits, as_of_ms, parts[i]);
+      GTOPS_RETURN_IF_ERROR(run.Measure());
+    }
+  } else {
+    auto order = LargestFirst(store, config);
+    if (!order.ok()) return order.status();
+    RunOptions shared = options;  // the progress callback, called by one thread at a time
+    std::mutex progress_mu;
+    if (options.progress) {
+      shared.progress = [&progress_mu, &options](std::string_view stage) {
+        std::lock_guard<std::mutex> lock(progress_mu);
+        options.progress(stage);
+      };
+    }
+    std::vector<Status> status(n);
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    OutcomeQueue queue(store);
+    auto work = [&](Store& reader) {
+      for (size_t k = next++; k < n && !failed; k = next++) {
+        const size_t i = (*order)[k];
+        PipelineRun run(reader, &queue, config, config.pipelines[i], shared, timelines, audits, as_of_ms, parts[i]);
+        status[i] = run.Measure();
+        if (!status[i].ok()) failed = true;
+      }
+    };
+    std::vector<std::thread> helpers;
+    for (size_t t = 1; t < readers.size(); ++t) helpers.emplace_back(work, std::ref(*readers[t]));
+    work(*readers[0]);
+    for (std::thread& t : helpers) t.join();
+    const Status written = queue.Close();
+    for (const Status& s : status) GTOPS_RETURN_IF_ERROR(s);
+    GTOPS_RETURN_IF_ERROR(written);
+  }
+  for (report::RunResult& part : parts) {
+    auto append = [](auto& to, auto& from) { std::move(from.begin(), from.end(), std::back_inserter(to)); };
+    append(out.gaps, part.gaps);
+    append(out.trends, part.trends);
+    append(out.spec_splits, part.spec_splits);
+    append(out.pipelines, part.pipelines);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& config, const RunOptions& options) {
@@ -898,10 +1002,13 @@ Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& conf
   if (!timelines.ok()) return timelines.status();
   auto audits = LoadAudits(store);
   if (!audits.ok()) return audits.status();
-  for (const PipelineSpec& spec : config.pipelines) {
-    PipelineRun run(store, config, spec, options, *timelines, *audits, as_of_ms, out);
-    GTOPS_RETURN_IF_ERROR(run.Measure());
-  }
+  GTOPS_RETURN_IF_ERROR(MeasurePipelines(store, config, options, *timelines, *audits, as_of_ms, out));
+#if defined(__GLIBC__)
+  // What the measuring threads freed (their allocator arenas keep it) goes back to the system
+  // before process control and the root-cause search load their facts: the peak stays that of
+  // one stage.
+  malloc_trim(0);
+#endif
   GTOPS_RETURN_IF_ERROR(AuditErrorRates(store, out));
   ops::AlertOptions alert_options;
   alert_options.as_of_ms = as_of_ms;

@@ -5,7 +5,8 @@
 // since the previous run; persist the gap table in the store and write the report.
 //
 // Orchestration only: the metrics are the quality and ops kernels', the statuses the report
-// kernel's, the control charts the stats kernel's. Not thread-safe (one store connection).
+// kernel's, the control charts the stats kernel's. Not thread-safe (`store` is used by one thread at
+// a time; the threads of RunOptions::threads read through connections of their own).
 #pragma once
 
 #include <functional>
@@ -29,6 +30,12 @@ struct RunOptions {
   bool write_report = true;
   quality::MetricOptions metrics;   // intervals of the gap rows
   int trend_resamples = 200;        // bootstrap resamples of the per-batch and per-spec points
+  // Pipelines measured at once, each on a thread with a read-only connection of its own, their
+  // outcomes written one run after the other through `store`: 0 = the environment's
+  // GTOPS_RUN_THREADS if set (1-64), else one per core, at most 2; 1 =
+  // one after the other on the calling thread (also when no second connection can be opened, e.g.
+  // an in-memory store). The result is the same either way.
+  int threads = 0;
   // Called with a short description of each stage ("ingest", "lidar_cuboids: gold", ...).
   std::function<void(std::string_view)> progress;
 };
