@@ -274,9 +274,10 @@ class Store {
                               std::string_view require_source = {}, std::string_view only_source = {}) = 0;
 
   // Calls `fn` for every event of the tasks in [from_task, to_task) (to_task "": no upper bound),
-  // the events of one task together (tasks in id order), each task's in time order; holds one event
-  // in memory at a time. Stops at the first non-ok Status of `fn`. The times come as epoch
-  // milliseconds only: the text forms `at` and `due`, and `reason`, are left empty.
+  // the events of one task together (tasks in id order), each task's in time order (at_ms, then
+  // the event's name); holds one task's events in memory at a time. Stops at the first non-ok
+  // Status of `fn`. The times come as epoch milliseconds only: the text forms `at` and `due`, and
+  // `reason`, are left empty.
   virtual Status ForEachEvent(std::string_view from_task, std::string_view to_task,
                               const std::function<Status(const Event&)>& fn) = 0;
 

@@ -238,6 +238,70 @@ TEST_F(StoreTest, AbortedFileLeavesNothingBehind) {
   EXPECT_FALSE(state->has_value());
 }
 
+// New label sets are appended with NULL keys (SQLite's largest key + 1); a replaced one, in the
+// middle of the table, with explicit keys. Either way every object sits at label_set_id * 2^20 +
+// ord, in order, whatever the row counts of the multi-row inserts (32, 8, 1) and the geometries.
+TEST_F(StoreTest, ObjectKeysOfAppendedAndReplacedLabelSets) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  auto mixed = [](const std::string& frame, int objects) {
+    LabelRecord r = Labels(frame, objects);
+    for (size_t i = 0; i < r.objects.size(); i += 5) {  // a shape change in the middle of a run
+      r.objects[i].kind = GeometryKind::kPolyline;
+      r.objects[i].geometry_json = "[[0,0],[1,1]]";
+    }
+    return r;
+  };
+  ASSERT_TRUE(store->BeginFile("a.jsonl", 1).ok());
+  ASSERT_TRUE(store->PutLabels(Labels("f1", 45), 1, {"a.jsonl", 1}).ok());
+  ASSERT_TRUE(store->PutLabels(mixed("f2", 41), 2, {"a.jsonl", 2}).ok());
+  ASSERT_TRUE(store->PutLabels(Labels("f3", 0), 3, {"a.jsonl", 3}).ok());
+  ASSERT_TRUE(store->CommitFile(FileState{"a.jsonl", 1, 1}, FileTotals{3, 3, 0}).ok());
+  ASSERT_TRUE(store->BeginFile("b.jsonl", 1).ok());
+  auto replaced = store->PutLabels(mixed("f1", 70), 4, {"b.jsonl", 1});  // the first label set
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(*replaced, PutResult::kReplaced);
+  ASSERT_TRUE(store->PutLabels(Labels("f4", 9), 5, {"b.jsonl", 2}).ok());
+  ASSERT_TRUE(store->CommitFile(FileState{"b.jsonl", 1, 1}, FileTotals{2, 2, 0}).ok());
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM objects"), 70 + 41 + 9);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM objects WHERE object_key != label_set_id * 1048576 + ord"), 0);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM label_sets s WHERE object_count != (SELECT count(*) "
+                           "FROM objects o WHERE o.label_set_id = s.label_set_id AND o.ord < s.object_count)"),
+            0);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM objects WHERE object_id != 'o' || ord"), 0);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM object_labels WHERE frame = 'f1' AND geometry IS NOT NULL"), 14);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM objects WHERE geometry IS NULL AND x IS NULL"), 0);
+}
+
+// The store skips context upserts it knows to change nothing; what a rolled-back file wrote is not
+// known, and a later record still fills a task's or batch's missing batch and vendor.
+TEST_F(StoreTest, ContextRowsAfterRollbackAndLaterFills) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->BeginFile("a.jsonl", 1).ok());
+  ASSERT_TRUE(store->PutLabels(Labels("f1", 1), 1, {"a.jsonl", 1}).ok());
+  store->AbortFile();
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM tasks"), 0);
+  ASSERT_TRUE(store->BeginFile("a.jsonl", 1).ok());
+  LabelRecord bare = Labels("f1", 1);
+  bare.batch.clear();
+  bare.vendor.clear();
+  bare.source = Source::kGold;
+  bare.annotator.clear();
+  ASSERT_TRUE(store->PutLabels(bare, 1, {"a.jsonl", 1}).ok());
+  ASSERT_TRUE(store->CommitFile(FileState{"a.jsonl", 1, 1}, FileTotals{1, 1, 0}).ok());
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM tasks WHERE task = 't1' AND batch IS NULL AND vendor IS NULL"), 1);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM batches"), 0);
+  ASSERT_TRUE(store->BeginFile("b.jsonl", 1).ok());
+  LabelRecord batch_only = Labels("f2", 1);
+  batch_only.vendor.clear();
+  ASSERT_TRUE(store->PutLabels(batch_only, 2, {"b.jsonl", 1}).ok());
+  ASSERT_TRUE(store->PutLabels(Labels("f3", 1), 3, {"b.jsonl", 2}).ok());
+  ASSERT_TRUE(store->CommitFile(FileState{"b.jsonl", 1, 1}, FileTotals{2, 2, 0}).ok());
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM tasks WHERE task = 't1' AND batch = 'b1' AND vendor = 'acme'"), 1);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM batches WHERE batch = 'b1' AND vendor = 'acme'"), 1);
+}
+
 TEST_F(StoreTest, EventIdentityIsTaskEventAndInstant) {
   auto store = Open();
   ASSERT_TRUE(store);
