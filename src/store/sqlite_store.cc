@@ -350,15 +350,15 @@ class SqliteStore : public Store {
 // one label set are a contiguous key range.
 int64_t ObjectKey(int64_t label_set_id, int64_t ord) { return label_set_id * kMaxObjectsPerRecord + ord; }
 
-// The row counts of the multi-row object INSERTs, largest first (the last is 1).
-constexpr std::array<int, 3> kObjectRowSizes{32, 8, 1};
+// The most rows of one multi-row object INSERT (a statement is prepared per row count as used).
+constexpr int kMaxObjectRows = 32;
 
 enum StmtId {
   kFindLabelSet, kInsertLabelSet, kUpdateLabelSet, kDeleteObjects, kUpsertFrame,
   kUpsertTask, kUpsertBatch, kFindEvent, kInsertEvent, kUpdateEvent, kFindAudit, kInsertAudit,
   kUpdateAudit, kDeleteAuditErrors, kInsertAuditError, kInsertQuarantine, kFileId, kInsertFile,
   kDeleteFileQuarantine, kCommitFile, kGetFileState, kMarkTimelineDirty, kMaxObjectKey,
-  kInsertObjectsBase,  // then one statement per object shape (ObjectShape) and row count (kObjectRowSizes)
+  kInsertObjectsBase,  // then one statement per object shape (ObjectShape) and row count (1 .. kMaxObjectRows)
 };
 
 constexpr std::string_view kLabelSetColumns =
@@ -477,8 +477,8 @@ std::string ObjectInsertSql(ObjectShape shape, int rows) {
   return q;
 }
 
-// Objects go in by multi-row INSERTs of kObjectRowSizes[0] rows, then of the smaller sizes for
-// the rest: one statement step per many objects instead of one per object.
+// Objects go in by multi-row INSERTs of up to kMaxObjectRows rows: a record's objects of one shape
+// (usually all of them) by one statement step, whatever their count.
 //
 // A label set whose key range lies above every stored object (a new label set: the common case)
 // is appended: its first object goes in with its key, the others with a NULL key, which SQLite
@@ -517,20 +517,13 @@ Status SqliteStore::InsertObjects(int64_t label_set_id, const std::vector<Object
   int64_t ord = 0;
   while (ord < n) {
     const ObjectShape shape = ShapeOf(objects[static_cast<size_t>(ord)].kind);
-    // The largest run size that fits and whose objects are all of one shape.
-    size_t size = 0;
-    for (; size + 1 < kObjectRowSizes.size(); ++size) {
-      const int64_t rows = kObjectRowSizes[size];
-      if (ord + rows > n) continue;
-      bool same = true;
-      for (int64_t i = ord + 1; same && i < ord + rows; ++i) {
-        same = ShapeOf(objects[static_cast<size_t>(i)].kind) == shape;
-      }
-      if (same) break;
+    // The run of objects of this shape, at most kMaxObjectRows: one statement step.
+    int rows = 1;
+    while (rows < kMaxObjectRows && ord + rows < n &&
+           ShapeOf(objects[static_cast<size_t>(ord + rows)].kind) == shape) {
+      ++rows;
     }
-    const int rows = kObjectRowSizes[size];
-    const auto id = kInsertObjectsBase + static_cast<int>(shape) * static_cast<int>(kObjectRowSizes.size()) +
-                    static_cast<int>(size);
+    const int id = kInsertObjectsBase + static_cast<int>(shape) * kMaxObjectRows + rows - 1;
     auto st = Prepared(id, [&] { return ObjectInsertSql(shape, rows); });
     if (!st.ok()) return st.status();
     Stmt& o = **st;
