@@ -123,6 +123,10 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-ingest", run.no_ingest, "Do not ingest first");
   run_cmd->add_option("--report", run.report_dir, "Report folder (default: PROGRAM/report)");
   run_cmd->add_option("--resamples", run.resamples, "Cluster-bootstrap resamples of the intervals")->capture_default_str();
+  run_cmd->add_option("--threads", run.threads,
+                      "Pipelines measured at once (0: GTOPS_RUN_THREADS, else one per core, at most 2)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
 
   GapsArgs gaps;
   auto* gaps_cmd = app.add_subcommand("gaps", "The last run's gap table, from the store (no evaluation)");

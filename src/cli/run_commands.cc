@@ -141,6 +141,7 @@ int RunRun(const RunArgs& in) {
   options.report_dir = args.report_dir;
   if (args.resamples < 0) return Fail(Status::Usage("--resamples must be >= 0"), args.common.json);
   options.metrics.resamples = args.resamples;
+  options.threads = args.threads;
   const bool progress = !args.common.json && ::isatty(STDERR_FILENO);
   if (progress) {
     options.progress = [](std::string_view stage) { std::fprintf(stderr, "\r\033[K  %.*s ...", static_cast<int>(stage.size()), stage.data()); };

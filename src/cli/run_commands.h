@@ -19,6 +19,7 @@ struct RunArgs {
   bool no_ingest = false;
   std::string report_dir;    // default PROGRAM/report
   int resamples = 1000;
+  int threads = 0;           // pipelines measured at once (0: GTOPS_RUN_THREADS, else one per core, at most 2)
 };
 int RunRun(const RunArgs& args);
 
