@@ -322,6 +322,13 @@ class SqliteStore : public Store {
       if (auto it = open.find(key); it != open.end()) f |= it->second;
       return f;
     }
+    // Whether the row of `key` is known stored with every column of `fills` filled.
+    bool Covers(const std::string& key, uint8_t fills) const {
+      const uint8_t f = Get(key);
+      return (f & kStored) && (f | fills) == f;
+    }
+    // The row of `key` was upserted with the columns of `fills` (in the open transaction).
+    void Learn(const std::string& key, uint8_t fills) { open[key] |= kStored | fills; }
     void End(bool commit) {
       if (commit) {
         if (committed.size() + open.size() > kMaxKnownContexts) committed.clear();
@@ -400,8 +407,7 @@ Status SqliteStore::UpsertContext(const std::string& pipeline, const std::string
     return Status::Ok();
   }
   const uint8_t fills = (batch.empty() ? 0 : kHasBatch) | (vendor.empty() ? 0 : kHasVendor);
-  const uint8_t task_known = known_tasks_.Get(task);
-  if (!(task_known & kStored) || (task_known | fills) != task_known) {
+  if (!known_tasks_.Covers(task, fills)) {
     auto t = Prepared(kUpsertTask,
                       "INSERT INTO tasks (task, pipeline, batch, vendor) VALUES (?1, ?2, ?3, ?4) "
                       "ON CONFLICT (task) DO UPDATE SET batch = coalesce(batch, excluded.batch), "
@@ -414,12 +420,11 @@ Status SqliteStore::UpsertContext(const std::string& pipeline, const std::string
     (*t)->TextOrNull(3, batch);
     (*t)->TextOrNull(4, vendor);
     GTOPS_STEP(**t);
-    known_tasks_.open[task] |= kStored | fills;
+    known_tasks_.Learn(task, fills);
   }
   if (!batch.empty()) {
     const uint8_t batch_fills = vendor.empty() ? 0 : kHasVendor;
-    const uint8_t batch_known = known_batches_.Get(batch);
-    if (!(batch_known & kStored) || (batch_known | batch_fills) != batch_known) {
+    if (!known_batches_.Covers(batch, batch_fills)) {
       auto b = Prepared(kUpsertBatch,
                         "INSERT INTO batches (batch, pipeline, vendor) VALUES (?1, ?2, ?3) "
                         "ON CONFLICT (batch) DO UPDATE SET vendor = excluded.vendor "
@@ -429,7 +434,7 @@ Status SqliteStore::UpsertContext(const std::string& pipeline, const std::string
       (*b)->Text(2, pipeline);
       (*b)->TextOrNull(3, vendor);
       GTOPS_STEP(**b);
-      known_batches_.open[batch] |= kStored | batch_fills;
+      known_batches_.Learn(batch, batch_fills);
     }
   }
   has_last_context_ = true;
