@@ -190,7 +190,7 @@ void PrintMatrix(const PipelineAgreement& p) {
       }
       auto it = cells.find({std::min(a, b), std::max(a, b)});
       const double v = it == cells.end() ? std::nan("") : (a < b ? it->second->kappa : it->second->f1);
-      line += " " + Cell(v);
+      line.append(" ").append(Cell(v));  // not " " + ...: GCC 12's false -Wrestrict
     }
     std::printf("%s\n", line.c_str());
   }

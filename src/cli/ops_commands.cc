@@ -332,8 +332,11 @@ int RunScorecard(const ScorecardArgs& args) {
     Table table({"metric", "value", "ci", "target", "status", "peers", "trend"});
     for (const ops::ScorecardMetric& m : row.metrics) {
       std::string trend;
-      for (const auto& [week, v] : m.trend) trend += (trend.empty() ? "" : " ") + Fmt(v, 2);
-      table.Add({m.name, Fmt(m.value), std::isfinite(m.lo) ? "[" + Fmt(m.lo) + ", " + Fmt(m.hi) + "]" : "",
+      for (const auto& [week, v] : m.trend) {
+        if (!trend.empty()) trend += ' ';
+        trend += Fmt(v, 2);
+      }
+      table.Add({m.name, Fmt(m.value), std::isfinite(m.lo) ? fmt::format("[{}, {}]", Fmt(m.lo), Fmt(m.hi)) : "",
                  m.target ? Fmt(*m.target) : "", m.status, Fmt(m.peers), trend});
     }
     std::fputs(table.Render().c_str(), stdout);

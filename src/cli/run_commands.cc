@@ -64,7 +64,7 @@ std::string Fit(std::string s, size_t width) {
 std::string What(const Gap& g) {
   std::string what = g.metric;
   if (!g.vendor.empty()) what += " vendor=" + g.vendor;
-  if (!g.slice.empty()) what += " " + g.SliceLabel();
+  if (!g.slice.empty()) what.append(" ").append(g.SliceLabel());  // not " " + ...: GCC 12's false -Wrestrict
   return what;
 }
 
