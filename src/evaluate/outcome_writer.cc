@@ -120,11 +120,8 @@ void OutcomeWriter::Loop() {
   }
 }
 
-}  // namespace gtops
-
 // ---- OutcomeQueue ------------------------------------------------------------------------------
 
-namespace gtops {
 namespace {
 
 // The packed rows of a chunk: per row a flag byte (bit 0: the compared record's fields are the
@@ -259,7 +256,6 @@ struct OutcomeQueue::Run {
   std::deque<std::string> chunks;  // packed rows, at most kBatchRows each
   bool finished = false;           // Finish was called: commit after the last chunk
   bool abandoned = false;          // the sink went away without Finish: roll back
-  bool done = false;               // committed or rolled back
   int64_t outcomes = 0;
   Status status;
   // The writing thread's.
@@ -397,7 +393,6 @@ void OutcomeQueue::Loop() {
     lock.lock();
     if (!s.ok() && run->status.ok()) run->status = s;
     if (!run->status.ok() && !run->abandoned && error_.ok()) error_ = run->status;
-    run->done = true;
     runs_.pop_front();
     changed_.notify_all();
   }

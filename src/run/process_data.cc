@@ -60,7 +60,7 @@ using Key = std::tuple<std::string, std::string, std::string, std::string>;  // 
 // (reference objects and the vendor's labels without a reference: `paired`, `missing`, `extra`,
 // `duplicate` rows). An object can have several errors.
 bool IsObjectRow(std::string_view kind) {
-  return kind == "paired" || kind == "missing" || kind == "extra" || kind == "duplicate";
+  return AtRisk(Population::kReference, kind, 0) || AtRisk(Population::kLabels, kind, 0);
 }
 constexpr size_t kObjectFlags = std::size(kOutcomeMetrics) - 1;
 static_assert(std::string_view(kOutcomeMetrics[kObjectFlags].flag) == "tag");
