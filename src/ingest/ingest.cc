@@ -291,6 +291,8 @@ Status ReadAndWrite(std::vector<FileToRead>& files, const ProgramConfig& config,
   BatchQueue queue;
   std::thread reader([&] { ReadFiles(paths, config, queue); });
   IngestRunTotals& totals = report.totals;
+  std::vector<EventToPut> events;
+  std::vector<PutResult> event_results;
 
   auto write_file = [&](FileToRead& f) -> Status {
     FileReport& fr = f.report;
@@ -305,6 +307,12 @@ Status ReadAndWrite(std::vector<FileToRead>& files, const ProgramConfig& config,
         queue.PutFree(std::move(batch));
         return err;
       }
+      auto count = [&](PutResult r, int64_t objects) {
+        if (r == PutResult::kInserted) ++totals.inserted;
+        if (r == PutResult::kReplaced) ++totals.replaced;
+        if (r == PutResult::kUnchanged) ++totals.unchanged;
+        if (r != PutResult::kUnchanged) totals.objects_written += objects;
+      };
       for (size_t i = 0; i < batch->used; ++i) {
         Item& it = batch->items[i];
         ++fr.records_read;
@@ -319,22 +327,33 @@ Status ReadAndWrite(std::vector<FileToRead>& files, const ProgramConfig& config,
         }
         ++fr.accepted;
         const ParsedRecord& rec = it.rec;
+        if (rec.kind == RecordKind::kEvent) {
+          // A run of events goes to the store at once (several rows per statement).
+          events.clear();
+          events.push_back(EventToPut{&rec.event, rec.content_hash, it.line});
+          while (i + 1 < batch->used && batch->items[i + 1].ok &&
+                 batch->items[i + 1].rec.kind == RecordKind::kEvent) {
+            const Item& next = batch->items[++i];
+            ++fr.records_read;
+            ++fr.accepted;
+            events.push_back(EventToPut{&next.rec.event, next.rec.content_hash, next.line});
+          }
+          if (!store) continue;
+          event_results.resize(events.size());
+          GTOPS_RETURN_IF_ERROR(store->PutEvents(events, fr.path, event_results));
+          for (PutResult r : event_results) count(r, 0);
+          continue;
+        }
         const int64_t objects = rec.kind == RecordKind::kLabels
                                     ? static_cast<int64_t>(rec.labels.objects.size())
                                     : 0;
         fr.objects += objects;
         if (!store) continue;
-        Result<PutResult> r = PutResult::kUnchanged;
-        switch (rec.kind) {
-          case RecordKind::kLabels: r = store->PutLabels(rec.labels, rec.content_hash, at); break;
-          case RecordKind::kEvent: r = store->PutEvent(rec.event, rec.content_hash, at); break;
-          case RecordKind::kAudit: r = store->PutAudit(rec.audit, rec.content_hash, at); break;
-        }
+        Result<PutResult> r = rec.kind == RecordKind::kLabels
+                                  ? store->PutLabels(rec.labels, rec.content_hash, at)
+                                  : store->PutAudit(rec.audit, rec.content_hash, at);
         if (!r.ok()) return r.status();
-        if (*r == PutResult::kInserted) ++totals.inserted;
-        if (*r == PutResult::kReplaced) ++totals.replaced;
-        if (*r == PutResult::kUnchanged) ++totals.unchanged;
-        if (*r != PutResult::kUnchanged) totals.objects_written += objects;
+        count(*r, objects);
       }
       const bool end = batch->file_end;
       progress.bytes_done = bytes_before + batch->bytes_read;

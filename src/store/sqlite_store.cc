@@ -218,6 +218,8 @@ class SqliteStore : public Store {
   Status BeginFile(const std::string& path, int64_t run_id) override;
   Result<PutResult> PutLabels(const LabelRecord& r, uint64_t hash, SourceLocation at) override;
   Result<PutResult> PutEvent(const Event& e, uint64_t hash, SourceLocation at) override;
+  Status PutEvents(std::span<const EventToPut> events, std::string_view file,
+                   std::span<PutResult> results) override;
   Result<PutResult> PutAudit(const Audit& a, uint64_t hash, SourceLocation at) override;
   Status PutQuarantine(SourceLocation at, std::string_view reason, std::string_view raw) override;
   Status CommitFile(const FileState& state, const FileTotals& totals) override;
@@ -289,6 +291,18 @@ class SqliteStore : public Store {
   }
 
   Status InsertObjects(int64_t label_set_id, const std::vector<Object>& objects);
+  // The stored event of `e`'s key: its content hash and where it was read from.
+  struct EventStamp {
+    uint64_t hash = 0;
+    int64_t file_id = 0, line = 0, run_id = 0;
+  };
+  Result<EventStamp> FindEvent(const Event& e);
+  // An event whose INSERT found its key stored with `stored_hash`: replaces the stored row when
+  // the hashes differ (kReplaced), or leaves it (kUnchanged).
+  Result<PutResult> ReplaceEvent(const Event& e, uint64_t hash, int64_t line, uint64_t stored_hash);
+  // After an event was inserted or replaced: its task's stored timeline is stale, and its context
+  // rows are upserted.
+  Status EventWritten(const Event& e);
   Status UpsertContext(const std::string& pipeline, const std::string& task,
                        const std::string& batch, const std::string& vendor);
 
@@ -306,6 +320,9 @@ class SqliteStore : public Store {
   }
 
   bool in_file_ = false;
+  // The open file was committed before in this ingest run (the same file listed twice): rows of
+  // this file, line and run may be stored already, so PutEvents cannot tell its own inserts by them.
+  bool file_seen_in_run_ = false;
   std::string last_dirty_task_;  // the last task PutEvent marked in timeline_marks (this transaction)
   // What this connection knows to be stored of the context rows (UpsertContext), as ContextFacts:
   // per task and per batch. Upserting a row again changes nothing when it is stored with every
@@ -362,7 +379,7 @@ constexpr int kMaxObjectRows = 32;
 
 enum StmtId {
   kFindLabelSet, kInsertLabelSet, kUpdateLabelSet, kDeleteObjects, kUpsertFrame,
-  kUpsertTask, kUpsertBatch, kFindEvent, kInsertEvent, kUpdateEvent, kFindAudit, kInsertAudit,
+  kUpsertTask, kUpsertBatch, kFindEvent, kUpdateEvent, kFindAudit, kInsertAudit,
   kUpdateAudit, kDeleteAuditErrors, kInsertAuditError, kInsertQuarantine, kFileId, kInsertFile,
   kDeleteFileQuarantine, kCommitFile, kGetFileState, kMarkTimelineDirty, kMaxObjectKey,
   kInsertObjectsBase,  // then one statement per object shape (ObjectShape) and row count (1 .. kMaxObjectRows)
@@ -600,62 +617,79 @@ Result<PutResult> SqliteStore::PutLabels(const LabelRecord& r, uint64_t hash, So
   return result;
 }
 
-Result<PutResult> SqliteStore::PutEvent(const Event& e, uint64_t hash, SourceLocation at) {
-  constexpr std::string_view kCols =
-      "task, pipeline, batch, vendor, annotator, event, at, at_ms, due, due_ms, cost_usd, work_s, "
-      "object_count, reason, content_hash, file_id, line, run_id";
-  auto bind = [&](Stmt& s) {
-    s.Text(1, e.task);
-    s.Text(2, e.pipeline);
-    s.TextOrNull(3, e.batch);
-    s.TextOrNull(4, e.vendor);
-    s.TextOrNull(5, e.annotator);
-    s.Text(6, Name(e.kind));
-    s.Text(7, e.at);
-    s.Int(8, e.at_epoch_ms);
-    s.TextOrNull(9, e.due);
-    s.Opt(10, e.due_epoch_ms);
-    s.Opt(11, e.cost_usd);
-    s.Opt(12, e.work_s);
-    s.Opt(13, e.object_count);
-    s.TextOrNull(14, e.reason);
-    s.Int(15, static_cast<int64_t>(hash));
-    s.Int(16, file_id_);
-    s.Int(17, at.line);
-    s.Int(18, run_id_);
-  };
-  auto ins = Prepared(kInsertEvent,
-                      [&] { return fmt::format("INSERT INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                                  "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
-                                  "ON CONFLICT (task, event, at_ms) DO NOTHING", kCols); });
-  if (!ins.ok()) return ins.status();
-  bind(**ins);
-  GTOPS_STEP(**ins);
-  PutResult result = PutResult::kInserted;
-  if (sqlite3_changes(db_) != 1) {
-    auto find = Prepared(kFindEvent,
-                         "SELECT content_hash FROM events "
-                         "WHERE task = ?1 AND event = ?2 AND at_ms = ?3");
-    if (!find.ok()) return find.status();
-    Stmt& f = **find;
-    f.Text(1, e.task);
-    f.Text(2, Name(e.kind));
-    f.Int(3, e.at_epoch_ms);
-    auto rc = f.Step(db_);
-    if (!rc.ok()) return rc.status();
-    if (*rc != SQLITE_ROW) return Status::StoreError("event vanished during its replacement");
-    const auto stored_hash = static_cast<uint64_t>(f.ColInt(0));
-    f.Reset();
-    if (stored_hash == hash) return PutResult::kUnchanged;
-    result = PutResult::kReplaced;
-    auto up = Prepared(kUpdateEvent,
-                       [&] { return fmt::format("UPDATE events SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                                   "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
-                                   "WHERE task = ?1 AND event = ?6 AND at_ms = ?8", kCols); });
-    if (!up.ok()) return up.status();
-    bind(**up);
-    GTOPS_STEP(**up);
+constexpr std::string_view kEventWriteColumns =
+    "task, pipeline, batch, vendor, annotator, event, at, at_ms, due, due_ms, cost_usd, work_s, "
+    "object_count, reason, content_hash, file_id, line, run_id";
+constexpr int kEventParams = 18;
+// The most rows of one multi-row event INSERT (a statement is prepared per row count as used).
+constexpr int kMaxEventRows = 32;
+constexpr int kInsertEventsBase = kInsertObjectsBase + kObjectShapes * kMaxObjectRows;
+
+// Binds an event's columns (kEventWriteColumns) at parameters `b` + 1 .. `b` + kEventParams.
+void BindEvent(Stmt& s, int b, const Event& e, uint64_t hash, int64_t file_id, int64_t line,
+               int64_t run_id) {
+  s.Text(b + 1, e.task);
+  s.Text(b + 2, e.pipeline);
+  s.TextOrNull(b + 3, e.batch);
+  s.TextOrNull(b + 4, e.vendor);
+  s.TextOrNull(b + 5, e.annotator);
+  s.Text(b + 6, Name(e.kind));
+  s.Text(b + 7, e.at);
+  s.Int(b + 8, e.at_epoch_ms);
+  s.TextOrNull(b + 9, e.due);
+  s.Opt(b + 10, e.due_epoch_ms);
+  s.Opt(b + 11, e.cost_usd);
+  s.Opt(b + 12, e.work_s);
+  s.Opt(b + 13, e.object_count);
+  s.TextOrNull(b + 14, e.reason);
+  s.Int(b + 15, static_cast<int64_t>(hash));
+  s.Int(b + 16, file_id);
+  s.Int(b + 17, line);
+  s.Int(b + 18, run_id);
+}
+
+std::string EventInsertSql(int rows) {
+  std::string q = fmt::format("INSERT INTO events ({}) VALUES ", kEventWriteColumns);
+  int p = 0;
+  for (int i = 0; i < rows; ++i) {
+    q += i ? ",(" : "(";
+    for (int c = 0; c < kEventParams; ++c) q += fmt::format("{}?{}", c ? "," : "", ++p);
+    q += ")";
   }
+  q += " ON CONFLICT (task, event, at_ms) DO NOTHING";
+  return q;
+}
+
+Result<SqliteStore::EventStamp> SqliteStore::FindEvent(const Event& e) {
+  auto find = Prepared(kFindEvent,
+                       "SELECT content_hash, file_id, line, run_id FROM events "
+                       "WHERE task = ?1 AND event = ?2 AND at_ms = ?3");
+  if (!find.ok()) return find.status();
+  Stmt& f = **find;
+  f.Text(1, e.task);
+  f.Text(2, Name(e.kind));
+  f.Int(3, e.at_epoch_ms);
+  auto rc = f.Step(db_);
+  if (!rc.ok()) return rc.status();
+  if (*rc != SQLITE_ROW) return Status::StoreError("event vanished during its insert");
+  const EventStamp stamp{static_cast<uint64_t>(f.ColInt(0)), f.ColInt(1), f.ColInt(2), f.ColInt(3)};
+  f.Reset();
+  return stamp;
+}
+
+Result<PutResult> SqliteStore::ReplaceEvent(const Event& e, uint64_t hash, int64_t line, uint64_t stored_hash) {
+  if (stored_hash == hash) return PutResult::kUnchanged;
+  auto up = Prepared(kUpdateEvent,
+                     [&] { return fmt::format("UPDATE events SET ({}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                 "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+                                 "WHERE task = ?1 AND event = ?6 AND at_ms = ?8", kEventWriteColumns); });
+  if (!up.ok()) return up.status();
+  BindEvent(**up, 0, e, hash, file_id_, line, run_id_);
+  GTOPS_STEP(**up);
+  return PutResult::kReplaced;
+}
+
+Status SqliteStore::EventWritten(const Event& e) {
   // The task's stored timeline is stale now. Events of a task mostly arrive together: one mark each.
   if (e.task != last_dirty_task_) {
     auto mark = Prepared(kMarkTimelineDirty, "INSERT OR REPLACE INTO timeline_marks (task) VALUES (?1)");
@@ -664,8 +698,68 @@ Result<PutResult> SqliteStore::PutEvent(const Event& e, uint64_t hash, SourceLoc
     GTOPS_STEP(**mark);
     last_dirty_task_ = e.task;
   }
-  GTOPS_RETURN_IF_ERROR(UpsertContext(e.pipeline, e.task, e.batch, e.vendor));
+  return UpsertContext(e.pipeline, e.task, e.batch, e.vendor);
+}
+
+Result<PutResult> SqliteStore::PutEvent(const Event& e, uint64_t hash, SourceLocation at) {
+  auto ins = Prepared(kInsertEventsBase, [&] { return EventInsertSql(1); });
+  if (!ins.ok()) return ins.status();
+  BindEvent(**ins, 0, e, hash, file_id_, at.line, run_id_);
+  GTOPS_STEP(**ins);
+  PutResult result = PutResult::kInserted;
+  if (sqlite3_changes(db_) != 1) {
+    auto stored = FindEvent(e);
+    if (!stored.ok()) return stored.status();
+    auto replaced = ReplaceEvent(e, hash, at.line, stored->hash);
+    if (!replaced.ok()) return replaced.status();
+    result = *replaced;
+    if (result == PutResult::kUnchanged) return result;
+  }
+  GTOPS_RETURN_IF_ERROR(EventWritten(e));
   return result;
+}
+
+// Events go in by multi-row INSERTs of up to kMaxEventRows rows (`ON CONFLICT DO NOTHING`). When
+// the statement inserted fewer rows than it had, each of its events is looked up in order: a
+// stored row with the event's own hash, file, line and run is the one this statement inserted
+// (no other can have them: a file's lines are written once per run, and a file listed twice in a
+// run goes row by row); any other is handled as PutEvent handles a conflict, against what the
+// events before it left stored.
+Status SqliteStore::PutEvents(std::span<const EventToPut> events, std::string_view file,
+                              std::span<PutResult> results) {
+  if (results.size() != events.size()) return Status::Internal("PutEvents: one result per event");
+  if (file_seen_in_run_) return Store::PutEvents(events, file, results);
+  size_t i = 0;
+  while (i < events.size()) {
+    const int rows = static_cast<int>(std::min<size_t>(events.size() - i, kMaxEventRows));
+    auto st = Prepared(kInsertEventsBase + rows - 1, [&] { return EventInsertSql(rows); });
+    if (!st.ok()) return st.status();
+    Stmt& s = **st;
+    for (int r = 0; r < rows; ++r) {
+      const EventToPut& e = events[i + static_cast<size_t>(r)];
+      BindEvent(s, r * kEventParams, *e.event, e.hash, file_id_, e.line, run_id_);
+    }
+    GTOPS_STEP(s);
+    const bool all_inserted = sqlite3_changes(db_) == rows;
+    for (int r = 0; r < rows; ++r, ++i) {
+      const EventToPut& e = events[i];
+      PutResult result = PutResult::kInserted;
+      if (!all_inserted) {
+        auto stored = FindEvent(*e.event);
+        if (!stored.ok()) return stored.status();
+        const bool own = stored->hash == e.hash && stored->file_id == file_id_ && stored->line == e.line &&
+                         stored->run_id == run_id_;
+        if (!own) {
+          auto replaced = ReplaceEvent(*e.event, e.hash, e.line, stored->hash);
+          if (!replaced.ok()) return replaced.status();
+          result = *replaced;
+        }
+      }
+      results[i] = result;
+      if (result != PutResult::kUnchanged) GTOPS_RETURN_IF_ERROR(EventWritten(*e.event));
+    }
+  }
+  return Status::Ok();
 }
 
 Result<PutResult> SqliteStore::PutAudit(const Audit& a, uint64_t hash, SourceLocation at) {
@@ -778,11 +872,12 @@ Status SqliteStore::BeginFile(const std::string& path, int64_t run_id) {
   if (!ins.ok()) return ins.status();
   (*ins)->Text(1, path);
   GTOPS_STEP(**ins);
-  auto id = Prepared(kFileId, "SELECT file_id FROM ingest_files WHERE path = ?1");
+  auto id = Prepared(kFileId, "SELECT file_id, run_id FROM ingest_files WHERE path = ?1");
   if (!id.ok()) return id.status();
   (*id)->Text(1, path);
   GTOPS_STEP(**id);
   file_id_ = (*id)->ColInt(0);
+  file_seen_in_run_ = !(*id)->ColNull(1) && (*id)->ColInt(1) == run_id;
   (*id)->Reset();
   auto del = Prepared(kDeleteFileQuarantine, "DELETE FROM quarantine WHERE file_id = ?1");
   if (!del.ok()) return del.status();
@@ -2074,6 +2169,17 @@ bool IsPostgresLocation(std::string_view location) {
 }
 
 int Store::SchemaVersion() { return static_cast<int>(SchemaMigrations().size()); }
+
+Status Store::PutEvents(std::span<const EventToPut> events, std::string_view file,
+                        std::span<PutResult> results) {
+  if (results.size() != events.size()) return Status::Internal("PutEvents: one result per event");
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto r = PutEvent(*events[i].event, events[i].hash, SourceLocation{file, events[i].line});
+    if (!r.ok()) return r.status();
+    results[i] = *r;
+  }
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
   static std::once_flag configured;

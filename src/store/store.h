@@ -29,6 +29,13 @@ struct SourceLocation {
 // record when its content differs, and changes nothing when it is the same.
 enum class PutResult { kInserted, kReplaced, kUnchanged };
 
+// An event with its content hash and input line, for Store::PutEvents.
+struct EventToPut {
+  const Event* event = nullptr;
+  uint64_t hash = 0;
+  int64_t line = 0;
+};
+
 // What the store remembers of an ingested input file, to skip it when it has not changed.
 struct FileState {
   std::string path;
@@ -250,6 +257,11 @@ class Store {
   virtual Status BeginFile(const std::string& path, int64_t run_id) = 0;
   virtual Result<PutResult> PutLabels(const LabelRecord& r, uint64_t hash, SourceLocation at) = 0;
   virtual Result<PutResult> PutEvent(const Event& e, uint64_t hash, SourceLocation at) = 0;
+  // Events of one file in the order read, as PutEvent one after the other would write them
+  // (results[i]: what writing events[i] did; results.size() == events.size()). A backend may write
+  // several per statement; this default calls PutEvent for each.
+  virtual Status PutEvents(std::span<const EventToPut> events, std::string_view file,
+                           std::span<PutResult> results);
   virtual Result<PutResult> PutAudit(const Audit& a, uint64_t hash, SourceLocation at) = 0;
   virtual Status PutQuarantine(SourceLocation at, std::string_view reason, std::string_view raw) = 0;
   virtual Status CommitFile(const FileState& state, const FileTotals& totals) = 0;

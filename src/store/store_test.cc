@@ -324,6 +324,96 @@ TEST_F(StoreTest, EventIdentityIsTaskEventAndInstant) {
   EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM events"), 1);
 }
 
+// PutEvents writes several events per statement: the results and the stored rows are those of
+// PutEvent called for each in order, with keys already stored, keys repeated inside one call,
+// more events than one statement holds, and the same file read twice in one ingest run.
+TEST_F(StoreTest, PutEventsEqualsPutEventOneByOne) {
+  auto event = [](const std::string& task, EventKind kind, int64_t minute) {
+    Event e;
+    e.task = task;
+    e.pipeline = "lidar";
+    e.batch = "b1";
+    e.kind = kind;
+    e.at_epoch_ms = 1793527200000 + minute * 60000;
+    e.at = std::to_string(minute);
+    return e;
+  };
+  // (event, hash): the first file, then a second file with new, identical, corrected and
+  // repeated keys.
+  std::vector<std::pair<Event, uint64_t>> first, second;
+  for (int i = 0; i < 40; ++i) first.emplace_back(event("t" + std::to_string(i / 4), EventKind::kSubmitted, i), 100 + i);
+  second.emplace_back(event("t0", EventKind::kSubmitted, 0), 100);     // identical
+  second.emplace_back(event("t0", EventKind::kSubmitted, 1), 999);     // corrected
+  second.emplace_back(event("t20", EventKind::kAccepted, 5), 7);       // new
+  second.emplace_back(event("t20", EventKind::kAccepted, 5), 7);       // the new one again
+  second.emplace_back(event("t20", EventKind::kAccepted, 5), 8);       // and corrected
+  second.emplace_back(event("t1", EventKind::kSubmitted, 4), 104);     // identical
+  second.emplace_back(event("t21", EventKind::kCreated, 1), 9);        // new
+  second.emplace_back(event("t0", EventKind::kSubmitted, 1), 1000);    // corrected again
+  const std::vector<std::pair<Event, uint64_t>> third = {{event("t30", EventKind::kCreated, 1), 31},
+                                                          {event("t0", EventKind::kSubmitted, 0), 100}};
+  auto write = [&](Store& store, bool batched, int64_t run, const std::string& file,
+                   const std::vector<std::pair<Event, uint64_t>>& events) {
+    std::vector<PutResult> results(events.size(), PutResult::kUnchanged);
+    EXPECT_TRUE(store.BeginFile(file, run).ok());
+    if (batched) {
+      std::vector<EventToPut> puts;
+      for (size_t i = 0; i < events.size(); ++i) {
+        puts.push_back(EventToPut{&events[i].first, events[i].second, static_cast<int64_t>(i + 1)});
+      }
+      EXPECT_TRUE(store.PutEvents(puts, file, results).ok());
+    } else {
+      for (size_t i = 0; i < events.size(); ++i) {
+        auto r = store.PutEvent(events[i].first, events[i].second, {file, static_cast<int64_t>(i + 1)});
+        EXPECT_TRUE(r.ok());
+        if (r.ok()) results[i] = *r;
+      }
+    }
+    EXPECT_TRUE(store.CommitFile(FileState{file, 1, 1}, FileTotals{}).ok());
+    return results;
+  };
+  auto rows = [&](Store& store) {
+    auto q = store.QueryReadOnly(
+        "SELECT task, event, at_ms, at, content_hash, file_id, line, run_id FROM events ORDER BY 1, 2, 3");
+    EXPECT_TRUE(q.ok());
+    std::vector<std::string> out;
+    for (const auto& row : q->rows) {
+      std::string line;
+      for (const auto& cell : row) line += (cell ? *cell : "NULL") + "|";
+      out.push_back(line);
+    }
+    auto marks = store.QueryReadOnly("SELECT task FROM timeline_marks ORDER BY mark");
+    EXPECT_TRUE(marks.ok());
+    for (const auto& row : marks->rows) out.push_back("mark " + row[0].value_or(""));
+    return out;
+  };
+  std::vector<std::vector<PutResult>> results[2];
+  std::vector<std::string> stored[2];
+  for (int batched = 0; batched < 2; ++batched) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto store = Open();
+    ASSERT_TRUE(store);
+    results[batched].push_back(write(*store, batched, 1, "e1.jsonl", first));
+    results[batched].push_back(write(*store, batched, 2, "e2.jsonl", second));
+    // The same file twice in one run: the second read finds rows with its own run, file and line.
+    results[batched].push_back(write(*store, batched, 3, "e3.jsonl", third));
+    results[batched].push_back(write(*store, batched, 3, "e3.jsonl", third));
+    stored[batched] = rows(*store);
+  }
+  EXPECT_EQ(results[1], results[0]);
+  EXPECT_EQ(stored[1], stored[0]);
+  EXPECT_EQ(results[0][0], std::vector<PutResult>(first.size(), PutResult::kInserted));
+  const std::vector<PutResult> second_results = {
+      PutResult::kUnchanged, PutResult::kReplaced, PutResult::kInserted, PutResult::kUnchanged,
+      PutResult::kReplaced,  PutResult::kUnchanged, PutResult::kInserted, PutResult::kReplaced};
+  EXPECT_EQ(results[1][1], second_results);
+  EXPECT_EQ(results[1][2], (std::vector<PutResult>{PutResult::kInserted, PutResult::kUnchanged}));
+  EXPECT_EQ(results[1][3], (std::vector<PutResult>{PutResult::kUnchanged, PutResult::kUnchanged}));
+  EXPECT_EQ(std::count_if(stored[1].begin(), stored[1].end(), [](const std::string& r) { return !r.starts_with("mark"); }),
+            40 + 3);
+}
+
 TEST_F(StoreTest, AuditReplacementReplacesItsErrors) {
   auto store = Open();
   ASSERT_TRUE(store);
