@@ -204,7 +204,11 @@ Result<EvaluationResult> EvaluatePipeline(Store& store, const ProgramConfig& con
           for (size_t i = 0; i < options.by.size(); ++i) key[i] = GroupValue(options.by[i], r, o);
           groups[key].AddOutcome(cmp, o, frame.task);
         }
-        if (writer) GTOPS_RETURN_IF_ERROR(writer->Add(ToRow(options, r, *reference, cmp, o)));
+        if (writer) {
+          OutcomeRow row = ToRow(options, r, *reference, cmp, o);
+          if (options.on_outcome_row) options.on_outcome_row(r, row);
+          GTOPS_RETURN_IF_ERROR(writer->Add(std::move(row)));
+        }
       }
       result.outcomes += static_cast<int64_t>(cmp.outcomes.size());
       if (options.on_comparison) options.on_comparison(frame, r, cmp);

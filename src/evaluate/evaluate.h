@@ -44,6 +44,10 @@ struct EvaluateOptions {
   // errors: OutcomeQueue::Close). Null: written through `store` before EvaluatePipeline returns.
   OutcomeQueue* outcome_queue = nullptr;
   quality::MetricOptions metrics;
+  // With write_outcomes: called with each outcome row (and the compared record it is of) before
+  // it is written, in the order of the rows (e.g. to sum what a reader of the run's rows would);
+  // may be empty.
+  std::function<void(const LabelRecord& compared, const OutcomeRow& row)> on_outcome_row;
   // Called after each compared record (for tests and tools that inspect outcomes); may be empty.
   std::function<void(const FrameLabels& frame, const LabelRecord& compared,
                      const quality::FrameComparison& comparison)>

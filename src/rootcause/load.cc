@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 
@@ -183,7 +184,10 @@ struct Pending {
   std::vector<std::string> example;
 };
 
-std::vector<PipelineFacts> FinishAll(std::map<std::string, Pending>& pending) {
+// One table per pipeline, by name.
+using PendingMap = std::map<std::string, Pending, std::less<>>;
+
+std::vector<PipelineFacts> FinishAll(PendingMap& pending) {
   std::vector<PipelineFacts> out;
   for (auto& [name, p] : pending) {
     out.push_back(PipelineFacts{name, p.builder.Finish(std::move(p.at_risk), std::move(p.error), std::move(p.weight),
@@ -198,10 +202,13 @@ using TextCache = std::unordered_map<std::string, KeyValues, TextHash, std::equa
 // The context every row has: who labeled it, in which batch, under which spec and tool, in which
 // week (from labeled_at) and scene (`scene` JSON, parsed once per distinct text).
 struct RowContext {
-  const std::string &vendor, &annotator, &batch, &spec_version, &tool_version;
-  const std::optional<std::string>& labeled_at;
-  const std::string& scene;
+  std::string_view vendor, annotator, batch, spec_version, tool_version;
+  std::optional<std::string_view> labeled_at;
+  std::string_view scene;
 };
+std::optional<std::string_view> ViewOf(const std::optional<std::string>& s) {
+  return s ? std::optional<std::string_view>(*s) : std::nullopt;
+}
 // What AddContext parsed: each scene text's members, the week of the last labeled_at (the rows of
 // one label set follow each other).
 struct ContextCache {
@@ -217,14 +224,17 @@ void AddContext(TableBuilder& b, const RowContext& c, ContextCache& cache) {
   b.Categorical("tool_version", c.tool_version);
   if (c.labeled_at) {
     if (cache.labeled_at != c.labeled_at) {
-      cache.labeled_at = c.labeled_at;
+      cache.labeled_at = std::string(*c.labeled_at);
       cache.week.reset();
-      if (auto ms = ParseRfc3339Ms(*c.labeled_at)) cache.week = IsoWeek(*ms);
+      if (auto ms = ParseRfc3339Ms(*cache.labeled_at)) cache.week = IsoWeek(*ms);
     }
     if (cache.week) b.Categorical("week", *cache.week);
   }
-  auto [s, fresh] = cache.scene.try_emplace(c.scene);
-  if (fresh) s->second = ScalarMembers(c.scene, "scene.");
+  auto s = cache.scene.find(c.scene);
+  if (s == cache.scene.end()) {
+    const std::string scene(c.scene);
+    s = cache.scene.emplace(scene, ScalarMembers(scene, "scene.")).first;
+  }
   for (const auto& [k, v] : s->second) b.Categorical(k, v);
 }
 
@@ -268,12 +278,101 @@ int TargetIndex(std::string_view name) {
   return -1;
 }
 
-Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pipeline) {
-  static_assert(kBits <= kMaxTargets);
-  std::map<std::string, Pending> pending;
+uint32_t ErrorBits(std::span<const ErrorType> types) {
+  uint32_t bits = 0;
+  for (ErrorType t : types) bits |= ErrorBit(Name(t));
+  return bits;
+}
+
+OutcomeFact FactOf(const OutcomeRow& row, std::string_view labeled_at) {
+  OutcomeFact f;
+  f.kind = row.kind;
+  f.vendor = row.vendor, f.annotator = row.annotator, f.batch = row.batch, f.cls = row.cls;
+  f.spec_version = row.spec_version, f.tool_version = row.tool_version, f.tag_name = row.tag_name;
+  f.attributes = row.attributes_json, f.scene = row.scene_json;
+  f.frame = row.frame;
+  f.object = !row.reference_id.empty() ? row.reference_id : !row.label_id.empty() ? row.label_id : row.tag_name;
+  if (!labeled_at.empty()) f.labeled_at = labeled_at;
+  f.range_m = row.range_m;
+  if (row.num_points) f.num_points = static_cast<double>(*row.num_points);
+  f.safety_weight = row.safety_weight;
+  f.attributes_compared = row.attributes_compared;
+  f.errors = ErrorBits(row.errors);
+  return f;
+}
+
+// One table per pipeline, in the order the rows came; the caches are shared by the pipelines.
+struct FactsBuilder::Impl {
+  PendingMap pending;
   ContextCache context_cache;
   TextCache attr_cache;
-  // Streamed: memory holds one row of text at a time.
+  Pending* last = nullptr;  // the last row's pipeline's (rows of one pipeline mostly follow each other)
+  std::string last_name;
+};
+
+FactsBuilder::FactsBuilder() : impl_(std::make_unique<Impl>()) {}
+FactsBuilder::~FactsBuilder() = default;
+FactsBuilder::FactsBuilder(FactsBuilder&&) noexcept = default;
+FactsBuilder& FactsBuilder::operator=(FactsBuilder&&) noexcept = default;
+
+void FactsBuilder::Add(std::string_view pipeline, const OutcomeFact& row) {
+  const auto bit = Bit;
+  uint32_t risk = 0;
+  if (row.kind == "paired") {
+    risk = bit(kMissing) | bit(kExtra) | bit(kDuplicate) | bit(kWrongClass) | bit(kPosition) | bit(kSize) |
+           bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry) | bit(kLocalisation) | bit(kIdSwitch) |
+           bit(kFragmentation) | bit(kTracking);
+    if (row.attributes_compared > 0) risk |= bit(kAttribute);
+  } else if (row.kind == "missing") {
+    risk = bit(kMissing) | bit(kFragmentation) | bit(kTracking);
+  } else if (row.kind == "extra" || row.kind == "duplicate") {
+    risk = bit(kExtra) | bit(kDuplicate);
+  } else if (row.kind == "tag") {
+    risk = bit(kTag);
+  }
+  if (risk == 0) return;
+  const uint32_t err = WithFamilies(row.errors) & risk;
+  Impl& m = *impl_;
+  if (m.last == nullptr || pipeline != m.last_name) {
+    m.last_name = std::string(pipeline);
+    m.last = &m.pending[m.last_name];
+  }
+  Pending& p = *m.last;
+  TableBuilder& builder = p.builder;
+  builder.NextRow();
+  AddContext(builder, RowContext{row.vendor, row.annotator, row.batch, row.spec_version, row.tool_version,
+                                 row.labeled_at, row.scene},
+             m.context_cache);
+  builder.Categorical("class", row.cls);
+  builder.Categorical("tag", row.tag_name);
+  auto a = m.attr_cache.find(row.attributes);
+  if (a == m.attr_cache.end()) {
+    const std::string attributes(row.attributes);
+    a = m.attr_cache.emplace(attributes, ScalarMembers(attributes, "attr.")).first;
+  }
+  for (const auto& [k, v] : a->second) builder.Categorical(k, v);
+  builder.Numeric("range_m", row.range_m);
+  builder.Numeric("num_points", row.num_points);
+  p.at_risk.push_back(risk);
+  p.error.push_back(err);
+  p.weight.push_back(static_cast<float>(row.safety_weight.value_or(1.0)));
+  // Only errors are examples.
+  p.example.push_back(err != 0 ? fmt::format("{}/{}", row.frame, row.object) : std::string());
+}
+
+std::vector<PipelineFacts> FactsBuilder::Finish() {
+  impl_->last = nullptr;
+  PendingMap pending;
+  for (auto& [name, p] : impl_->pending) pending.emplace(name, std::move(p));
+  impl_->pending.clear();
+  return FinishAll(pending);
+}
+
+Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pipeline) {
+  static_assert(kBits <= kMaxTargets);
+  FactsBuilder builder;
+  // Streamed: memory holds one row of text at a time. Empty texts are stored as NULL: the row's
+  // object is the first of its reference id, label id and tag name that is not empty.
   const std::string sql = fmt::format(
       "SELECT o.pipeline, o.kind, coalesce(o.vendor, ''), coalesce(o.annotator, ''), coalesce(o.batch, ''), "
       "coalesce(o.class, ''), coalesce(o.spec_version, ''), coalesce(o.tool_version, ''), "
@@ -287,74 +386,38 @@ Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pi
       "WHERE e.source = 'vendor' AND e.against = 'gold' AND e.batch = '' AND o.kind <> 'ignored'{} "
       "ORDER BY o.rowid",
       pipeline.empty() ? "" : " AND o.pipeline = " + Quote(pipeline));
-  std::string pipeline_name;
-  Pending* p = nullptr;
-  // Reused per row: the context columns as the table builder takes them.
-  std::array<std::string, 8> cell;
-  std::optional<std::string> labeled_at;
   const Status read = store.ForEachRow(sql, [&](const QueryRow& row) -> Status {
-    auto number = [&](int i) { return row.Number(i); };
-    auto flag = [&](int i) { return row.Int(i) != 0; };
-    const std::string_view kind = row.Text(1);
-    uint32_t risk = 0;
-    const auto bit = Bit;
-    if (kind == "paired") {
-      risk = bit(kMissing) | bit(kExtra) | bit(kDuplicate) | bit(kWrongClass) | bit(kPosition) | bit(kSize) |
-             bit(kHeading) | bit(kHeadingFlip) | bit(kGeometry) | bit(kLocalisation) | bit(kIdSwitch) |
-             bit(kFragmentation) | bit(kTracking);
-      if (number(25).value_or(0) > 0) risk |= bit(kAttribute);
-    } else if (kind == "missing") {
-      risk = bit(kMissing) | bit(kFragmentation) | bit(kTracking);
-    } else if (kind == "extra" || kind == "duplicate") {
-      risk = bit(kExtra) | bit(kDuplicate);
-    } else if (kind == "tag") {
-      risk = bit(kTag);
+    OutcomeFact f;
+    f.kind = row.Text(1);
+    f.vendor = row.Text(2);
+    f.annotator = row.Text(3);
+    f.batch = row.Text(4);
+    f.cls = row.Text(5);
+    f.spec_version = row.Text(6);
+    f.tool_version = row.Text(7);
+    f.tag_name = row.Text(8);
+    f.range_m = row.Number(9);
+    f.num_points = row.Number(10);
+    f.safety_weight = row.Number(11);
+    // The flag columns of the error types, in Bit order from kMissing.
+    constexpr std::pair<int, int> kFlags[] = {{12, kMissing},  {13, kExtra},     {14, kDuplicate}, {15, kWrongClass},
+                                              {16, kPosition}, {17, kSize},      {18, kHeading},   {19, kHeadingFlip},
+                                              {20, kGeometry}, {21, kAttribute}, {22, kTag},       {23, kIdSwitch},
+                                              {24, kFragmentation}};
+    for (const auto& [col, b] : kFlags) {
+      if (row.Int(col) != 0) f.errors |= Bit(b);
     }
-    if (risk == 0) return Status::Ok();
-    uint32_t err = 0;
-    const std::pair<int, int> flags[] = {{12, kMissing},  {13, kExtra},     {14, kDuplicate}, {15, kWrongClass},
-                                         {16, kPosition}, {17, kSize},      {18, kHeading},   {19, kHeadingFlip},
-                                         {20, kGeometry}, {21, kAttribute}, {22, kTag},       {23, kIdSwitch},
-                                         {24, kFragmentation}};
-    for (const auto& [col, b] : flags) {
-      if (flag(col)) err |= bit(b);
-    }
-    err = WithFamilies(err) & risk;
-
-    if (p == nullptr || row.Text(0) != pipeline_name) {
-      pipeline_name = std::string(row.Text(0));
-      p = &pending[pipeline_name];
-    }
-    TableBuilder& builder = p->builder;
-    builder.NextRow();
-    // vendor, annotator, batch, class, spec_version, tool_version, tag, scene
-    constexpr int kCells[] = {2, 3, 4, 5, 6, 7, 8, 27};
-    for (size_t i = 0; i < cell.size(); ++i) cell[i].assign(row.Text(kCells[i]));
-    if (row.Null(30)) {
-      labeled_at.reset();
-    } else {
-      labeled_at.emplace(row.Text(30));
-    }
-    AddContext(builder, RowContext{cell[0], cell[1], cell[2], cell[4], cell[5], labeled_at, cell[7]}, context_cache);
-    builder.Categorical("class", cell[3]);
-    builder.Categorical("tag", cell[6]);
-    auto a = attr_cache.find(row.Text(26));
-    if (a == attr_cache.end()) {
-      const std::string attributes(row.Text(26));
-      a = attr_cache.emplace(attributes, ScalarMembers(attributes, "attr.")).first;
-    }
-    for (const auto& [k, v] : a->second) builder.Categorical(k, v);
-    builder.Numeric("range_m", number(9));
-    builder.Numeric("num_points", number(10));
-    p->at_risk.push_back(risk);
-    p->error.push_back(err);
-    p->weight.push_back(static_cast<float>(number(11).value_or(1.0)));
-    // Only errors are examples.
-    p->example.push_back(err != 0 ? fmt::format("{}/{}", row.Text(28), row.Text(29)) : std::string());
+    f.attributes_compared = static_cast<int64_t>(row.Number(25).value_or(0));
+    f.attributes = row.Text(26);
+    f.scene = row.Text(27);
+    f.frame = row.Text(28);
+    f.object = row.Text(29);
+    if (!row.Null(30)) f.labeled_at = row.Text(30);
+    builder.Add(row.Text(0), f);
     return Status::Ok();
   });
   if (!read.ok()) return read;
-  return FinishAll(pending);
+  return builder.Finish();
 }
 
 Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::string& pipeline) {
@@ -388,7 +451,7 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
     }
   }
 
-  std::map<std::string, Pending> pending;
+  PendingMap pending;
   ContextCache context_cache;
   TextCache attr_cache;
   const uint32_t object_risk = kObjectRisk;
@@ -396,7 +459,8 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
   auto context = [&](Pending& p, const std::vector<std::optional<std::string>>& cells) {
     auto text = [&](size_t i) -> const std::string& { return CellText(cells, i); };
     p.builder.NextRow();
-    AddContext(p.builder, RowContext{text(5), text(6), text(7), text(8), text(9), cells[10], text(11)}, context_cache);
+    AddContext(p.builder, RowContext{text(5), text(6), text(7), text(8), text(9), ViewOf(cells[10]), text(11)},
+               context_cache);
     p.builder.Categorical("auditor", text(3));
   };
   int64_t last_audit = -1;
@@ -489,7 +553,7 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
   };
   for (const std::string& name : checked) GTOPS_RETURN_IF_ERROR(store.ForEachFinding(name, take));
 
-  std::map<std::string, Pending> pending;
+  PendingMap pending;
   ContextCache context_cache;
   TextCache attr_cache;
   // Every vendor object of the checked pipelines, label set by label set.
@@ -512,7 +576,7 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
       for (const auto& cells : q->rows) {
         auto text = [&](size_t i) -> const std::string& { return CellText(cells, i); };
         auto number = [&](size_t i) { return CellNumber(cells, i); };
-        const RowContext context{text(3), text(4), text(5), text(6), text(7), cells[8], text(9)};
+        const RowContext context{text(3), text(4), text(5), text(6), text(7), ViewOf(cells[8]), text(9)};
         if (const int64_t id = std::stoll(text(0)); id != last) {  // a new label set: its missing objects
           last = id;
           ++sets;

@@ -293,17 +293,30 @@ Result<RootCauseReport> Analyze(const std::vector<PipelineFacts>& facts, const A
 }
 
 Status AddRootCauses(Store& store, const ProgramConfig& config, report::RunResult& result, int per_pipeline) {
+  return AddRootCauses(store, config, result, {}, {}, per_pipeline);
+}
+
+Status AddRootCauses(Store& store, const ProgramConfig& config, report::RunResult& result,
+                     const std::set<std::string>& measured, std::vector<PipelineFacts> facts, int per_pipeline) {
   std::set<std::string> failing;
   for (const report::Gap& g : result.gaps) {
     if (g.status == report::GapStatus::kFails) failing.insert(g.pipeline);
   }
   if (failing.empty()) return Status::Ok();
-  auto facts = LoadFacts(store, "");
-  if (!facts.ok()) return facts.status();
   std::vector<PipelineFacts> chosen;
-  for (PipelineFacts& f : *facts) {
+  for (PipelineFacts& f : facts) {
     if (failing.count(f.pipeline) != 0) chosen.push_back(std::move(f));
   }
+  const bool read = std::any_of(failing.begin(), failing.end(), [&](const std::string& p) { return measured.count(p) == 0; });
+  if (read) {
+    auto stored = LoadFacts(store, "");
+    if (!stored.ok()) return stored.status();
+    for (PipelineFacts& f : *stored) {
+      if (failing.count(f.pipeline) != 0 && measured.count(f.pipeline) == 0) chosen.push_back(std::move(f));
+    }
+  }
+  std::stable_sort(chosen.begin(), chosen.end(),
+                   [](const PipelineFacts& a, const PipelineFacts& b) { return a.pipeline < b.pipeline; });
   auto report = Analyze(chosen, AnalyzeOptions{}, &config);
   if (!report.ok()) return report.status();
   for (const RootCause& f : report->findings) {

@@ -7,7 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +44,42 @@ struct PipelineFacts {
 // Reads the latest vendor-against-gold evaluation of each pipeline (or of `pipeline` only) from
 // `outcomes` into fact tables: one row per outcome, the dimensions of docs/rootcause.md.
 Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pipeline);
+
+// One outcome row as the fact tables take it: LoadFacts reads them from `outcomes`, gtops run
+// gives the rows it writes as it measures. Texts as stored, "" for none (NULL); views valid
+// during FactsBuilder::Add only.
+struct OutcomeFact {
+  std::string_view kind;  // "paired", "missing", "extra", "duplicate", "ignored" or "tag"
+  std::string_view vendor, annotator, batch, cls, spec_version, tool_version, tag_name;
+  std::string_view attributes, scene;  // JSON objects: the context object's attributes; the scene
+  std::string_view frame;
+  std::string_view object;  // the first of the reference object's id, the label's id and the tag name that is not ""
+  std::optional<std::string_view> labeled_at;  // the compared label set's
+  std::optional<double> range_m, num_points, safety_weight;
+  int64_t attributes_compared = 0;
+  uint32_t errors = 0;  // ErrorBits of the outcome's error types
+};
+// The bits of OutcomeFact::errors for these error types (types root cause does not search: none).
+uint32_t ErrorBits(std::span<const ErrorType> types);
+// An outcome row about to be written, as LoadFacts would read it back; `labeled_at` is the compared
+// label set's ("" for none). The views point into `row`.
+OutcomeFact FactOf(const OutcomeRow& row, std::string_view labeled_at);
+
+// Builds the fact tables of LoadFacts row by row: Add the rows of each pipeline in the order they
+// were written, then Finish (the tables by pipeline name; the builder is empty again).
+class FactsBuilder {
+ public:
+  FactsBuilder();
+  ~FactsBuilder();
+  FactsBuilder(FactsBuilder&&) noexcept;
+  FactsBuilder& operator=(FactsBuilder&&) noexcept;
+  void Add(std::string_view pipeline, const OutcomeFact& row);
+  std::vector<PipelineFacts> Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Reads the latest audit of each audited (task, frame) into fact tables (docs/rootcause.md,
 // "Audits as evidence"): one row per vendor object the audit reviewed, its errors from the audit's
@@ -124,6 +164,10 @@ std::string RenderPlan(const RootCauseReport& report, const std::vector<FailedGa
 // For `gtops run`: fills result.root_causes with the `per_pipeline` top findings (by rank) of every
 // pipeline that has a failing gap row, analysing those pipelines' outcomes together.
 Status AddRootCauses(Store& store, const ProgramConfig& config, report::RunResult& result, int per_pipeline = 3);
+// The same with the facts of the pipelines in `measured` given (built while they were measured:
+// `facts` holds those with rows, at least the failing ones); the others' are read from the store.
+Status AddRootCauses(Store& store, const ProgramConfig& config, report::RunResult& result,
+                     const std::set<std::string>& measured, std::vector<PipelineFacts> facts, int per_pipeline = 3);
 
 // The label of a finding's conditions: "vendor=bluepeak class=cyclist range_m=[40,null)".
 std::string ConditionLabel(const RootCause& f);

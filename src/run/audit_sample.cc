@@ -10,20 +10,12 @@
 #include <tuple>
 #include <utility>
 
+#include "run/process_data.h"
+
 namespace gtops {
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
-
-// A text value as an SQL string literal.
-std::string Quote(std::string_view v) {
-  std::string out = "'";
-  for (const char ch : v) {
-    out += ch;
-    if (ch == '\'') out += '\'';
-  }
-  return out + "'";
-}
 
 std::string Cell(const std::optional<std::string>& c) { return c.value_or(""); }
 
@@ -47,7 +39,7 @@ bool ValidSceneKey(std::string_view key) {
 Result<std::map<std::string, std::string>> KeyValues(Store& store, const std::string& pipeline,
                                                      const std::string& key) {
   std::map<std::string, std::string> out;
-  const std::string p = Quote(pipeline);
+  const std::string p = SqlQuote(pipeline);
   Status s;
   if (key == "vendor") {
     s = ForRows(store, "SELECT task, coalesce(vendor, '') FROM tasks WHERE pipeline = " + p,
@@ -96,7 +88,7 @@ Result<std::map<std::string, std::string>> KeyValues(Store& store, const std::st
 // task, the probability that it has an error for a task checked by automated QA.
 Result<std::map<std::string, double>> Evidence(Store& store, const std::string& pipeline) {
   std::map<std::string, double> y;
-  const std::string p = Quote(pipeline);
+  const std::string p = SqlQuote(pipeline);
   GTOPS_RETURN_IF_ERROR(ForRows(store, "SELECT task, pass FROM task_audits WHERE pipeline = " + p,
                                 [&](const auto& r) { y[Cell(r[0])] = Cell(r[1]) == "1" ? 0.0 : 1.0; }));
   GTOPS_RETURN_IF_ERROR(ForRows(
@@ -136,7 +128,7 @@ Result<DrawResult> DrawAuditSample(Store& store, const DrawRequest& req) {
   std::vector<std::string> lot;
   GTOPS_RETURN_IF_ERROR(ForRows(
       store, fmt::format("SELECT task FROM tasks WHERE pipeline = {} AND batch = {} ORDER BY task",
-                         Quote(req.pipeline), Quote(req.batch)),
+                         SqlQuote(req.pipeline), SqlQuote(req.batch)),
       [&](const auto& r) { lot.push_back(Cell(r[0])); }));
   if (lot.empty()) {
     return Status::Usage(fmt::format("--batch {}: no tasks of pipeline {} in that batch", req.batch, req.pipeline));
@@ -316,7 +308,7 @@ Result<DecideResult> DecideAuditSample(Store& store, const std::string& pipeline
       store,
       fmt::format("SELECT a.task, a.pass, a.latest_at_ms FROM task_audits a JOIN tasks t USING (task) "
                   "WHERE t.pipeline = {} AND t.batch = {}",
-                  Quote(pipeline), Quote(batch)),
+                  SqlQuote(pipeline), SqlQuote(batch)),
       [&](const auto& r) { audited[Cell(r[0])] = {Cell(r[1]) != "1", r[2] ? std::stoll(*r[2]) : 0}; }));
   std::set<std::string> drawn;
   for (size_t i = 0; i < out.recorded.tasks.size(); ++i) {

@@ -65,6 +65,8 @@ bool IsObjectRow(std::string_view kind) {
 constexpr size_t kObjectFlags = std::size(kOutcomeMetrics) - 1;
 static_assert(std::string_view(kOutcomeMetrics[kObjectFlags].flag) == "tag");
 
+static_assert(OutcomeSums::kSums == 2 * std::size(kOutcomeMetrics) + 2);
+
 struct Accumulator {
   std::map<Key, std::string> units;
   std::map<Key, ChartType> charts;
@@ -91,8 +93,67 @@ const std::string Accumulator::kNone;
 
 }  // namespace
 
+std::string SqlQuote(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+void OutcomeSums::AddFlags(std::string_view pipeline, std::string_view vendor, std::string_view batch,
+                           std::string_view annotator, std::string_view kind, int64_t attributes_compared,
+                           uint32_t flags) {
+  const std::string_view group[] = {pipeline, vendor, batch, annotator};
+  bool same = last_ != nullptr;
+  for (size_t i = 0; i < 4 && same; ++i) same = group[i] == last_group_[i];
+  if (!same) {
+    for (size_t i = 0; i < 4; ++i) last_group_[i] = std::string(group[i]);
+    auto [it, fresh] = groups_.try_emplace(last_group_);
+    if (fresh) it->second.fill(0);
+    last_ = &it->second;
+  }
+  std::array<int64_t, kSums>& sums = *last_;
+  int64_t object_errors = 0;
+  for (size_t i = 0; i < std::size(kOutcomeMetrics); ++i) {
+    const int64_t flag = (flags >> i) & 1u;
+    if (i < kObjectFlags) object_errors += flag;
+    if (!AtRisk(kOutcomeMetrics[i].population, kind, attributes_compared)) continue;
+    ++sums[2 * i];
+    if (flag != 0) ++sums[2 * i + 1];
+  }
+  if (IsObjectRow(kind)) {
+    const size_t u = 2 * std::size(kOutcomeMetrics);
+    ++sums[u];
+    sums[u + 1] += object_errors;
+  }
+}
+
+void OutcomeSums::Add(std::string_view pipeline, std::string_view vendor, std::string_view batch,
+                      std::string_view annotator, std::string_view kind, int64_t attributes_compared,
+                      std::span<const ErrorType> errors) {
+  uint32_t flags = 0;
+  for (ErrorType e : errors) {
+    for (size_t i = 0; i < std::size(kOutcomeMetrics); ++i) {
+      if (Name(e) == kOutcomeMetrics[i].flag) flags |= 1u << i;
+    }
+  }
+  AddFlags(pipeline, vendor, batch, annotator, kind, attributes_compared, flags);
+}
+
+void OutcomeSums::Merge(const OutcomeSums& other) {
+  for (const auto& [group, sums] : other.groups_) {
+    auto [it, fresh] = groups_.try_emplace(group);
+    if (fresh) it->second.fill(0);
+    for (size_t i = 0; i < kSums; ++i) it->second[i] += sums[i];
+  }
+  covered_.insert(other.covered_.begin(), other.covered_.end());
+}
+
 Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops::TaskTimeline>& timelines,
-                                             const std::vector<ops::TaskAudit>& audits, const std::string& pipeline) {
+                                             const std::vector<ops::TaskAudit>& audits, const std::string& pipeline,
+                                             const OutcomeSums* measured) {
   // Delivery time of each batch: its first labeled_at, else its first task's creation.
   std::map<std::string, int64_t> batch_time;
   auto times = store.QueryReadOnly(
@@ -114,48 +175,28 @@ Result<std::vector<SpcSeries>> LoadSpcSeries(Store& store, const std::vector<ops
   // are summed per (pipeline, vendor, batch, annotator) here as they stream by (a GROUP BY would
   // sort every outcome row first). Rows of one group mostly follow each other. The query reads
   // the columns as they are: the populations are judged here (SQL expressions per row cost
-  // several times the scan).
-  std::string cols;
+  // several times the scan). The pipelines `measured` covers are not read.
+  OutcomeSums sums;
+  if (measured != nullptr) sums.Merge(*measured);
+  std::string cols, skip;
   for (const OutcomeMetric& m : kOutcomeMetrics) cols += fmt::format(", o.{}", m.flag);
+  for (const std::string& p : sums.covered()) skip += fmt::format("{}{}", skip.empty() ? "" : ", ", SqlQuote(p));
   constexpr int kFirstFlag = 6;  // columns: pipeline, vendor, batch, annotator, kind, attributes_compared, flags
-  constexpr int kSums = 2 * static_cast<int>(std::size(kOutcomeMetrics)) + 2;
-  using Group = std::array<std::string, 4>;  // pipeline, vendor, batch, annotator
-  std::map<Group, std::array<int64_t, kSums>> groups;
-  Group current;
-  std::array<int64_t, kSums>* sums = nullptr;
   GTOPS_RETURN_IF_ERROR(store.ForEachRow(
       fmt::format("SELECT o.pipeline, coalesce(o.vendor, ''), coalesce(o.batch, ''), coalesce(o.annotator, ''), "
                   "o.kind, o.attributes_compared{} "
                   "FROM outcomes o WHERE o.evaluation_id IN (SELECT max(evaluation_id) FROM evaluation_runs "
-                  "WHERE source = 'vendor' AND against = 'gold' AND batch = '' GROUP BY pipeline)",
-                  cols),
+                  "WHERE source = 'vendor' AND against = 'gold' AND batch = ''{} GROUP BY pipeline)",
+                  cols, skip.empty() ? "" : " AND pipeline NOT IN (" + skip + ")"),
       [&](const QueryRow& row) -> Status {
-        bool same = sums != nullptr;
-        for (int i = 0; i < 4 && same; ++i) same = row.Text(i) == current[static_cast<size_t>(i)];
-        if (!same) {
-          for (int i = 0; i < 4; ++i) current[static_cast<size_t>(i)] = std::string(row.Text(i));
-          auto [it, fresh] = groups.try_emplace(current);
-          if (fresh) it->second.fill(0);
-          sums = &it->second;
-        }
-        const std::string_view kind = row.Text(4);
-        const int64_t attributes_compared = row.Int(5);
-        int64_t object_errors = 0;
+        uint32_t flags = 0;
         for (size_t i = 0; i < std::size(kOutcomeMetrics); ++i) {
-          const int64_t flag = row.Int(kFirstFlag + static_cast<int>(i));
-          if (i < kObjectFlags) object_errors += flag;
-          if (!AtRisk(kOutcomeMetrics[i].population, kind, attributes_compared)) continue;
-          ++(*sums)[2 * i];
-          if (flag != 0) ++(*sums)[2 * i + 1];
+          if (row.Int(kFirstFlag + static_cast<int>(i)) != 0) flags |= 1u << i;
         }
-        if (IsObjectRow(kind)) {
-          const size_t u = 2 * std::size(kOutcomeMetrics);
-          ++(*sums)[u];
-          (*sums)[u + 1] += object_errors;
-        }
+        sums.AddFlags(row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Text(4), row.Int(5), flags);
         return Status::Ok();
       }));
-  for (const auto& [group, sum] : groups) {
+  for (const auto& [group, sum] : sums.groups()) {
     const auto& [p, vendor, batch, annotator] = group;
     if (!pipeline.empty() && p != pipeline) continue;
     for (size_t i = 0; i < std::size(kOutcomeMetrics); ++i) {
@@ -259,8 +300,8 @@ std::optional<double> Finite(double v) { return std::isfinite(v) ? std::optional
 
 Result<SpcResult> ChartProcessControl(Store& store, const std::vector<ops::TaskTimeline>& timelines,
                                       const std::vector<ops::TaskAudit>& audits, const std::string& pipeline,
-                                      size_t* series_count) {
-  auto series = LoadSpcSeries(store, timelines, audits, pipeline);
+                                      size_t* series_count, const OutcomeSums* measured) {
+  auto series = LoadSpcSeries(store, timelines, audits, pipeline, measured);
   if (!series.ok()) return series.status();
   if (series_count != nullptr) *series_count = series->size();
   return RunProcessControl(*series);

@@ -280,14 +280,24 @@ struct BatchInfo {
   std::set<std::string> spec_versions;
 };
 
+// What process control and the root-cause search take from a pipeline's outcome rows, gathered
+// while the rows are written (instead of reading them back from the store after).
+struct MeasuredOutcomes {
+  bool covered = false;  // the pipeline's vendor labels were compared with gold: `sums` holds its rows
+  OutcomeSums sums;
+  rootcause::FactsBuilder facts;
+  std::vector<rootcause::PipelineFacts> failing_facts;  // the fact table, kept when a gap row fails
+};
+
 class PipelineRun {
  public:
   // `store` is read (and written through, unless `outcomes` is given: then only read).
   PipelineRun(Store& store, OutcomeQueue* outcomes, const ProgramConfig& config, const PipelineSpec& spec,
               const RunOptions& options, const std::vector<ops::TaskTimeline>& timelines,
-              const std::vector<ops::TaskAudit>& audits, int64_t as_of_ms, report::RunResult& out)
+              const std::vector<ops::TaskAudit>& audits, int64_t as_of_ms, report::RunResult& out,
+              MeasuredOutcomes& measured)
       : store_(store), outcomes_(outcomes), config_(config), spec_(spec), options_(options), as_of_ms_(as_of_ms),
-        out_(out) {
+        out_(out), measured_(measured) {
     for (const ops::TaskTimeline& t : timelines) {
       if (t.pipeline != spec.id) continue;
       tasks_.push_back(&t);
@@ -325,6 +335,7 @@ class PipelineRun {
   const RunOptions& options_;
   int64_t as_of_ms_;
   report::RunResult& out_;
+  MeasuredOutcomes& measured_;
   quality::MetricOptions trend_metrics_;
   std::vector<const ops::TaskTimeline*> tasks_;
   std::vector<const ops::TaskAudit*> audits_;
@@ -386,8 +397,16 @@ Status PipelineRun::EvaluateGold() {
       }
     }
   };
+  // The rows as process control and the root-cause search read them from `outcomes`.
+  eo.on_outcome_row = [this](const LabelRecord& r, const OutcomeRow& row) {
+    measured_.sums.Add(row.pipeline, row.vendor, row.batch, row.annotator, row.kind, row.attributes_compared,
+                       row.errors);
+    measured_.facts.Add(row.pipeline, rootcause::FactOf(row, r.labeled_at));
+  };
   auto result = EvaluatePipeline(store_, config_, eo);
   if (!result.ok()) return result.status();
+  measured_.covered = true;
+  measured_.sums.Cover(spec_.id);
   overall_ = std::move(*result);
   for (const auto& [v, agg] : cells_.by_vendor) vendor_metrics_[v] = quality::ComputeMetrics(agg, options_.metrics);
   for (const auto& [c, agg] : cells_.by_class) class_metrics_[c] = quality::ComputeMetrics(agg, options_.metrics);
@@ -710,6 +729,9 @@ Status PipelineRun::Measure() {
   summary_.fails = counts.fails, summary_.inconclusive = counts.inconclusive;
   summary_.meets = counts.meets, summary_.no_data = counts.no_data;
   out_.pipelines.push_back(summary_);
+  // The root-cause search looks at the pipelines with a failing row only.
+  if (counts.fails > 0) measured_.failing_facts = measured_.facts.Finish();
+  measured_.facts = rootcause::FactsBuilder();
   return Status::Ok();
 }
 
@@ -932,9 +954,10 @@ Result<std::vector<size_t>> LargestFirst(Store& store, const ProgramConfig& conf
 // number of threads.
 Status MeasurePipelines(Store& store, const ProgramConfig& config, const RunOptions& options,
                         const std::vector<ops::TaskTimeline>& timelines, const std::vector<ops::TaskAudit>& audits,
-                        int64_t as_of_ms, report::RunResult& out) {
+                        int64_t as_of_ms, report::RunResult& out, std::vector<MeasuredOutcomes>& measured) {
   const size_t n = config.pipelines.size();
   std::vector<report::RunResult> parts(n);
+  measured = std::vector<MeasuredOutcomes>(n);
   size_t threads = static_cast<size_t>(std::max(options.threads, 0));
   if (threads == 0) threads = ThreadsFromEnvironment();
   threads = std::min(threads, n);
@@ -946,7 +969,8 @@ Status MeasurePipelines(Store& store, const ProgramConfig& config, const RunOpti
   }
   if (readers.size() < 2) {
     for (size_t i = 0; i < n; ++i) {
-      PipelineRun run(store, nullptr, config, config.pipelines[i], options, timelines, audits, as_of_ms, parts[i]);
+      PipelineRun run(store, nullptr, config, config.pipelines[i], options, timelines, audits, as_of_ms, parts[i],
+                      measured[i]);
       GTOPS_RETURN_IF_ERROR(run.Measure());
     }
   } else {
@@ -967,7 +991,8 @@ Status MeasurePipelines(Store& store, const ProgramConfig& config, const RunOpti
     auto work = [&](Store& reader) {
       for (size_t k = next++; k < n && !failed; k = next++) {
         const size_t i = (*order)[k];
-        PipelineRun run(reader, &queue, config, config.pipelines[i], shared, timelines, audits, as_of_ms, parts[i]);
+        PipelineRun run(reader, &queue, config, config.pipelines[i], shared, timelines, audits, as_of_ms, parts[i],
+                        measured[i]);
         status[i] = run.Measure();
         if (!status[i].ok()) failed = true;
       }
@@ -1002,11 +1027,22 @@ Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& conf
   if (!timelines.ok()) return timelines.status();
   auto audits = LoadAudits(store);
   if (!audits.ok()) return audits.status();
-  GTOPS_RETURN_IF_ERROR(MeasurePipelines(store, config, options, *timelines, *audits, as_of_ms, out));
+  std::vector<MeasuredOutcomes> measured;
+  GTOPS_RETURN_IF_ERROR(MeasurePipelines(store, config, options, *timelines, *audits, as_of_ms, out, measured));
+  // The outcome sums and failing pipelines' facts of the pipelines compared with gold; the others'
+  // outcomes (an earlier evaluation's, if any) are read from the store.
+  OutcomeSums sums;
+  std::vector<rootcause::PipelineFacts> facts;
+  for (MeasuredOutcomes& m : measured) {
+    if (!m.covered) continue;
+    sums.Merge(m.sums);
+    std::move(m.failing_facts.begin(), m.failing_facts.end(), std::back_inserter(facts));
+  }
+  measured.clear();
 #if defined(__GLIBC__)
   // What the measuring threads freed (their allocator arenas keep it) goes back to the system
-  // before process control and the root-cause search load their facts: the peak stays that of
-  // one stage.
+  // before process control and the root-cause search (and any facts they read from the store):
+  // the peak stays that of one stage.
   malloc_trim(0);
 #endif
   GTOPS_RETURN_IF_ERROR(AuditErrorRates(store, out));
@@ -1026,8 +1062,8 @@ Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& conf
   std::thread spc_thread;
   {
     Store& from = spc_store ? *spc_store : store;
-    auto measure_spc = [&spc, &from, &timelines, &audits] {
-      spc = ChartProcessControl(from, *timelines, *audits, "");
+    auto measure_spc = [&spc, &from, &timelines, &audits, &sums] {
+      spc = ChartProcessControl(from, *timelines, *audits, "", nullptr, &sums);
     };
     if (spc_store) {
       spc_thread = std::thread(measure_spc);
@@ -1038,7 +1074,8 @@ Result<report::RunResult> MeasureProgram(Store& store, const ProgramConfig& conf
   auto plans = AuditPlanViews(store);
   report::SortGaps(out.gaps);
   if (options.progress) options.progress("root causes of failing pipelines");
-  const Status causes = plans.ok() ? rootcause::AddRootCauses(store, config, out) : plans.status();
+  const Status causes =
+      plans.ok() ? rootcause::AddRootCauses(store, config, out, sums.covered(), std::move(facts)) : plans.status();
   if (spc_thread.joinable()) spc_thread.join();
   GTOPS_RETURN_IF_ERROR(causes);
   out.audit_plans = std::move(*plans);
