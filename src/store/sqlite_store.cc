@@ -382,7 +382,8 @@ enum StmtId {
   kUpsertTask, kUpsertBatch, kFindEvent, kUpdateEvent, kFindAudit, kInsertAudit,
   kUpdateAudit, kDeleteAuditErrors, kInsertAuditError, kInsertQuarantine, kFileId, kInsertFile,
   kDeleteFileQuarantine, kCommitFile, kGetFileState, kMarkTimelineDirty, kMaxObjectKey,
-  kInsertObjectsBase,  // then one statement per object shape (ObjectShape) and row count (1 .. kMaxObjectRows)
+  kInsertObjectsBase,  // then one statement per key mode (explicit, append), object shape (ObjectShape) and
+                       // row count (1 .. kMaxObjectRows)
 };
 
 constexpr std::string_view kLabelSetColumns =
@@ -476,20 +477,30 @@ constexpr std::array<std::array<bool, 9>, kObjectShapes> kShapeColumns{{
     {true, true, false, false, true, true, false, false, false},      // box2d: x, y, w, h
     {false, false, false, false, false, false, false, false, true},   // the others: geometry
 }};
+// Parameters of one object row: object_id, track, class, the shape's geometry columns,
+// attributes, score, num_points. A statement binds three more once: the first row's key, the label
+// set and the first row's ord.
 constexpr int ShapeParams(ObjectShape shape) {
-  int n = 6 + 3;  // key, label set, ord, object_id, track, class; attributes, score, num_points
+  int n = 3 + 3;
   for (bool b : kShapeColumns[static_cast<size_t>(shape)]) n += b ? 1 : 0;
   return n;
 }
+constexpr int kObjectStmtParams = 3;
 
-std::string ObjectInsertSql(ObjectShape shape, int rows) {
+// Row i > 0 of a statement: key ?1 + i (NULL when appending: the largest key + 1, see
+// InsertObjects), label set ?2, ord ?3 + i.
+std::string ObjectInsertSql(ObjectShape shape, int rows, bool append) {
   std::string q =
       "INSERT INTO objects (object_key, label_set_id, ord, object_id, track, class, x, y, z, l, "
       "w, h, yaw, range_m, geometry, attributes, score, num_points) VALUES ";
-  int p = 0;
+  int p = kObjectStmtParams;
   for (int i = 0; i < rows; ++i) {
-    q += i ? ",(" : "(";
-    for (int c = 0; c < 6; ++c) q += fmt::format("{}?{}", c ? "," : "", ++p);
+    if (i == 0) {
+      q += "(?1,?2,?3";
+    } else {
+      q += append ? fmt::format(",(NULL,?2,?3+{}", i) : fmt::format(",(?1+{0},?2,?3+{0}", i);
+    }
+    for (int c = 0; c < 3; ++c) q += fmt::format(",?{}", ++p);
     for (bool bound : kShapeColumns[static_cast<size_t>(shape)]) {
       q += bound ? fmt::format(",?{}", ++p) : std::string(",NULL");
     }
@@ -500,7 +511,8 @@ std::string ObjectInsertSql(ObjectShape shape, int rows) {
 }
 
 // Objects go in by multi-row INSERTs of up to kMaxObjectRows rows: a record's objects of one shape
-// (usually all of them) by one statement step, whatever their count.
+// (usually all of them) by one statement step, whatever their count. The key, label set and ord
+// are bound once per statement (the rows after the first compute theirs).
 //
 // A label set whose key range lies above every stored object (a new label set: the common case)
 // is appended: its first object goes in with its key, the others with a NULL key, which SQLite
@@ -510,19 +522,12 @@ std::string ObjectInsertSql(ObjectShape shape, int rows) {
 Status SqliteStore::InsertObjects(int64_t label_set_id, const std::vector<Object>& objects) {
   const int64_t first_key = ObjectKey(label_set_id, 0);
   const bool append = objects_max_key_ && first_key > *objects_max_key_;
-  // Binds one object at parameter `b` + 1 (as ShapeParams(shape) parameters).
-  auto bind = [&](Stmt& o, int b, int64_t ord, const Object& ob) {
-    if (append && ord > 0) {
-      o.Null(b + 1);
-    } else {
-      o.Int(b + 1, ObjectKey(label_set_id, ord));
-    }
-    o.Int(b + 2, label_set_id);
-    o.Int(b + 3, ord);
-    o.Text(b + 4, ob.id);
-    o.TextOrNull(b + 5, ob.track);
-    o.Text(b + 6, ob.cls);
-    int next = b + 7;
+  // Binds one object's own columns at parameter `b` + 1 (as ShapeParams(shape) parameters).
+  auto bind = [&](Stmt& o, int b, const Object& ob) {
+    o.Text(b + 1, ob.id);
+    o.TextOrNull(b + 2, ob.track);
+    o.Text(b + 3, ob.cls);
+    int next = b + 4;
     if (ob.kind == GeometryKind::kBox3d) {
       const Box3d& x = ob.box3d;
       for (double v : {x.x, x.y, x.z, x.l, x.w, x.h, x.yaw, std::hypot(x.x, x.y)}) o.Real(next++, v);
@@ -545,11 +550,21 @@ Status SqliteStore::InsertObjects(int64_t label_set_id, const std::vector<Object
            ShapeOf(objects[static_cast<size_t>(ord + rows)].kind) == shape) {
       ++rows;
     }
-    const int id = kInsertObjectsBase + static_cast<int>(shape) * kMaxObjectRows + rows - 1;
-    auto st = Prepared(id, [&] { return ObjectInsertSql(shape, rows); });
+    const int id = kInsertObjectsBase +
+                   ((append ? kObjectShapes : 0) + static_cast<int>(shape)) * kMaxObjectRows + rows - 1;
+    auto st = Prepared(id, [&] { return ObjectInsertSql(shape, rows, append); });
     if (!st.ok()) return st.status();
     Stmt& o = **st;
-    for (int i = 0; i < rows; ++i, ++ord) bind(o, i * ShapeParams(shape), ord, objects[static_cast<size_t>(ord)]);
+    if (append && ord > 0) {
+      o.Null(1);
+    } else {
+      o.Int(1, ObjectKey(label_set_id, ord));
+    }
+    o.Int(2, label_set_id);
+    o.Int(3, ord);
+    for (int i = 0; i < rows; ++i, ++ord) {
+      bind(o, kObjectStmtParams + i * ShapeParams(shape), objects[static_cast<size_t>(ord)]);
+    }
     GTOPS_STEP(o);
   }
   if (n > 0 && objects_max_key_) {
@@ -623,7 +638,7 @@ constexpr std::string_view kEventWriteColumns =
 constexpr int kEventParams = 18;
 // The most rows of one multi-row event INSERT (a statement is prepared per row count as used).
 constexpr int kMaxEventRows = 32;
-constexpr int kInsertEventsBase = kInsertObjectsBase + kObjectShapes * kMaxObjectRows;
+constexpr int kInsertEventsBase = kInsertObjectsBase + 2 * kObjectShapes * kMaxObjectRows;
 
 // Binds an event's columns (kEventWriteColumns) at parameters `b` + 1 .. `b` + kEventParams.
 void BindEvent(Stmt& s, int b, const Event& e, uint64_t hash, int64_t file_id, int64_t line,
