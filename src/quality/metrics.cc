@@ -361,17 +361,22 @@ void ClusterTotals::Merge(const ClusterTotals& o) {
   }
 }
 
-void QualityAggregate::Add(const FrameComparison& frame, std::string_view cluster) {
+ClusterTotals& QualityAggregate::Cluster(std::string_view cluster) {
+  if (last_ != nullptr && last_->first == cluster) return last_->second;
   auto it = clusters_.find(cluster);
   if (it == clusters_.end()) it = clusters_.emplace(std::string(cluster), ClusterTotals{}).first;
-  for (const Outcome& o : frame.outcomes) AddTo(it->second, frame, o);
+  last_ = &*it;
+  return it->second;
+}
+
+void QualityAggregate::Add(const FrameComparison& frame, std::string_view cluster) {
+  ClusterTotals& c = Cluster(cluster);
+  for (const Outcome& o : frame.outcomes) AddTo(c, frame, o);
 }
 
 void QualityAggregate::AddOutcome(const FrameComparison& frame, const Outcome& o, std::string_view cluster) {
   if (o.kind == OutcomeKind::kIgnored) return;
-  auto it = clusters_.find(cluster);
-  if (it == clusters_.end()) it = clusters_.emplace(std::string(cluster), ClusterTotals{}).first;
-  AddTo(it->second, frame, o);
+  AddTo(Cluster(cluster), frame, o);
 }
 
 void QualityAggregate::AddTo(ClusterTotals& c, const FrameComparison& frame, const Outcome& o) {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "quality/compare.h"
@@ -67,6 +68,25 @@ struct ClusterTotals {
 
 class QualityAggregate {
  public:
+  QualityAggregate() = default;
+  // Copies and moves forget the last cluster added to (it points into the source's clusters).
+  QualityAggregate(const QualityAggregate& other) : clusters_(other.clusters_) {}
+  QualityAggregate(QualityAggregate&& other) noexcept : clusters_(std::move(other.clusters_)) { other.last_ = nullptr; }
+  QualityAggregate& operator=(const QualityAggregate& other) {
+    if (this != &other) {
+      clusters_ = other.clusters_;
+      last_ = nullptr;
+    }
+    return *this;
+  }
+  QualityAggregate& operator=(QualityAggregate&& other) noexcept {
+    clusters_ = std::move(other.clusters_);
+    last_ = nullptr;
+    other.last_ = nullptr;
+    return *this;
+  }
+  ~QualityAggregate() = default;
+
   // Adds the outcomes of one compared frame to the cluster `cluster` (the task).
   void Add(const FrameComparison& frame, std::string_view cluster);
   // Adds one outcome (for callers that split a frame's outcomes into groups).
@@ -80,7 +100,10 @@ class QualityAggregate {
 
  private:
   static void AddTo(ClusterTotals& c, const FrameComparison& frame, const Outcome& o);
+  ClusterTotals& Cluster(std::string_view cluster);
   std::map<std::string, ClusterTotals, std::less<>> clusters_;
+  // The cluster added to last (outcomes of one task come together): found without a search.
+  std::pair<const std::string, ClusterTotals>* last_ = nullptr;
 };
 
 struct MetricOptions {

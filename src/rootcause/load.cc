@@ -57,12 +57,17 @@ class TableBuilder {
   void Categorical(std::string_view key, std::string_view value) {
     if (value.empty()) return;
     Column& c = Get(key, false);
-    auto it = c.codes.find(value);
-    if (it == c.codes.end()) {
-      it = c.codes.emplace(std::string(value), static_cast<uint32_t>(c.values.size())).first;
-      c.values.emplace_back(value);
+    if (c.last_code == UINT32_MAX || value != c.last_value) {  // rows of one record share most values
+      auto it = c.codes.find(value);
+      if (it == c.codes.end()) {
+        it = c.codes.emplace(std::string(value), static_cast<uint32_t>(c.values.size())).first;
+        c.values.emplace_back(value);
+      }
+      c.last_value.assign(value);
+      c.last_code = it->second;
     }
-    c.cat.back() = it->second;
+    // A column with more than kMaxValues values is left out of the table: its codes do not matter.
+    c.cat.back() = static_cast<uint16_t>(std::min(c.last_code, static_cast<uint32_t>(kMaxValues)));
   }
   void Numeric(std::string_view key, std::optional<double> v) {
     if (!v || !std::isfinite(*v)) return;
@@ -70,11 +75,12 @@ class TableBuilder {
   }
   void NextRow() {
     ++rows_;
+    call_ = 0;
     for (Column& c : columns_) {
       if (c.numeric) {
         c.num.push_back(NAN);
       } else {
-        c.cat.push_back(UINT32_MAX);
+        c.cat.push_back(kAbsent);
       }
     }
   }
@@ -85,15 +91,16 @@ class TableBuilder {
       Dimension d;
       d.key = c.key;
       d.numeric = c.numeric;
-      std::vector<uint16_t> codes(rows_, kAbsent);
+      std::vector<uint16_t> codes;
       if (c.numeric) {
         d.cuts = QuantileCuts(c.num);
         if (d.cuts.empty()) continue;
+        codes.resize(rows_);
         for (size_t r = 0; r < rows_; ++r) codes[r] = BandOf(d.cuts, c.num[r]);
       } else {
         if (c.values.size() < 2 || c.values.size() > kMaxValues) continue;
         d.values = c.values;
-        for (size_t r = 0; r < rows_; ++r) codes[r] = c.cat[r] == UINT32_MAX ? kAbsent : static_cast<uint16_t>(c.cat[r]);
+        codes = std::move(c.cat);
       }
       t.dims.push_back(std::move(d));
       t.codes.push_back(std::move(codes));
@@ -109,28 +116,44 @@ class TableBuilder {
   struct Column {
     std::string key;
     bool numeric = false;
-    std::vector<uint32_t> cat;
+    std::vector<uint16_t> cat;  // codes, kAbsent for none
     std::vector<double> num;
     std::vector<std::string> values;
     std::unordered_map<std::string, uint32_t, TextHash, std::equal_to<>> codes;
+    std::string last_value;  // the value last given, and its code (UINT32_MAX: none yet)
+    uint32_t last_code = UINT32_MAX;
   };
   Column& Get(std::string_view key, bool numeric) {
-    auto it = index_.find(key);
-    if (it != index_.end()) return columns_[it->second];
-    index_.emplace(std::string(key), columns_.size());
-    Column c;
-    c.key = std::string(key);
-    c.numeric = numeric;
-    if (numeric) {
-      c.num.assign(rows_, NAN);
+    // Rows mostly name the same columns in the same order: the column of this call's position in
+    // the last row that had it is tried first.
+    if (call_ < slots_.size() && columns_[slots_[call_]].key == key) return columns_[slots_[call_++]];
+    size_t index = columns_.size();
+    if (auto it = index_.find(key); it != index_.end()) {
+      index = it->second;
     } else {
-      c.cat.assign(rows_, UINT32_MAX);
+      index_.emplace(std::string(key), index);
+      Column c;
+      c.key = std::string(key);
+      c.numeric = numeric;
+      if (numeric) {
+        c.num.assign(rows_, NAN);
+      } else {
+        c.cat.assign(rows_, kAbsent);
+      }
+      columns_.push_back(std::move(c));
     }
-    columns_.push_back(std::move(c));
-    return columns_.back();
+    if (call_ < slots_.size()) {
+      slots_[call_] = index;
+    } else {
+      slots_.push_back(index);
+    }
+    ++call_;
+    return columns_[index];
   }
   std::vector<Column> columns_;
-  std::map<std::string, size_t, std::less<>> index_;
+  std::vector<size_t> slots_;  // the columns of the last rows' calls of Get, by position in the row
+  size_t call_ = 0;            // calls of Get in this row
+  std::unordered_map<std::string, size_t, TextHash, std::equal_to<>> index_;  // by key
   size_t rows_ = 0;
 };
 
@@ -199,6 +222,30 @@ std::vector<PipelineFacts> FinishAll(PendingMap& pending) {
 // Parsed JSON texts by their text, looked up by a view of it.
 using TextCache = std::unordered_map<std::string, KeyValues, TextHash, std::equal_to<>>;
 
+// A JSON text's scalar members (ScalarMembers) parsed once per distinct text; the last text's
+// found without a lookup (the rows of one record share their scene and often their attributes).
+class MembersCache {
+ public:
+  explicit MembersCache(std::string_view prefix) : prefix_(prefix) {}
+  const KeyValues& Of(std::string_view text) {
+    if (last_members_ != nullptr && text == last_) return *last_members_;
+    auto it = parsed_.find(text);
+    if (it == parsed_.end()) {
+      const std::string key(text);
+      it = parsed_.emplace(key, ScalarMembers(key, prefix_)).first;
+    }
+    last_.assign(text);
+    last_members_ = &it->second;
+    return it->second;
+  }
+
+ private:
+  std::string prefix_;
+  TextCache parsed_;
+  std::string last_;
+  const KeyValues* last_members_ = nullptr;
+};
+
 // The context every row has: who labeled it, in which batch, under which spec and tool, in which
 // week (from labeled_at) and scene (`scene` JSON, parsed once per distinct text).
 struct RowContext {
@@ -212,7 +259,7 @@ std::optional<std::string_view> ViewOf(const std::optional<std::string>& s) {
 // What AddContext parsed: each scene text's members, the week of the last labeled_at (the rows of
 // one label set follow each other).
 struct ContextCache {
-  TextCache scene;
+  MembersCache scene{"scene."};
   std::optional<std::string> labeled_at;
   std::optional<std::string> week;
 };
@@ -230,12 +277,7 @@ void AddContext(TableBuilder& b, const RowContext& c, ContextCache& cache) {
     }
     if (cache.week) b.Categorical("week", *cache.week);
   }
-  auto s = cache.scene.find(c.scene);
-  if (s == cache.scene.end()) {
-    const std::string scene(c.scene);
-    s = cache.scene.emplace(scene, ScalarMembers(scene, "scene.")).first;
-  }
-  for (const auto& [k, v] : s->second) b.Categorical(k, v);
+  for (const auto& [k, v] : cache.scene.Of(c.scene)) b.Categorical(k, v);
 }
 
 std::string Quote(const std::string& s) {
@@ -305,7 +347,7 @@ OutcomeFact FactOf(const OutcomeRow& row, std::string_view labeled_at) {
 struct FactsBuilder::Impl {
   PendingMap pending;
   ContextCache context_cache;
-  TextCache attr_cache;
+  MembersCache attributes{"attr."};
   Pending* last = nullptr;  // the last row's pipeline's (rows of one pipeline mostly follow each other)
   std::string last_name;
 };
@@ -345,12 +387,7 @@ void FactsBuilder::Add(std::string_view pipeline, const OutcomeFact& row) {
              m.context_cache);
   builder.Categorical("class", row.cls);
   builder.Categorical("tag", row.tag_name);
-  auto a = m.attr_cache.find(row.attributes);
-  if (a == m.attr_cache.end()) {
-    const std::string attributes(row.attributes);
-    a = m.attr_cache.emplace(attributes, ScalarMembers(attributes, "attr.")).first;
-  }
-  for (const auto& [k, v] : a->second) builder.Categorical(k, v);
+  for (const auto& [k, v] : m.attributes.Of(row.attributes)) builder.Categorical(k, v);
   builder.Numeric("range_m", row.range_m);
   builder.Numeric("num_points", row.num_points);
   p.at_risk.push_back(risk);
@@ -453,7 +490,7 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
 
   PendingMap pending;
   ContextCache context_cache;
-  TextCache attr_cache;
+  MembersCache attr_cache{"attr."};
   const uint32_t object_risk = kObjectRisk;
   // The context of one row: the audited label set's and the audit's.
   auto context = [&](Pending& p, const std::vector<std::optional<std::string>>& cells) {
@@ -505,9 +542,7 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
     }
     context(p, cells);
     p.builder.Categorical("class", *cls);
-    auto [a, fresh] = attr_cache.try_emplace(text(17));
-    if (fresh) a->second = ScalarMembers(text(17), "attr.");
-    for (const auto& [k, v] : a->second) p.builder.Categorical(k, v);
+    for (const auto& [k, v] : attr_cache.Of(text(17))) p.builder.Categorical(k, v);
     p.builder.Numeric("range_m", number(15));
     p.builder.Numeric("num_points", number(16));
     p.at_risk.push_back(object_risk);
@@ -555,7 +590,7 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
 
   PendingMap pending;
   ContextCache context_cache;
-  TextCache attr_cache;
+  MembersCache attr_cache{"attr."};
   // Every vendor object of the checked pipelines, label set by label set.
   // Pages of label sets (by id, a range scan of the rowid), each with its objects (a key range).
   constexpr int kPage = 5000;
@@ -598,9 +633,7 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
         p.builder.NextRow();
         AddContext(p.builder, context, context_cache);
         p.builder.Categorical("class", text(11));
-        auto [a, fresh] = attr_cache.try_emplace(text(14));
-        if (fresh) a->second = ScalarMembers(text(14), "attr.");
-        for (const auto& [k, v] : a->second) p.builder.Categorical(k, v);
+        for (const auto& [k, v] : attr_cache.Of(text(14))) p.builder.Categorical(k, v);
         p.builder.Numeric("range_m", number(12));
         p.builder.Numeric("num_points", number(13));
         p.at_risk.push_back(kObjectRisk);

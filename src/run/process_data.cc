@@ -40,15 +40,26 @@ constexpr OutcomeMetric kOutcomeMetrics[] = {
     {"tag", Population::kTags, "tags"},
 };
 
+// The kinds of outcome rows (`ignored` and unknown kinds are at risk of nothing).
+enum class Kind { kPaired, kMissing, kExtra, kDuplicate, kTag, kOther };
+Kind KindOf(std::string_view kind) {
+  if (kind == "paired") return Kind::kPaired;
+  if (kind == "missing") return Kind::kMissing;
+  if (kind == "extra") return Kind::kExtra;
+  if (kind == "duplicate") return Kind::kDuplicate;
+  if (kind == "tag") return Kind::kTag;
+  return Kind::kOther;
+}
+
 // Whether an outcome row of this kind is at risk: reference objects are `paired` and `missing`
 // rows; labels `paired`, `extra` and `duplicate` rows; tags `tag` rows.
-bool AtRisk(Population p, std::string_view kind, int64_t attributes_compared) {
+bool AtRisk(Population p, Kind kind, int64_t attributes_compared) {
   switch (p) {
-    case Population::kReference: return kind == "paired" || kind == "missing";
-    case Population::kLabels: return kind == "paired" || kind == "extra" || kind == "duplicate";
-    case Population::kPaired: return kind == "paired";
-    case Population::kPairedWithAttributes: return kind == "paired" && attributes_compared > 0;
-    case Population::kTags: return kind == "tag";
+    case Population::kReference: return kind == Kind::kPaired || kind == Kind::kMissing;
+    case Population::kLabels: return kind == Kind::kPaired || kind == Kind::kExtra || kind == Kind::kDuplicate;
+    case Population::kPaired: return kind == Kind::kPaired;
+    case Population::kPairedWithAttributes: return kind == Kind::kPaired && attributes_compared > 0;
+    case Population::kTags: return kind == Kind::kTag;
   }
   return false;
 }
@@ -59,7 +70,7 @@ using Key = std::tuple<std::string, std::string, std::string, std::string>;  // 
 // object's: every flag of kOutcomeMetrics but the last) counted over the objects compared
 // (reference objects and the vendor's labels without a reference: `paired`, `missing`, `extra`,
 // `duplicate` rows). An object can have several errors.
-bool IsObjectRow(std::string_view kind) {
+bool IsObjectRow(Kind kind) {
   return AtRisk(Population::kReference, kind, 0) || AtRisk(Population::kLabels, kind, 0);
 }
 constexpr size_t kObjectFlags = std::size(kOutcomeMetrics) - 1;
@@ -103,7 +114,7 @@ std::string SqlQuote(std::string_view text) {
 }
 
 void OutcomeSums::AddFlags(std::string_view pipeline, std::string_view vendor, std::string_view batch,
-                           std::string_view annotator, std::string_view kind, int64_t attributes_compared,
+                           std::string_view annotator, std::string_view kind_text, int64_t attributes_compared,
                            uint32_t flags) {
   const std::string_view group[] = {pipeline, vendor, batch, annotator};
   bool same = last_ != nullptr;
@@ -115,6 +126,7 @@ void OutcomeSums::AddFlags(std::string_view pipeline, std::string_view vendor, s
     last_ = &it->second;
   }
   std::array<int64_t, kSums>& sums = *last_;
+  const Kind kind = KindOf(kind_text);
   int64_t object_errors = 0;
   for (size_t i = 0; i < std::size(kOutcomeMetrics); ++i) {
     const int64_t flag = (flags >> i) & 1u;
