@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -73,6 +74,29 @@ TEST(Metrics, RecallPrecisionAndF1) {
   EXPECT_DOUBLE_EQ(Get(ms, "precision").value, 0.6);
   EXPECT_EQ(Get(ms, "precision").n, 5);
   EXPECT_NEAR(Get(ms, "f1").value, 2.0 / 3.0, 1e-12);
+}
+
+// QualityAggregate finds the cluster it added to last without a search: a copy or a moved-to
+// aggregate adds to its own clusters, never to those of the aggregate it came from.
+TEST(Metrics, CopiesAndMovesAddToTheirOwnClusters) {
+  const FrameComparison frame = Frame({Paired(), Missing()});
+  QualityAggregate a;
+  a.Add(frame, "t1");
+  QualityAggregate copy = a;
+  copy.Add(frame, "t1");
+  copy.AddOutcome(frame, frame.outcomes[0], "t1");
+  EXPECT_EQ(a.clusters().at("t1").den[static_cast<int>(RateMetric::kRecall)], 2);
+  EXPECT_EQ(copy.clusters().at("t1").den[static_cast<int>(RateMetric::kRecall)], 5);
+  QualityAggregate assigned;
+  assigned = a;
+  assigned.Add(frame, "t1");
+  EXPECT_EQ(a.clusters().at("t1").den[static_cast<int>(RateMetric::kRecall)], 2);
+  QualityAggregate moved = std::move(copy);
+  moved.Add(frame, "t2");
+  moved.Add(frame, "t1");
+  EXPECT_EQ(moved.clusters().at("t1").den[static_cast<int>(RateMetric::kRecall)], 7);
+  EXPECT_EQ(moved.clusters().at("t2").den[static_cast<int>(RateMetric::kRecall)], 2);
+  EXPECT_EQ(a.clusters().at("t1").den[static_cast<int>(RateMetric::kRecall)], 2);
 }
 
 TEST(Metrics, DuplicatesCountAgainstPrecisionNotRecall) {
