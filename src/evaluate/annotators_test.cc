@@ -20,7 +20,7 @@ TEST(MakeRateInterval, Wilson) {
 
 PipelineSpec Spec() {
   PipelineSpec spec;
-  spec.id = "p";
+  spec.id = std::string("p");
   spec.geometry = GeometryKind::kBox3d;
   spec.targets.pipeline = {Target{"recall", 0.9, 1}, Target{"class_accuracy", 0.95, 2},
                            Target{"audit_pass_rate", 0.8, 3}};

@@ -32,7 +32,7 @@ Object Car(const std::string& id, const Box3d& b) {
 
 LabelRecord Record(const std::string& annotator, std::vector<Object> objects) {
   LabelRecord r;
-  r.pipeline = "cuboids", r.task = "t", r.frame = "f", r.annotator = annotator;
+  r.pipeline = std::string("cuboids"), r.task = std::string("t"), r.frame = std::string("f"), r.annotator = annotator;
   r.objects = std::move(objects);
   return r;
 }

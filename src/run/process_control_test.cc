@@ -12,14 +12,21 @@
 namespace gtops {
 namespace {
 
+// "b<i>", built by appending (GCC 12 warns falsely, -Wrestrict, on "b" + std::to_string(i)).
+std::string BatchName(size_t i) {
+  std::string name = "b";
+  name += std::to_string(i);
+  return name;
+}
+
 SpcSeries Series(const std::vector<int64_t>& count, const std::vector<int64_t>& n) {
   SpcSeries s;
-  s.pipeline = "p";
-  s.vendor = "v";
-  s.metric = "size_rate";
-  s.unit = "paired objects";
+  s.pipeline = std::string("p");
+  s.vendor = std::string("v");
+  s.metric = std::string("size_rate");
+  s.unit = std::string("paired objects");
   for (size_t i = 0; i < count.size(); ++i) {
-    s.batches.push_back({"b" + std::to_string(i), static_cast<int64_t>(i) * 86400000, n[i], count[i]});
+    s.batches.push_back({BatchName(i), static_cast<int64_t>(i) * 86400000, n[i], count[i]});
   }
   return s;
 }
@@ -115,7 +122,7 @@ TEST(ProcessControl, UChartsOfStableProcessesRarelyRaiseAnIncident) {
     with_incident += !incidents.empty();
     for (const Incident& i : incidents) {
       for (size_t b = 0; b < n.size(); ++b) {
-        if ("b" + std::to_string(b) == i.since_batch) batches_flagged += 1;
+        if (BatchName(b) == i.since_batch) batches_flagged += 1;
       }
     }
   }
