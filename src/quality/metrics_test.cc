@@ -12,6 +12,13 @@
 namespace gtops::quality {
 namespace {
 
+// prefix + i, built by appending (GCC 12 warns falsely, -Wrestrict, on "t" + std::to_string(i)).
+template <typename Int>
+std::string Numbered(std::string prefix, Int i) {
+  prefix += std::to_string(i);
+  return prefix;
+}
+
 Outcome Paired(ErrorMask errors = 0, double iou = 1.0) {
   Outcome o;
   o.kind = OutcomeKind::kPaired;
@@ -237,7 +244,7 @@ TEST(Metrics, FewClustersUseWilsonOnTheEffectiveSize) {
 TEST(Metrics, NoFailuresIsNeverZeroWidth) {
   // 30 tasks of 5 objects, all found: Wilson on n_eff = 30 tasks.
   QualityAggregate agg;
-  for (int t = 0; t < 30; ++t) agg.Add(Frame(std::vector<Outcome>(5, Paired())), "t" + std::to_string(t));
+  for (int t = 0; t < 30; ++t) agg.Add(Frame(std::vector<Outcome>(5, Paired())), Numbered("t", t));
   const MetricValue r = Get(ComputeMetrics(agg), "recall");
   EXPECT_EQ(r.method, "wilson");
   EXPECT_DOUBLE_EQ(r.value, 1.0);
@@ -252,7 +259,7 @@ TEST(Metrics, ManyClustersUseTheSeededClusterBootstrap) {
   for (int t = 0; t < 50; ++t) {
     std::vector<Outcome> os;
     for (int i = 0; i < 10; ++i) os.push_back(rng() % 10 == 0 ? Missing() : Paired());
-    agg.Add(Frame(os), "t" + std::to_string(t));
+    agg.Add(Frame(os), Numbered("t", t));
   }
   auto a = ComputeMetrics(agg);
   auto b = ComputeMetrics(agg);
@@ -556,7 +563,7 @@ TEST(Metrics, ShufflingObjectsChangesNoMetric) {
     FrameComparison out;
     for (int f = 0; f < 30; ++f) {
       comparer.Compare(labels[f], gold[f], out);
-      agg.Add(out, "t" + std::to_string(f % 25));
+      agg.Add(out, Numbered("t", f % 25));
     }
     return ComputeMetrics(agg);
   };

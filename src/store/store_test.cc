@@ -16,6 +16,13 @@
 namespace gtops {
 namespace {
 
+// prefix + i, built by appending (GCC 12 warns falsely, -Wrestrict, on "t" + std::to_string(i)).
+template <typename Int>
+std::string Numbered(std::string prefix, Int i) {
+  prefix += std::to_string(i);
+  return prefix;
+}
+
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -49,7 +56,7 @@ class StoreTest : public ::testing::Test {
     r.annotator = "a1";
     for (int i = 0; i < objects; ++i) {
       Object o;
-      o.id = "o" + std::to_string(i);
+      o.id = Numbered("o", i);
       o.cls = "car";
       o.kind = GeometryKind::kBox3d;
       o.box3d = Box3d{3.0 + i, 4.0, 0.8, 4.5, 1.9, 1.6, 0.1};
@@ -341,7 +348,7 @@ TEST_F(StoreTest, PutEventsEqualsPutEventOneByOne) {
   // (event, hash): the first file, then a second file with new, identical, corrected and
   // repeated keys.
   std::vector<std::pair<Event, uint64_t>> first, second;
-  for (int i = 0; i < 40; ++i) first.emplace_back(event("t" + std::to_string(i / 4), EventKind::kSubmitted, i), 100 + i);
+  for (int i = 0; i < 40; ++i) first.emplace_back(event(Numbered("t", i / 4), EventKind::kSubmitted, i), 100 + i);
   second.emplace_back(event("t0", EventKind::kSubmitted, 0), 100);     // identical
   second.emplace_back(event("t0", EventKind::kSubmitted, 1), 999);     // corrected
   second.emplace_back(event("t20", EventKind::kAccepted, 5), 7);       // new
