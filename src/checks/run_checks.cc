@@ -20,14 +20,6 @@ namespace {
 // Bumped when the checks change what they find, so that stored findings go stale.
 constexpr int kChecksVersion = 3;  // 3: findings below kProbabilityFloor not stored
 
-std::string SqlQuote(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
 
 std::string NowText() {
   using namespace std::chrono;

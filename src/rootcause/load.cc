@@ -280,14 +280,6 @@ void AddContext(TableBuilder& b, const RowContext& c, ContextCache& cache) {
   for (const auto& [k, v] : cache.scene.Of(c.scene)) b.Categorical(k, v);
 }
 
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
 
 }  // namespace
 
@@ -422,7 +414,7 @@ Result<std::vector<PipelineFacts>> LoadFacts(Store& store, const std::string& pi
       "AND l.producer = o.producer "
       "WHERE e.source = 'vendor' AND e.against = 'gold' AND e.batch = '' AND o.kind <> 'ignored'{} "
       "ORDER BY o.rowid",
-      pipeline.empty() ? "" : " AND o.pipeline = " + Quote(pipeline));
+      pipeline.empty() ? "" : " AND o.pipeline = " + SqlQuote(pipeline));
   const Status read = store.ForEachRow(sql, [&](const QueryRow& row) -> Status {
     OutcomeFact f;
     f.kind = row.Text(1);
@@ -462,7 +454,7 @@ Result<std::vector<PipelineFacts>> LoadAuditFacts(Store& store, const std::strin
   // The latest audit of each audited (task, frame) only: a re-audit after rework supersedes.
   const std::string latest =
       "NOT EXISTS (SELECT 1 FROM audits b WHERE b.task = a.task AND b.frame = a.frame AND b.at_ms > a.at_ms)";
-  const std::string only = pipeline.empty() ? "" : " AND a.pipeline = " + Quote(pipeline);
+  const std::string only = pipeline.empty() ? "" : " AND a.pipeline = " + SqlQuote(pipeline);
 
   // Each audit's errors: by reviewed object, and the missing ones (no object) by class.
   struct AuditErrors {
@@ -568,7 +560,7 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
     return k;
   };
   auto runs = store.QueryReadOnly("SELECT pipeline FROM check_runs" +
-                                  (pipeline.empty() ? std::string() : " WHERE pipeline = " + Quote(pipeline)) +
+                                  (pipeline.empty() ? std::string() : " WHERE pipeline = " + SqlQuote(pipeline)) +
                                   " ORDER BY pipeline");
   if (!runs.ok()) return runs.status();
   std::vector<std::string> checked;  // the pipelines with a check run
@@ -604,7 +596,7 @@ Result<std::vector<PipelineFacts>> LoadFindingFacts(Store& store, const std::str
           "FROM (SELECT * FROM label_sets WHERE pipeline = {1} AND source = 'vendor' AND label_set_id > {2} "
           "ORDER BY label_set_id LIMIT {3}) l LEFT JOIN objects o ON o.object_key >= l.label_set_id * {0} "
           "AND o.object_key < (l.label_set_id + 1) * {0} ORDER BY l.label_set_id, o.object_key",
-          kMaxObjectsPerRecord, Quote(name), last, kPage));
+          kMaxObjectsPerRecord, SqlQuote(name), last, kPage));
       if (!q.ok()) return q.status();
       Pending& p = pending[name];
       int64_t sets = 0;

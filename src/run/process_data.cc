@@ -104,14 +104,6 @@ const std::string Accumulator::kNone;
 
 }  // namespace
 
-std::string SqlQuote(std::string_view text) {
-  std::string out = "'";
-  for (const char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
 
 void OutcomeSums::AddFlags(std::string_view pipeline, std::string_view vendor, std::string_view batch,
                            std::string_view annotator, std::string_view kind_text, int64_t attributes_compared,

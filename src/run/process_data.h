@@ -25,9 +25,6 @@ namespace gtops {
 // (docs/spc.md, "Annotators"); lighter batches are left out of it (the vendor's series keeps them).
 inline constexpr int64_t kMinAnnotatorUnitsPerBatch = 20;
 
-// `text` as an SQL string literal ('it''s').
-std::string SqlQuote(std::string_view text);
-
 // What the error-type series take from the outcome rows of the latest comparison of each
 // pipeline's vendor labels with gold: per (pipeline, vendor, batch, annotator), the rows at risk of
 // each error type and those with it. LoadSpcSeries reads them from `outcomes`; gtops run adds the

@@ -233,6 +233,16 @@ struct StoredTimeline {
   int64_t mark = 0;
 };
 
+// `text` as an SQL string literal ('it''s'), for statements built around a value.
+inline std::string SqlQuote(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
 class Store {
  public:
   virtual ~Store() = default;
