@@ -327,31 +327,27 @@ class SqliteStore : public Store {
   // What this connection knows to be stored of the context rows (UpsertContext), as ContextFacts:
   // per task and per batch. Upserting a row again changes nothing when it is stored with every
   // column the record would fill (the upserts only insert and fill NULLs, and nothing deletes
-  // tasks or batches), so such upserts are skipped. Facts of committed transactions (at most about
-  // kMaxKnownContexts entries each) and of the open one, dropped if it rolls back.
+  // tasks or batches), so such upserts are skipped. One map holds the facts of the committed
+  // transactions and of the open one: a transaction that learned something and did not commit
+  // makes it forget them all (rare: it only costs lookups), and past about kMaxKnownContexts
+  // entries the map starts over at the end of a transaction.
   enum ContextFacts : uint8_t { kStored = 1, kHasBatch = 2, kHasVendor = 4 };
-  using ContextMap = std::unordered_map<std::string, uint8_t>;
   struct ContextKnowledge {
-    ContextMap committed, open;
-    uint8_t Get(const std::string& key) const {
-      uint8_t f = 0;
-      if (auto it = committed.find(key); it != committed.end()) f |= it->second;
-      if (auto it = open.find(key); it != open.end()) f |= it->second;
-      return f;
-    }
+    std::unordered_map<std::string, uint8_t> known;
+    bool learned = false;  // in the open transaction
     // Whether the row of `key` is known stored with every column of `fills` filled.
     bool Covers(const std::string& key, uint8_t fills) const {
-      const uint8_t f = Get(key);
-      return (f & kStored) && (f | fills) == f;
+      auto it = known.find(key);
+      return it != known.end() && (it->second & kStored) && (it->second | fills) == it->second;
     }
     // The row of `key` was upserted with the columns of `fills` (in the open transaction).
-    void Learn(const std::string& key, uint8_t fills) { open[key] |= kStored | fills; }
+    void Learn(const std::string& key, uint8_t fills) {
+      known[key] |= kStored | fills;
+      learned = true;
+    }
     void End(bool commit) {
-      if (commit) {
-        if (committed.size() + open.size() > kMaxKnownContexts) committed.clear();
-        for (auto& [key, facts] : open) committed[key] |= facts;
-      }
-      open.clear();
+      if ((!commit && learned) || known.size() > kMaxKnownContexts) known.clear();
+      learned = false;
     }
   };
   static constexpr size_t kMaxKnownContexts = size_t{1} << 17;
