@@ -163,8 +163,8 @@ struct Batch {
 // thread once its batch comes back), and its objects and strings keep their capacity between
 // uses; with 3 batches of 1,024 records (about 15 MB of records in flight) every use was a walk
 // through memory that had left the caches: the parser's copies into the record and the store's
-// copies out of it were the slowest part of each. With batches of 64 records (8 in flight: about
-// 2.5 MB) the 10.09 M-object program's `ingest --check` takes about a quarter less CPU time
+// copies out of it were the slowest part of each. With batches of 64 records (4 in flight: about
+// 1.3 MB) the 10.09 M-object program's `ingest --check` takes about a fifth less CPU time
 // (docs/performance.md, session 10).
 constexpr size_t kBatchItems = 64;
 constexpr size_t kBatchBytes = 256u << 10;
