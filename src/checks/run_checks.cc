@@ -20,7 +20,6 @@ namespace {
 // Bumped when the checks change what they find, so that stored findings go stale.
 constexpr int kChecksVersion = 3;  // 3: findings below kProbabilityFloor not stored
 
-
 std::string NowText() {
   using namespace std::chrono;
   return FormatRfc3339(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());

@@ -280,7 +280,6 @@ void AddContext(TableBuilder& b, const RowContext& c, ContextCache& cache) {
   for (const auto& [k, v] : cache.scene.Of(c.scene)) b.Categorical(k, v);
 }
 
-
 }  // namespace
 
 const std::vector<TargetDef>& Targets() {

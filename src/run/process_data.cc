@@ -104,7 +104,6 @@ const std::string Accumulator::kNone;
 
 }  // namespace
 
-
 void OutcomeSums::AddFlags(std::string_view pipeline, std::string_view vendor, std::string_view batch,
                            std::string_view annotator, std::string_view kind_text, int64_t attributes_compared,
                            uint32_t flags) {
